@@ -1,0 +1,73 @@
+"""Read queries over the committee tree. Every one starts from `visible_to(user)`."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from .models import LEVEL_ORDER, Committee, Level
+
+
+def committee_children(*, user, committee: Committee) -> QuerySet[Committee]:
+    return (
+        Committee.objects.visible_to(user)
+        .filter(parent=committee)
+        .order_by("closed_at", "division_code", "name")
+    )
+
+
+def committee_search(*, user, query: str, limit: int = 50) -> list[tuple[Committee, list]]:
+    """Committees whose name or code matches, each with its chain of ancestors.
+
+    Two queries whatever the number of results: the matches, then all their ancestors at once.
+    """
+    query = query.strip()
+    if not query:
+        return []
+    scoped = Committee.objects.visible_to(user)
+    if query.isdigit():
+        matches = scoped.filter(division_code__startswith=query)
+    else:
+        matches = scoped.filter(name__icontains=query)
+    results = list(matches.order_by("tree_id", "lft")[:limit])
+    if not results:
+        return []
+    ancestors = list(
+        Committee.objects.get_queryset_ancestors(
+            Committee.objects.filter(pk__in=[c.pk for c in results]), include_self=False
+        ).order_by("lft")
+    )
+    return [(committee, _chain(committee, ancestors)) for committee in results]
+
+
+def _chain(committee: Committee, ancestors: list[Committee]) -> list[Committee]:
+    return [
+        a
+        for a in ancestors
+        if a.tree_id == committee.tree_id and a.lft < committee.lft and committee.rght < a.rght
+    ]
+
+
+def committee_ancestors(committee: Committee) -> list[Committee]:
+    """The parent chain, root first. Names above the user's scope are shown, not linked."""
+    return list(committee.get_ancestors())
+
+
+def committee_level_counts(committee: Committee) -> list[tuple[str, int]]:
+    """How many open committees of each level lie below this one, in one query."""
+    rows = (
+        committee.get_descendants()
+        .filter(closed_at__isnull=True)
+        .values("level")
+        .annotate(n=Count("id"))
+    )
+    counts = {row["level"]: row["n"] for row in rows}
+    return [(Level(level).label, counts[level]) for level in LEVEL_ORDER if counts.get(level)]
+
+
+def committee_by_reference(*, user, reference: str, action) -> list[Committee]:
+    """Committees the user may act on, named by exact division code or exact name."""
+    reference = reference.strip()
+    scoped = Committee.objects.visible_to(user, action).open()
+    if reference.isdigit():
+        return list(scoped.filter(division_code=reference)[:2])
+    return list(scoped.filter(name=reference)[:5])

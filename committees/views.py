@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from . import selectors, services
+from .forms import CommitteeCloseForm, CommitteeCreateForm, CommitteeMoveForm, CommitteeRenameForm
+from .models import Committee
+from .scoped import ScopedPageMixin, add_service_errors
+from .scoping import Action, can
+
+
+class CommitteeTreeView(ScopedPageMixin, View):
+    """The tree browser: the user's scope roots, expanded lazily, and a search by name or code."""
+
+    model = Committee
+
+    def get(self, request):
+        query = request.GET.get("q", "").strip()
+        context = {
+            "roots": request.user.scope_committees,
+            "query": query,
+            "results": selectors.committee_search(user=request.user, query=query)
+            if query
+            else None,
+        }
+        return render(request, "committees/tree.html", context)
+
+
+class CommitteeChildrenView(ScopedPageMixin, View):
+    """The children of one node, as an HTMX fragment of the tree browser."""
+
+    model = Committee
+
+    def get(self, request, pk):
+        committee = self.get_scoped_object()
+        children = selectors.committee_children(user=request.user, committee=committee)
+        return render(request, "committees/_children.html", {"children": children})
+
+
+class CommitteeDetailView(ScopedPageMixin, View):
+    model = Committee
+
+    def get(self, request, pk):
+        committee = self.get_scoped_object()
+        context = {
+            "committee": committee,
+            "ancestors": selectors.committee_ancestors(committee),
+            "children": selectors.committee_children(user=request.user, committee=committee),
+            "level_counts": selectors.committee_level_counts(committee),
+            "can_manage": can(request.user, Action.MANAGE_TREE, committee),
+        }
+        return render(request, "committees/detail.html", context)
+
+
+class TreeWriteView(ScopedPageMixin, View):
+    """A form that changes the tree: visible committees only (404), tenant administrators only
+    (403), and the change itself made by a service that holds the tree lock."""
+
+    model = Committee
+    required_action = Action.MANAGE_TREE
+    form_class: type
+    title = ""
+    submit_label = ""
+
+    def get(self, request, pk):
+        committee = self.get_scoped_object()
+        return self.render_form(committee, self.form_class(initial=self.initial(committee)))
+
+    def post(self, request, pk):
+        committee = self.get_scoped_object()
+        form = self.form_class(request.POST)
+        if form.is_valid():
+            try:
+                result = self.perform(committee, form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, self.success_message(result))
+                return redirect("committees:detail", pk=result.pk)
+        return self.render_form(committee, form, status=400 if form.errors else 200)
+
+    def initial(self, committee: Committee) -> dict:
+        return {}
+
+    def render_form(self, committee, form, status=200):
+        context = {
+            "committee": committee,
+            "form": form,
+            "title": self.title,
+            "submit_label": self.submit_label,
+        }
+        return render(
+            request=self.request,
+            template_name="committees/form.html",
+            context=context,
+            status=status,
+        )
+
+    def perform(self, committee: Committee, data: dict) -> Committee:  # pragma: no cover
+        raise NotImplementedError
+
+    def success_message(self, committee: Committee) -> str:  # pragma: no cover
+        raise NotImplementedError
+
+
+class CommitteeCreateView(TreeWriteView):
+    form_class = CommitteeCreateForm
+    title = _("新建下级协调委员会")
+    submit_label = _("创建")
+
+    def perform(self, committee, data):
+        return services.committee_create(
+            tenant=committee.tenant,
+            parent=committee,
+            name=data["name"],
+            level=data["level"],
+            kind=data["kind"],
+            division_code=data["division_code"],
+        )
+
+    def success_message(self, committee):
+        return _("已创建“%(name)s”。") % {"name": committee.name}
+
+
+class CommitteeRenameView(TreeWriteView):
+    form_class = CommitteeRenameForm
+    title = _("重命名")
+    submit_label = _("保存")
+
+    def initial(self, committee):
+        return {"name": committee.name}
+
+    def perform(self, committee, data):
+        return services.committee_rename(committee=committee, name=data["name"])
+
+    def success_message(self, committee):
+        return _("已更名为“%(name)s”。") % {"name": committee.name}
+
+
+class CommitteeMoveView(TreeWriteView):
+    form_class = CommitteeMoveForm
+    title = _("迁移到其他上级")
+    submit_label = _("迁移")
+
+    def perform(self, committee, data):
+        candidates = selectors.committee_by_reference(
+            user=self.request.user, reference=data["parent"], action=Action.MANAGE_TREE
+        )
+        if not candidates:
+            raise ValidationError(
+                {"parent": _("在您的管理范围内找不到“%(ref)s”。") % {"ref": data["parent"]}}
+            )
+        if len(candidates) > 1:
+            raise ValidationError(
+                {
+                    "parent": _("有多个名为“%(ref)s”的协调委员会,请改填区划代码。")
+                    % {"ref": data["parent"]}
+                }
+            )
+        return services.committee_move(
+            committee=committee,
+            new_parent=candidates[0],
+            division_code=data["division_code"] or None,
+        )
+
+    def success_message(self, committee):
+        return _("已将“%(name)s”迁移到“%(parent)s”之下。") % {
+            "name": committee.name,
+            "parent": committee.parent.name,
+        }
+
+
+class CommitteeCloseView(TreeWriteView):
+    form_class = CommitteeCloseForm
+    title = _("撤销协调委员会")
+    submit_label = _("撤销")
+
+    def perform(self, committee, data):
+        return services.committee_close(committee=committee)
+
+    def success_message(self, committee):
+        return _("已撤销“%(name)s”。") % {"name": committee.name}

@@ -1,0 +1,34 @@
+"""The Celery app, with the reliability settings of DESIGN.md.
+
+Tasks acknowledge late and are rejected back to the queue when their worker dies, with a prefetch
+of one, so a killed worker's task runs again; every task is idempotent by a database constraint, so
+running again never duplicates an effect. Deadlines are rows scanned by beat, not countdowns.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("coordination")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_ignore_result=True,
+    broker_connection_retry_on_startup=True,
+    # A task that outlives the visibility timeout is handed to another worker: keep it well above
+    # the longest task (a full matching pass).
+    broker_transport_options={"visibility_timeout": 3600},
+    task_default_queue="default",
+    beat_schedule={
+        "check-committee-trees": {
+            "task": "committees.tasks.check_all_trees",
+            "schedule": crontab(minute=17),
+        },
+    },
+)
+app.autodiscover_tasks()

@@ -1,0 +1,48 @@
+"""Seed a realistic city for the demo: Beijing, Shanghai and Datong with their real trees.
+
+The seeding commands live in `dashboard`, the top floor, because they compose the seeding
+functions of every app below it. Running it again adds only what is missing.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from committees import seeding as committee_seeding
+from members import seeding as member_seeding
+
+
+class Command(BaseCommand):
+    help = "Load three demo tenants (Beijing, Shanghai, Datong) with real trees and demo accounts."
+
+    def handle(self, *args, **options):
+        started = time.perf_counter()
+        beijing = self.timed(committee_seeding.tenant_with_tree, committee_seeding.BEIJING)
+        committee_seeding.add_huairou_functional_committees(beijing)
+        shanghai = self.timed(committee_seeding.tenant_with_tree, committee_seeding.SHANGHAI)
+        datong = self.timed(committee_seeding.tenant_with_tree, committee_seeding.DATONG)
+        committee_seeding.add_datong_grids(datong)
+        accounts = [
+            *member_seeding.ensure_accounts(beijing, member_seeding.BEIJING_ACCOUNTS),
+            *member_seeding.ensure_accounts(shanghai, member_seeding.SHANGHAI_ACCOUNTS),
+            *member_seeding.ensure_accounts(datong, member_seeding.DATONG_ACCOUNTS),
+        ]
+        self.stdout.write(f"seeded in {time.perf_counter() - started:.1f}s")
+        self.print_logins(accounts)
+
+    def timed(self, load, spec):
+        started = time.perf_counter()
+        tenant = load(spec)
+        count = tenant.committees.count()
+        self.stdout.write(
+            f"{tenant.name}: {count} committees ({time.perf_counter() - started:.1f}s)"
+        )
+        return tenant
+
+    def print_logins(self, accounts):
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {member_seeding.DEMO_PASSWORD})")
+        for account, committee in accounts:
+            self.stdout.write(
+                f"  {account.username:<18} {account.role:<15} {committee.tenant.name} · {committee.name}"
+            )
