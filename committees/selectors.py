@@ -57,6 +57,7 @@ def committee_level_counts(committee: Committee) -> list[tuple[str, int]]:
     rows = (
         committee.get_descendants()
         .filter(closed_at__isnull=True)
+        .order_by()  # the tree ordering would otherwise split the GROUP BY per row
         .values("level")
         .annotate(n=Count("id"))
     )

@@ -23,7 +23,6 @@ app.conf.update(
     # A task that outlives the visibility timeout is handed to another worker: keep it well above
     # the longest task (a full matching pass).
     broker_transport_options={"visibility_timeout": 3600},
-    task_default_queue="default",
     beat_schedule={
         "check-committee-trees": {
             "task": "committees.tasks.check_all_trees",
