@@ -36,7 +36,7 @@ class CommitteeFilter(filters.FilterSet):
     code = filters.CharFilter(
         field_name="division_code",
         lookup_expr="startswith",
-        label=_("区划代码(前缀匹配)"),
+        label=_("区划代码（前缀匹配）"),
     )
     name = filters.CharFilter(lookup_expr="icontains", label=_("名称包含"))
     is_open = filters.BooleanFilter(field_name="closed_at", lookup_expr="isnull")

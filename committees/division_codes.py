@@ -26,7 +26,7 @@ def significant_prefix(code: str) -> str:
 def validate_format(code: str) -> None:
     if len(code) != 12 or not code.isascii() or not code.isdigit():
         raise ValidationError(
-            _("区划代码应为12位数字(2-2-2-3-3结构),“%(code)s”不符合。"),
+            _("区划代码应为12位数字（2-2-2-3-3结构）,“%(code)s”不符合。"),
             code="division_code_format",
             params={"code": code},
         )
@@ -38,14 +38,14 @@ def validate_for_level(code: str, level: str) -> None:
     filled = FILLED_SEGMENTS.get(level)
     if filled is None:
         raise ValidationError(
-            _("网格、楼栋层级没有统计用区划代码,请留空。"), code="division_code_level"
+            _("网格、楼栋层级没有统计用区划代码，请留空。"), code="division_code_level"
         )
     start, stop = SEGMENTS[filled - 1]
     own_segment_set = bool(code[start:stop].strip("0")) or level == "city"
     lower_zero = not code[stop:].strip("0")
     if not (own_segment_set and lower_zero):
         raise ValidationError(
-            _("“%(code)s”不是%(level)s层级的区划代码:应填到第%(stop)d位,其后全为0。"),
+            _("“%(code)s”不是%(level)s层级的区划代码：应填到第%(stop)d位，其后全为0。"),
             code="division_code_level",
             params={"code": code, "level": level_label(level), "stop": stop},
         )
@@ -55,7 +55,7 @@ def validate_under_parent(code: str, parent_code: str) -> None:
     prefix = significant_prefix(parent_code)
     if not code.startswith(prefix) or significant_prefix(code) == prefix:
         raise ValidationError(
-            _("区划代码“%(code)s”不属于上级“%(parent)s”:下级代码应以%(prefix)s开头并更细一级。"),
+            _("区划代码“%(code)s”不属于上级“%(parent)s”：下级代码应以%(prefix)s开头并更细一级。"),
             code="division_code_parent",
             params={"code": code, "parent": parent_code, "prefix": prefix},
         )

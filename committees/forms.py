@@ -16,12 +16,15 @@ class StyledForm(forms.Form):
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs.setdefault("class", css)
 
-    def full_clean(self):
-        super().full_clean()
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        # Errors from a service arrive after validation; mark every failed field the same way.
         for name in self.errors:
             if name in self.fields:
                 widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+                classes = widget.attrs.get("class", "").split()
+                if "is-invalid" not in classes:
+                    widget.attrs["class"] = " ".join([*classes, "is-invalid"])
 
 
 class CommitteeCreateForm(StyledForm):
@@ -32,7 +35,7 @@ class CommitteeCreateForm(StyledForm):
         label=_("区划代码"),
         max_length=20,
         required=False,
-        help_text=_("12位统计用区划代码;功能区、网格、楼栋可不填。"),
+        help_text=_("12位统计用区划代码；功能区、网格、楼栋可不填。"),
     )
 
 

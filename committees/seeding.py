@@ -51,7 +51,8 @@ def read_divisions(filename: str) -> list[services.DivisionRow]:
 def tenant_with_tree(
     spec: TenantSpec, *, slug: str | None = None, name: str | None = None
 ) -> Tenant:
-    """The tenant and its whole real tree, created when missing."""
+    """The tenant and its whole real tree (with the extra committees of the demo), created
+    when missing."""
     slug = slug or spec.slug
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
@@ -60,39 +61,59 @@ def tenant_with_tree(
         )
     root = Committee.objects.get(tenant=tenant, parent__isnull=True)
     if root.is_leaf_node():
-        services.tree_load(tenant=tenant, rows=read_divisions(spec.divisions_file))
+        rows = read_divisions(spec.divisions_file)
+        rows += EXTRA_ROWS.get(spec.slug, lambda rows: [])(rows)
+        services.tree_load(tenant=tenant, rows=rows)
     return tenant
 
 
-def add_huairou_functional_committees(tenant: Tenant) -> None:
-    huairou = Committee.objects.get(tenant=tenant, division_code="110116000000")
-    for name in HUAIROU_FUNCTIONAL:
-        if not huairou.get_children().filter(name=name).exists():
-            services.committee_create(
-                tenant=tenant, parent=huairou, name=name, level=Level.STREET, kind=Kind.FUNCTIONAL
-            )
+def huairou_functional_rows(rows: list[services.DivisionRow]) -> list[services.DivisionRow]:
+    return [
+        services.DivisionRow(
+            code="",
+            name=name,
+            level=Level.STREET,
+            parent_code="110116000000",
+            kind=Kind.FUNCTIONAL,
+            key=f"huairou-functional-{i}",
+        )
+        for i, name in enumerate(HUAIROU_FUNCTIONAL)
+    ]
 
 
-def add_datong_grids(
-    tenant: Tenant, *, communities: int = 3, grids: int = 3, buildings: int = 4
-) -> None:
-    """Datong's five-level structure: grid party branches and building groups under communities
-    of 平城区 (street → community → grid → building)."""
-    targets = Committee.objects.filter(
-        tenant=tenant, level=Level.COMMUNITY, division_code__startswith="140213"
-    ).order_by("division_code")[:communities]
+def datong_grid_rows(
+    rows: list[services.DivisionRow], *, communities: int = 3, grids: int = 3, buildings: int = 4
+) -> list[services.DivisionRow]:
+    """Datong's five-level structure: grid party branches and building groups under the first
+    communities of 平城区 (street → community → grid → building)."""
+    targets = sorted(
+        row.code for row in rows if row.level == Level.COMMUNITY and row.code.startswith("140213")
+    )[:communities]
     numerals = "一二三四五六七八九十"
+    extra = []
     for community in targets:
-        if community.get_children().exists():
-            continue
         for g in range(grids):
-            grid = services.committee_create(
-                tenant=tenant, parent=community, name=f"第{numerals[g]}网格", level=Level.GRID
+            grid_key = f"{community}-grid-{g + 1}"
+            extra.append(
+                services.DivisionRow(
+                    code="",
+                    name=f"第{numerals[g]}网格",
+                    level=Level.GRID,
+                    parent_code=community,
+                    key=grid_key,
+                )
             )
-            for b in range(buildings):
-                services.committee_create(
-                    tenant=tenant,
-                    parent=grid,
+            extra += [
+                services.DivisionRow(
+                    code="",
                     name=f"{g * buildings + b + 1}号楼",
                     level=Level.BUILDING,
+                    parent_code=grid_key,
+                    key=f"{grid_key}-building-{b + 1}",
                 )
+                for b in range(buildings)
+            ]
+    return extra
+
+
+EXTRA_ROWS = {BEIJING.slug: huairou_functional_rows, DATONG.slug: datong_grid_rows}

@@ -61,7 +61,7 @@ def _validate_division_code(*, code: str, level: str, kind: str, parent: Committ
     if not code:
         if kind == Kind.TERRITORIAL and level in division_codes.FILLED_SEGMENTS:
             raise ValidationError(
-                {"division_code": _("区域型协调委员会必须填写12位区划代码;功能区可不填。")}
+                {"division_code": _("区域型协调委员会必须填写12位区划代码；功能区可不填。")}
             )
         return
     try:
@@ -160,7 +160,7 @@ def committee_create(
                     {"parent": _("上级“%(name)s”已撤销。") % {"name": parent.name}}
                 )
         elif Committee.objects.filter(tenant=tenant, parent__isnull=True).exists():
-            raise ValidationError({"parent": _("本租户已有根节点,请选择上级。")})
+            raise ValidationError({"parent": _("本租户已有根节点，请选择上级。")})
         _validate_level(level=level, parent=parent)
         _validate_division_code(code=division_code, level=level, kind=kind, parent=parent)
         _validate_unique_name(tenant_id=tenant.pk, parent=parent, name=name)
@@ -250,7 +250,7 @@ def committee_close(*, committee: Committee) -> Committee:
         open_children = committee.get_children().filter(closed_at__isnull=True).count()
         if open_children:
             raise ValidationError(
-                _("“%(name)s”下还有%(count)d个未撤销的下级,请先撤销或迁移。")
+                _("“%(name)s”下还有%(count)d个未撤销的下级，请先撤销或迁移。")
                 % {"name": committee.name, "count": open_children}
             )
         committee.closed_at = timezone.now()
@@ -263,12 +263,19 @@ def committee_close(*, committee: Committee) -> Committee:
 
 @dataclass
 class DivisionRow:
+    """One committee to load. Rows are linked by `key`, which is the division code unless the
+    committee has none (functional zones, grids, buildings)."""
+
     code: str
     name: str
     level: str
-    parent_code: str  # empty for a child of the root
+    parent_code: str  # the parent's key; empty for a child of the root
     kind: str = Kind.TERRITORIAL
+    key: str = ""
     children: list[DivisionRow] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.key = self.key or self.code
 
     @property
     def division_code(self) -> str:  # lets a row stand in for its parent Committee in validation
@@ -288,12 +295,14 @@ def tree_load(*, tenant: Tenant, rows: Iterable[DivisionRow]) -> int:
         root = Committee.objects.get(tenant=tenant, parent__isnull=True)
         if root.get_descendant_count():
             raise ValidationError(
-                _("“%(name)s”下已有组织,整树导入只用于新树。") % {"name": root.name}
+                _("“%(name)s”下已有组织，整树导入只用于新树。") % {"name": root.name}
             )
-        by_code = {row.code: row for row in rows}
+        by_key = {row.key: row for row in rows}
+        if len(by_key) != len(rows):
+            raise ValidationError(_("数据中有重复的代码。"))
         top: list[DivisionRow] = []
         for row in rows:
-            parent = by_code.get(row.parent_code) if row.parent_code else None
+            parent = by_key.get(row.parent_code) if row.parent_code else None
             if row.parent_code and parent is None:
                 raise ValidationError(
                     _("%(code)s %(name)s 的上级代码%(parent)s不在数据中。")
@@ -329,27 +338,27 @@ def tree_load(*, tenant: Tenant, rows: Iterable[DivisionRow]) -> int:
             while len(nodes_by_depth) <= depth:
                 nodes_by_depth.append([])
             nodes_by_depth[depth].append((node, row))
-            for child in sorted(row.children, key=lambda r: r.code):
+            for child in sorted(row.children, key=lambda r: (r.code, r.key)):
                 lay_out(child, depth + 1)
             counter += 1
             node.rght = counter
             return node
 
-        for row in sorted(top, key=lambda r: r.code):
+        for row in sorted(top, key=lambda r: (r.code, r.key)):
             lay_out(row, root.depth + 1)
         Committee.objects.filter(pk=root.pk).update(rght=counter + 1)
-        created_by_code: dict[str, Committee] = {}
+        created_by_key: dict[str, Committee] = {}
         for depth_nodes in nodes_by_depth:
             for node, row in depth_nodes:
-                parent_node = created_by_code.get(row.parent_code) if row.parent_code else None
+                parent_node = created_by_key.get(row.parent_code) if row.parent_code else None
                 node.parent_id = parent_node.pk if parent_node else root.pk
             Committee.objects.bulk_create([node for node, _row in depth_nodes], batch_size=2000)
             for node, row in depth_nodes:
-                created_by_code[row.code] = node
+                created_by_key[row.key] = node
         faults = tree_faults(tenant)
         if faults:
             raise ValidationError(
-                _("导入后组织树不一致,已回滚:%(faults)s") % {"faults": "; ".join(faults[:5])}
+                _("导入后组织树不一致，已回滚：%(faults)s") % {"faults": "; ".join(faults[:5])}
             )
     return len(rows)
 

@@ -8,7 +8,7 @@ from django.views import View
 
 from . import selectors, services
 from .forms import CommitteeCloseForm, CommitteeCreateForm, CommitteeMoveForm, CommitteeRenameForm
-from .models import Committee
+from .models import LEVEL_ORDER, Committee
 from .scoped import ScopedPageMixin, add_service_errors
 from .scoping import Action, can
 
@@ -48,7 +48,10 @@ class CommitteeDetailView(ScopedPageMixin, View):
         committee = self.get_scoped_object()
         context = {
             "committee": committee,
-            "ancestors": selectors.committee_ancestors(committee),
+            "ancestors": [
+                (ancestor, can(request.user, Action.VIEW, ancestor))
+                for ancestor in selectors.committee_ancestors(committee)
+            ],
             "children": selectors.committee_children(user=request.user, committee=committee),
             "level_counts": selectors.committee_level_counts(committee),
             "can_manage": can(request.user, Action.MANAGE_TREE, committee),
@@ -112,6 +115,10 @@ class CommitteeCreateView(TreeWriteView):
     title = _("新建下级协调委员会")
     submit_label = _("创建")
 
+    def initial(self, committee):
+        below = LEVEL_ORDER.index(committee.level) + 1
+        return {"level": LEVEL_ORDER[min(below, len(LEVEL_ORDER) - 1)]}
+
     def perform(self, committee, data):
         return services.committee_create(
             tenant=committee.tenant,
@@ -157,7 +164,7 @@ class CommitteeMoveView(TreeWriteView):
         if len(candidates) > 1:
             raise ValidationError(
                 {
-                    "parent": _("有多个名为“%(ref)s”的协调委员会,请改填区划代码。")
+                    "parent": _("有多个名为“%(ref)s”的协调委员会，请改填区划代码。")
                     % {"ref": data["parent"]}
                 }
             )

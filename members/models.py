@@ -11,7 +11,7 @@ from committees.scoping import Action, Scope
 class Role(models.TextChoices):
     TENANT_ADMIN = "tenant_admin", _("租户管理员")
     STAFF = "staff", _("工作人员")
-    LEADER = "leader", _("领导(只读)")
+    LEADER = "leader", _("领导（只读）")
     # 三员分立: the three administrators hold separate duties and see no business records.
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     SECURITY_ADMIN = "security_admin", _("安全保密管理员")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.contrib.auth.hashers import make_password
 
@@ -12,6 +13,12 @@ from . import services
 from .models import Role, RoleGrant, User
 
 DEMO_PASSWORD = "Dangjian@2026"
+
+
+@cache
+def demo_password_hash() -> str:
+    """Hashing is deliberately slow; every seeded account shares one hash of the demo password."""
+    return make_password(DEMO_PASSWORD)
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ def ensure_accounts(
     tenant: Tenant, accounts: list[DemoAccount]
 ) -> list[tuple[DemoAccount, Committee]]:
     root = Committee.objects.get(tenant=tenant, parent__isnull=True)
-    password_hash = make_password(DEMO_PASSWORD)
+    password_hash = demo_password_hash()
     created = []
     for account in accounts:
         committee = (
@@ -72,7 +79,7 @@ def ensure_accounts(
 def scale_accounts(tenant: Tenant, *, prefix: str) -> int:
     """A staff account for every street and community and a leader for every district: the
     accounts of a whole city. One password hash serves all, so this takes seconds."""
-    password_hash = make_password(DEMO_PASSWORD)
+    password_hash = demo_password_hash()
     committees = list(
         Committee.objects.filter(
             tenant=tenant, level__in=[Level.DISTRICT, Level.STREET, Level.COMMUNITY]

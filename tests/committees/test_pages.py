@@ -49,7 +49,9 @@ class TestBrowsing:
         response = client_for(world.district_leader).get(
             reverse("committees:detail", args=[world.district.pk])
         )
-        assert [a.name for a in response.context["ancestors"]] == ["北京市"]
+        assert [(a.name, visible) for a, visible in response.context["ancestors"]] == [
+            ("北京市", False)
+        ]
         assert [c.name for c in response.context["children"]] == ["东华门街道", "景山街道"]
         assert dict(response.context["level_counts"]) == {"街乡": 2, "社区村": 3}
         assert response.context["can_manage"] is False

@@ -18,10 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.perf_counter()
         beijing = self.timed(committee_seeding.tenant_with_tree, committee_seeding.BEIJING)
-        committee_seeding.add_huairou_functional_committees(beijing)
         shanghai = self.timed(committee_seeding.tenant_with_tree, committee_seeding.SHANGHAI)
         datong = self.timed(committee_seeding.tenant_with_tree, committee_seeding.DATONG)
-        committee_seeding.add_datong_grids(datong)
         accounts = [
             *member_seeding.ensure_accounts(beijing, member_seeding.BEIJING_ACCOUNTS),
             *member_seeding.ensure_accounts(shanghai, member_seeding.SHANGHAI_ACCOUNTS),

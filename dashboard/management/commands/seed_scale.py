@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, slug, **options):
         started = time.perf_counter()
         tenant = committee_seeding.tenant_with_tree(
-            committee_seeding.BEIJING, slug=slug, name="北京市(规模测试)"
+            committee_seeding.BEIJING, slug=slug, name="北京市（规模测试）"
         )
         tree_seconds = time.perf_counter() - started
         self.stdout.write(f"tree: {tenant.committees.count()} committees in {tree_seconds:.1f}s")
