@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee, Tenant
-from committees.scoping import Action, Scope
+from committees.scoping import Action, Scope, ScopedQuerySetMixin
 
 
 class Role(models.TextChoices):
@@ -16,6 +17,8 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("系统管理员")
     SECURITY_ADMIN = "security_admin", _("安全保密管理员")
     AUDIT_ADMIN = "audit_admin", _("安全审计员")
+    # Scoped to one member unit: keeps the unit's own profile and acts for it.
+    UNIT_CONTACT = "unit_contact", _("成员单位联络员")
 
 
 # Which roles a grant must carry for each action on the committees in its scope.
@@ -55,7 +58,7 @@ class User(AbstractUser):
         if cached is None:
             cached = list(
                 RoleGrant.objects.filter(user=self, tenant_id=self.tenant_id).select_related(
-                    "committee"
+                    "committee", "member_unit"
                 )
             )
             self._role_grants = cached
@@ -77,6 +80,16 @@ class User(AbstractUser):
             and grant.committee is not None
             and grant.committee.tenant_id == self.tenant_id
         ]
+
+    def unit_ids(self) -> set[int]:
+        """The member units this user acts for as their contact."""
+        if not self.is_active or self.tenant_id is None:
+            return set()
+        return {
+            grant.member_unit_id
+            for grant in self.role_grants()
+            if grant.role == Role.UNIT_CONTACT and grant.member_unit_id is not None
+        }
 
     def has_role(self, *roles: str) -> bool:
         return any(grant.role in roles for grant in self.role_grants())
@@ -103,7 +116,7 @@ class User(AbstractUser):
 
 
 class RoleGrant(models.Model):
-    """A role held at a scope: a committee, which means its whole subtree."""
+    """A role held at a scope: a committee (which means its whole subtree) or a member unit."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="role_grants")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
@@ -113,6 +126,16 @@ class RoleGrant(models.Model):
         on_delete=models.PROTECT,
         related_name="role_grants",
         verbose_name=_("范围"),
+        null=True,
+        blank=True,
+    )
+    member_unit = models.ForeignKey(
+        "MemberUnit",
+        on_delete=models.CASCADE,
+        related_name="role_grants",
+        verbose_name=_("成员单位"),
+        null=True,
+        blank=True,
     )
     granted_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
 
@@ -121,9 +144,609 @@ class RoleGrant(models.Model):
         verbose_name_plural = _("角色授权")
         constraints = [
             models.UniqueConstraint(
-                fields=["tenant", "user", "role", "committee"], name="rolegrant_unique"
-            )
+                fields=["tenant", "user", "role", "committee"],
+                condition=Q(committee__isnull=False),
+                name="rolegrant_unique_committee",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "user", "role", "member_unit"],
+                condition=Q(member_unit__isnull=False),
+                name="rolegrant_unique_unit",
+            ),
+            models.CheckConstraint(
+                condition=Q(committee__isnull=False) | Q(member_unit__isnull=False),
+                name="rolegrant_has_scope",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} @ {self.committee}"
+
+
+# --- member units ------------------------------------------------------------------------------
+
+
+class UnitKind(models.TextChoices):
+    CENTRAL_AGENCY = "central_agency", _("中央单位")
+    MUNICIPAL_AGENCY = "municipal_agency", _("市属单位")
+    DISTRICT_AGENCY = "district_agency", _("区属单位")
+    DEPARTMENT = "department", _("政府职能部门")
+    STATE_OWNED = "state_owned", _("国有企业")
+    PRIVATE = "private", _("民营企业")
+    HOSPITAL = "hospital", _("医院")
+    UNIVERSITY = "university", _("高校")
+    SCHOOL = "school", _("中小学校")
+    MILITARY = "military", _("部队")
+    SOCIAL_ORGANISATION = "social_org", _("社会组织")
+    NEW_ECONOMY = "new_economy", _("新经济组织")
+    OTHER = "other", _("其他")
+
+
+class PartyOrgType(models.TextChoices):
+    COMMITTEE = "committee", _("党委")
+    GENERAL_BRANCH = "general_branch", _("党总支")
+    BRANCH = "branch", _("党支部")
+    JOINT_BRANCH = "joint_branch", _("联合党支部")
+    NONE = "none", _("未建立党组织")
+
+
+class MemberUnitQuerySet(models.QuerySet):
+    """Units visible to a user: those standing in the user's subtrees, those that are members of
+    a committee in them, and the units the user is contact for."""
+
+    def visible_to(self, user, action: Action | str = Action.VIEW):
+        from committees.scoping import scope_q, user_scopes
+
+        scopes = user_scopes(user, action)
+        conditions = Q(pk__in=[]) if not scopes else scope_q(scopes, "committee")
+        if scopes:
+            conditions |= Exists(
+                Membership.objects.filter(unit=OuterRef("pk")).filter(scope_q(scopes, "committee"))
+            )
+        unit_ids = user.unit_ids() if getattr(user, "is_authenticated", False) else set()
+        if unit_ids:
+            conditions |= Q(pk__in=unit_ids)
+        if not scopes and not unit_ids:
+            return self.none()
+        return self.filter(conditions)
+
+
+class MemberUnit(models.Model):
+    """An organisation in the area that takes part in a committee's work (驻区单位/成员单位)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="member_units")
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="located_units", verbose_name=_("所在地")
+    )
+    name = models.CharField(_("单位名称"), max_length=200)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    kind = models.CharField(_("单位类型"), max_length=32, choices=UnitKind.choices)
+    address = models.CharField(_("地址"), max_length=255, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=64, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    party_org_type = models.CharField(
+        _("党组织类型"), max_length=32, choices=PartyOrgType.choices, default=PartyOrgType.BRANCH
+    )
+    party_member_count = models.PositiveIntegerField(_("党员人数"), default=0)
+    is_active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = MemberUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("成员单位")
+        verbose_name_plural = _("成员单位")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "credit_code"],
+                condition=~Q(credit_code=""),
+                name="memberunit_unique_credit_code",
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "committee", "name"], name="memberunit_list")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MembershipStatus(models.TextChoices):
+    ACTIVE = "active", _("正常")
+    SUSPENDED = "suspended", _("暂停")
+    LEFT = "left", _("已退出")
+
+
+class CommitteeScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    committee_path = "committee"
+
+
+class Membership(models.Model):
+    """A unit's membership of a committee (加入/共建关系)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(MemberUnit, on_delete=models.CASCADE, related_name="memberships")
+    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="memberships")
+    joined_on = models.DateField(_("加入日期"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE
+    )
+    subcommittee = models.ForeignKey(
+        "Subcommittee",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("所在专委会"),
+    )
+
+    objects = CommitteeScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("成员关系")
+        verbose_name_plural = _("成员关系")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "unit", "committee"], name="membership_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} @ {self.committee}"
+
+
+# --- the committee's own structure --------------------------------------------------------------
+
+
+class SeatRole(models.TextChoices):
+    DIRECTOR = "director", _("主任")
+    DEPUTY_DIRECTOR = "deputy_director", _("副主任")
+    MEMBER = "member", _("委员")
+    PART_TIME_MEMBER = "part_time_member", _("兼职委员")
+
+
+class Seat(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="seats")
+    role = models.CharField(_("职务"), max_length=32, choices=SeatRole.choices)
+    person_name = models.CharField(_("姓名"), max_length=64)
+    title = models.CharField(_("本单位职务"), max_length=100, blank=True)
+    unit = models.ForeignKey(
+        MemberUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="seats",
+        verbose_name=_("所在单位"),
+    )
+    term_start = models.DateField(_("任期开始"))
+    term_end = models.DateField(_("任期结束"), null=True, blank=True)
+
+    objects = CommitteeScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("委员席位")
+        verbose_name_plural = _("委员席位")
+        ordering = ["committee", "role", "person_name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(term_end__isnull=True) | Q(term_end__gte=models.F("term_start")),
+                name="seat_term_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.person_name}"
+
+
+class SubcommitteeField(models.TextChoices):
+    ECONOMY = "economy", _("经济发展")
+    SAFETY = "safety", _("平安建设")
+    CULTURE = "culture", _("文化文明")
+    LIVELIHOOD = "livelihood", _("社会民生")
+    URBAN_GOVERNANCE = "urban_governance", _("城市治理")
+
+
+class Subcommittee(models.Model):
+    """A specialised committee by field, chaired in turn by its member units' leaders (轮值).
+
+    The rotation is set once (a start date, a term in months, the order of chairs); who chairs on
+    any day follows from it, so it advances by itself without a job having to run.
+    """
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="subcommittees")
+    field = models.CharField(_("领域"), max_length=32, choices=SubcommitteeField.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    rotation_start = models.DateField(_("轮值起始日"), null=True, blank=True)
+    rotation_months = models.PositiveSmallIntegerField(_("每任月数"), default=3)
+
+    objects = CommitteeScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("专业委员会")
+        verbose_name_plural = _("专业委员会")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "committee", "field"], name="subcommittee_field_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(rotation_months__gte=1), name="subcommittee_term_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RotationSlot(models.Model):
+    """One turn in a subcommittee's rotation: a unit whose leader acts as chair."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    subcommittee = models.ForeignKey(
+        Subcommittee, on_delete=models.CASCADE, related_name="rotation"
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    unit = models.ForeignKey(
+        MemberUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("轮值单位")
+    )
+    chair_name = models.CharField(_("代理主任"), max_length=64)
+
+    class Meta:
+        ordering = ["subcommittee", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subcommittee", "position"], name="rotation_position_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.chair_name} ({self.unit})"
+
+
+class AllianceKind(models.TextChoices):
+    WORK = "work", _("行业联盟")  # units of one committee grouped by the kind of work they do
+    CROSS_REGION = "cross_region", _("跨区域联盟")
+
+
+class AllianceQuerySet(models.QuerySet):
+    def visible_to(self, user, action: Action | str = Action.VIEW):
+        """An alliance is visible to every committee it spans."""
+        from committees.scoping import scope_q, user_scopes
+
+        scopes = user_scopes(user, action)
+        if not scopes:
+            return self.none()
+        return self.filter(
+            Exists(
+                AllianceSpan.objects.filter(alliance=OuterRef("pk")).filter(
+                    scope_q(scopes, "committee")
+                )
+            )
+        )
+
+
+class Alliance(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=16, choices=AllianceKind.choices)
+    description = models.TextField(_("简介"), blank=True)
+    home_committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="+", verbose_name=_("牵头协调委员会")
+    )
+    committees = models.ManyToManyField(
+        Committee, through="AllianceSpan", related_name="alliances", verbose_name=_("覆盖范围")
+    )
+    units = models.ManyToManyField(
+        MemberUnit, related_name="alliances", blank=True, verbose_name=_("成员单位")
+    )
+
+    objects = AllianceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("联盟")
+        verbose_name_plural = _("联盟")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "home_committee", "name"], name="alliance_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AllianceSpan(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="spans")
+    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["alliance", "committee"], name="alliancespan_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alliance} · {self.committee}"
+
+
+# --- party members, dual registration, service ----------------------------------------------------
+
+
+class RegistrationStatus(models.TextChoices):
+    PENDING = "pending", _("待确认")
+    CONFIRMED = "confirmed", _("已报到")
+    REJECTED = "rejected", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+class PartyMemberQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    """Staff see the members registered (or asking to register) in their subtree; a member sees
+    their own record."""
+
+    committee_path = "community"
+
+    def visible_to(self, user, action: Action | str = Action.VIEW):
+        scoped = super().visible_to(user, action)
+        if getattr(user, "is_authenticated", False) and user.tenant_id:
+            return self.filter(
+                Q(pk__in=scoped.values("pk")) | Q(user_id=user.pk, tenant_id=user.tenant_id)
+            )
+        return scoped
+
+
+class PartyMember(models.Model):
+    """An in-service party member (在职党员). Party membership is sensitive personal data:
+    contact details are shown only to those who need them, and reads of the record are audited."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="party_member")
+    name = models.CharField(_("姓名"), max_length=64)
+    phone = models.CharField(_("手机号"), max_length=20)
+    employer = models.ForeignKey(
+        MemberUnit,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="party_members",
+        verbose_name=_("工作单位"),
+    )
+    employer_name = models.CharField(_("工作单位名称"), max_length=200, blank=True)
+    community = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="party_members",
+        verbose_name=_("报到社区"),
+    )
+    registration_status = models.CharField(
+        _("报到状态"), max_length=16, choices=RegistrationStatus.choices, blank=True
+    )
+    points = models.DecimalField(_("积分"), max_digits=10, decimal_places=1, default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = PartyMemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("在职党员")
+        verbose_name_plural = _("在职党员")
+        indexes = [
+            models.Index(
+                fields=["tenant", "community", "registration_status"], name="partymember_roster"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Registration(models.Model):
+    """One request of the dual registration (双报到): a unit's party organisation with the
+    community where it stands, or an in-service member with the community where they live."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="registrations")
+    member = models.ForeignKey(
+        PartyMember, on_delete=models.CASCADE, null=True, blank=True, related_name="registrations"
+    )
+    unit = models.ForeignKey(
+        MemberUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="registrations"
+    )
+    status = models.CharField(
+        _("状态"),
+        max_length=16,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.PENDING,
+    )
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("退回原因"), max_length=200, blank=True)
+
+    objects = CommitteeScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("双报到")
+        verbose_name_plural = _("双报到")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(member__isnull=False) & Q(unit__isnull=True))
+                | (Q(member__isnull=True) & Q(unit__isnull=False)),
+                name="registration_member_or_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["member"],
+                condition=Q(status__in=["pending", "confirmed"]) & Q(member__isnull=False),
+                name="registration_one_open_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["unit"],
+                condition=Q(status__in=["pending", "confirmed"]) & Q(unit__isnull=False),
+                name="registration_one_open_per_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member or self.unit} → {self.community}"
+
+
+class TeamKind(models.TextChoices):
+    WISH_CLAIMING = "wish_claiming", _("心愿认领队")
+    GROUP_SERVICE = "group_service", _("组团服务队")
+    VANGUARD = "vanguard", _("先锋队")
+
+
+class ServiceTeam(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="service_teams")
+    name = models.CharField(_("队名"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=32, choices=TeamKind.choices)
+    members = models.ManyToManyField(PartyMember, related_name="teams", blank=True)
+    points = models.DecimalField(_("积分"), max_digits=12, decimal_places=1, default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CommitteeScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("服务队")
+        verbose_name_plural = _("服务队")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "community", "name"], name="serviceteam_unique_name"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceKind(models.TextChoices):
+    VOLUNTEER = "volunteer", _("志愿服务")
+    ENVIRONMENT = "environment", _("环境整治")
+    ELDERLY = "elderly", _("助老助残")
+    CIVILITY = "civility", _("文明引导")
+    EPIDEMIC = "epidemic", _("疫情防控")
+    WISH = "wish", _("心愿认领")
+    OTHER = "other", _("其他")
+
+
+class RecordStatus(models.TextChoices):
+    PENDING = "pending", _("待核实")
+    VERIFIED = "verified", _("已核实")
+    REJECTED = "rejected", _("未通过")
+
+
+class ServiceRecordQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    committee_path = "community"
+
+    def visible_to(self, user, action: Action | str = Action.VIEW):
+        scoped = super().visible_to(user, action)
+        if getattr(user, "is_authenticated", False) and user.tenant_id:
+            return self.filter(
+                Q(pk__in=scoped.values("pk")) | Q(member__user_id=user.pk, tenant_id=user.tenant_id)
+            )
+        return scoped
+
+
+class ServiceRecord(models.Model):
+    """One act of service by a member or a team, verified by the community where it was done."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="service_records"
+    )
+    member = models.ForeignKey(
+        PartyMember, on_delete=models.PROTECT, null=True, blank=True, related_name="service_records"
+    )
+    team = models.ForeignKey(
+        ServiceTeam, on_delete=models.PROTECT, null=True, blank=True, related_name="service_records"
+    )
+    served_on = models.DateField(_("服务日期"))
+    hours = models.DecimalField(_("服务时长（小时，不含路程）"), max_digits=4, decimal_places=1)
+    kind = models.CharField(_("服务类型"), max_length=32, choices=ServiceKind.choices)
+    description = models.CharField(_("服务内容"), max_length=500)
+    location = models.CharField(_("服务地点"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=RecordStatus.choices, default=RecordStatus.PENDING
+    )
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    verified_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ServiceRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("服务记录")
+        verbose_name_plural = _("服务记录")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(member__isnull=False) & Q(team__isnull=True))
+                | (Q(member__isnull=True) & Q(team__isnull=False)),
+                name="servicerecord_member_or_team",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=24), name="servicerecord_hours"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "community", "status", "served_on"], name="servicerecord_list"
+            ),
+            models.Index(fields=["member", "served_on"], name="servicerecord_member_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member or self.team} {self.served_on} {self.hours}h"
+
+
+class PointsRule(models.Model):
+    """A tenant's rule for turning verified service into points."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="points_rule")
+    points_per_hour = models.DecimalField(
+        _("每小时积分"), max_digits=5, decimal_places=1, default=10
+    )
+    max_hours_per_day = models.DecimalField(
+        _("每日计分时长上限"), max_digits=4, decimal_places=1, default=8
+    )
+
+    class Meta:
+        verbose_name = _("积分规则")
+        verbose_name_plural = _("积分规则")
+
+    def __str__(self) -> str:
+        return f"{self.tenant}: {self.points_per_hour}/h"
+
+
+class PointsEntry(models.Model):
+    """The points ledger: append-only, one entry per verified record (idempotent by constraint)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        PartyMember, on_delete=models.PROTECT, null=True, blank=True, related_name="points_entries"
+    )
+    team = models.ForeignKey(
+        ServiceTeam, on_delete=models.PROTECT, null=True, blank=True, related_name="points_entries"
+    )
+    record = models.OneToOneField(
+        ServiceRecord, on_delete=models.PROTECT, related_name="points_entry"
+    )
+    points = models.DecimalField(max_digits=8, decimal_places=1)
+    quarter = models.CharField(_("季度"), max_length=6)  # "2026Q4", of the service date
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CommitteeScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("积分流水")
+        verbose_name_plural = _("积分流水")
+        indexes = [models.Index(fields=["tenant", "quarter", "community"], name="points_ranking")]
+
+    def __str__(self) -> str:
+        return f"{self.member or self.team} +{self.points}"
