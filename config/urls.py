@@ -4,14 +4,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
-from rest_framework.routers import DefaultRouter
-
-from committees.api import CommitteeViewSet
 
 from .health import health
-
-router = DefaultRouter()
-router.register("committees", CommitteeViewSet, basename="committee")
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="committees:tree", permanent=False), name="home"),
@@ -23,8 +17,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("committees/", include("committees.urls")),
+    path("members/", include("members.urls")),
     path("admin/", admin.site.urls),
-    path("api/", include(router.urls)),
+    path("api/", include("config.api_urls")),
     path("api/token/", obtain_auth_token, name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
