@@ -52,6 +52,26 @@ class CommitteeQuerySet(ScopedQuerySetMixin, TreeQuerySet):
     def open(self) -> CommitteeQuerySet:
         return self.filter(closed_at__isnull=True)
 
+    def public_directory(self) -> CommitteeQuerySet:
+        """The one read that needs no user: open communities and villages, by name and code, for
+        a party member choosing where to register before they have an account. Administrative
+        divisions are public facts; nothing else of a tenant is reachable through this."""
+        return (
+            self.open()
+            .filter(level=Level.COMMUNITY)
+            .only(
+                "id",
+                "tenant_id",
+                "name",
+                "division_code",
+                "level",
+                "tree_id",
+                "lft",
+                "rght",
+                "closed_at",
+            )
+        )
+
 
 class CommitteeManager(TreeManager.from_queryset(CommitteeQuerySet)):
     pass

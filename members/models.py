@@ -261,6 +261,10 @@ class CommitteeScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):
     committee_path = "committee"
 
 
+class CommunityScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    committee_path = "community"
+
+
 class Membership(models.Model):
     """A unit's membership of a committee (加入/共建关系)."""
 
@@ -566,7 +570,7 @@ class Registration(models.Model):
     )
     reason = models.CharField(_("退回原因"), max_length=200, blank=True)
 
-    objects = CommitteeScopedQuerySet.as_manager()
+    objects = CommunityScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("双报到")
@@ -608,7 +612,7 @@ class ServiceTeam(models.Model):
     points = models.DecimalField(_("积分"), max_digits=12, decimal_places=1, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CommitteeScopedQuerySet.as_manager()
+    objects = CommunityScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("服务队")
@@ -742,7 +746,7 @@ class PointsEntry(models.Model):
     quarter = models.CharField(_("季度"), max_length=6)  # "2026Q4", of the service date
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CommitteeScopedQuerySet.as_manager()
+    objects = CommunityScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("积分流水")

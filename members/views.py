@@ -1,15 +1,715 @@
-from django.shortcuts import render
+"""Pages of the members domain. Thin: scoping through `visible_to`, writes through services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import View
 
-from committees.scoped import ScopedPageMixin
+from committees.models import Committee
+from committees.scoped import ScopedPageMixin, add_service_errors
+from committees.scoping import Action, can
 
-from . import selectors
-from .models import MemberUnit
+from . import certificates, selectors, services
+from .forms import (
+    JoinForm,
+    RejectForm,
+    SeatForm,
+    ServiceForm,
+    StaffServiceForm,
+    SubcommitteeForm,
+    UnitContactForm,
+    UnitForm,
+)
+from .identifiers import mask_phone
+from .models import (
+    Alliance,
+    Membership,
+    MemberUnit,
+    PartyMember,
+    RecordStatus,
+    Registration,
+    RegistrationStatus,
+    RotationSlot,
+    Seat,
+    ServiceKind,
+    ServiceRecord,
+    Subcommittee,
+    UnitKind,
+)
+
+PAGE_SIZE = 50
+
+
+def resolve_committee(user, reference: str, action: Action) -> Committee:
+    """A committee the user may act on, named by exact division code or exact name."""
+    reference = (reference or "").strip()
+    scoped = Committee.objects.visible_to(user, action).open()
+    matches = (
+        list(scoped.filter(division_code=reference)[:2])
+        if reference.isdigit()
+        else list(scoped.filter(name=reference)[:2])
+    )
+    if not matches:
+        raise ValidationError(
+            {"committee": _("在您的工作范围内找不到“%(ref)s”。") % {"ref": reference}}
+        )
+    if len(matches) > 1:
+        raise ValidationError(
+            {
+                "committee": _("有多个名为“%(ref)s”的协调委员会，请改填区划代码。")
+                % {"ref": reference}
+            }
+        )
+    return matches[0]
+
+
+# --- member units ---------------------------------------------------------------------------------
 
 
 class UnitListView(ScopedPageMixin, View):
     model = MemberUnit
 
     def get(self, request):
-        units = selectors.member_units(user=request.user)[:50]
-        return render(request, "members/unit_list.html", {"units": units})
+        units = selectors.member_units(user=request.user)
+        kind = request.GET.get("kind", "")
+        query = request.GET.get("q", "").strip()
+        committee_id = request.GET.get("committee", "")
+        if kind in UnitKind.values:
+            units = units.filter(kind=kind)
+        if query:
+            units = units.filter(name__icontains=query)
+        if committee_id.isdigit():
+            committee = Committee.objects.visible_to(request.user).filter(pk=committee_id).first()
+            units = (
+                units.filter(**selectors.subtree_filter(committee)) if committee else units.none()
+            )
+        page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = [(unit, selectors.unit_contact_phone(request.user, unit)) for unit in page]
+        context = {
+            "page": page,
+            "rows": rows,
+            "kinds": UnitKind.choices,
+            "filters": {"kind": kind, "q": query, "committee": committee_id},
+            "query_string": request.GET.urlencode(),
+            "can_create": bool(request.user.committee_scopes(Action.CHANGE)),
+        }
+        return render(request, "members/unit_list.html", context)
+
+
+class UnitDetailView(ScopedPageMixin, View):
+    model = MemberUnit
+
+    def get(self, request, pk):
+        unit = self.get_scoped_object()
+        memberships = (
+            Membership.objects.visible_to(request.user)
+            .filter(unit=unit)
+            .select_related("committee", "subcommittee")
+        )
+        context = {
+            "unit": unit,
+            "contact_phone": selectors.unit_contact_phone(request.user, unit),
+            "memberships": memberships,
+            "registrations": unit.registrations.select_related("community").order_by(
+                "-requested_at"
+            ),
+            "seats": Seat.objects.visible_to(request.user)
+            .filter(unit=unit)
+            .select_related("committee"),
+            "can_edit": can(request.user, Action.CHANGE, unit.committee)
+            or unit.pk in request.user.unit_ids(),
+        }
+        return render(request, "members/unit_detail.html", context)
+
+
+class UnitCreateView(ScopedPageMixin, View):
+    model = MemberUnit
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.committee_scopes(Action.CHANGE):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request):
+        return self.render_form(UnitForm())
+
+    def post(self, request):
+        form = UnitForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                committee = resolve_committee(request.user, data["committee"], Action.CHANGE)
+                unit = services.member_unit_create(
+                    tenant=committee.tenant,
+                    committee=committee,
+                    data=services.UnitData(**_unit_fields(data)),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("已登记“%(name)s”。") % {"name": unit.name})
+                return redirect("members:unit_detail", pk=unit.pk)
+        return self.render_form(form, status=400)
+
+    def render_form(self, form, status=200):
+        return render(
+            self.request,
+            "members/form.html",
+            {
+                "form": form,
+                "title": _("登记成员单位"),
+                "submit_label": _("登记"),
+                "back": "members:unit_list",
+            },
+            status=status,
+        )
+
+
+def _unit_fields(data: dict) -> dict:
+    return {name: data.get(name, "") for name in services.UNIT_FIELDS}
+
+
+class UnitEditView(ScopedPageMixin, View):
+    """Staff edit the whole profile; the unit's own contact keeps its contact and party details."""
+
+    model = MemberUnit
+
+    def get_unit_and_mode(self):
+        unit = self.get_scoped_object()
+        if can(self.request.user, Action.CHANGE, unit.committee):
+            return unit, "staff"
+        if unit.pk in self.request.user.unit_ids():
+            return unit, "contact"
+        raise PermissionDenied
+
+    def get(self, request, pk):
+        unit, mode = self.get_unit_and_mode()
+        initial = {name: getattr(unit, name) for name in services.UNIT_FIELDS}
+        initial["committee"] = unit.committee.division_code or unit.committee.name
+        form = (UnitForm if mode == "staff" else UnitContactForm)(initial=initial)
+        return self.render_form(unit, form)
+
+    def post(self, request, pk):
+        unit, mode = self.get_unit_and_mode()
+        form = (UnitForm if mode == "staff" else UnitContactForm)(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if mode == "staff":
+                    committee = resolve_committee(request.user, data["committee"], Action.CHANGE)
+                    services.member_unit_update(
+                        unit=unit, data=services.UnitData(**_unit_fields(data)), committee=committee
+                    )
+                else:
+                    fields = {**{n: getattr(unit, n) for n in services.UNIT_FIELDS}, **data}
+                    services.member_unit_update(
+                        unit=unit,
+                        data=services.UnitData(**_unit_fields(fields)),
+                        fields=services.CONTACT_EDITABLE_FIELDS,
+                    )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("已保存。"))
+                return redirect("members:unit_detail", pk=unit.pk)
+        return self.render_form(unit, form, status=400)
+
+    def render_form(self, unit, form, status=200):
+        return render(
+            self.request,
+            "members/form.html",
+            {
+                "form": form,
+                "title": _("编辑 %(name)s") % {"name": unit.name},
+                "submit_label": _("保存"),
+                "object": unit,
+            },
+            status=status,
+        )
+
+
+# --- the committee's structure and roster -------------------------------------------------------------
+
+
+class CommitteeStructureView(ScopedPageMixin, View):
+    model = Committee
+
+    def get(self, request, pk):
+        committee = self.get_scoped_object()
+        subcommittees = list(
+            Subcommittee.objects.visible_to(request.user)
+            .filter(committee=committee)
+            .prefetch_related(
+                Prefetch("rotation", queryset=RotationSlot.objects.select_related("unit"))
+            )
+            .order_by("field")
+        )
+        today = timezone.localdate()
+        context = {
+            "committee": committee,
+            "seats": Seat.objects.visible_to(request.user)
+            .filter(committee=committee)
+            .select_related("unit"),
+            "subcommittees": [
+                (
+                    sub,
+                    list(sub.rotation.all()),
+                    selectors.current_chair(sub, list(sub.rotation.all()), today),
+                )
+                for sub in subcommittees
+            ],
+            "alliances": Alliance.objects.visible_to(request.user)
+            .filter(spans__committee=committee)
+            .prefetch_related("units", "committees")
+            .distinct(),
+            "membership_count": Membership.objects.visible_to(request.user)
+            .filter(committee=committee)
+            .count(),
+            "can_change": can(request.user, Action.CHANGE, committee),
+            "seat_form": SeatForm(),
+            "subcommittee_form": SubcommitteeForm(),
+        }
+        return render(request, "members/structure.html", context)
+
+
+class SeatCreateView(ScopedPageMixin, View):
+    model = Committee
+    required_action = Action.CHANGE
+
+    def post(self, request, pk):
+        committee = self.get_scoped_object()
+        form = SeatForm(request.POST)
+        unit_choices = MemberUnit.objects.visible_to(request.user).filter(
+            memberships__committee=committee
+        )
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                unit = unit_choices.filter(pk=data["unit"]).first() if data.get("unit") else None
+                services.seat_create(
+                    committee=committee,
+                    role=data["role"],
+                    person_name=data["person_name"],
+                    title=data["title"],
+                    unit=unit,
+                    term_start=data["term_start"],
+                    term_end=data["term_end"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("已添加委员。"))
+                return redirect("members:structure", pk=committee.pk)
+        messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect("members:structure", pk=committee.pk)
+
+
+class SubcommitteeCreateView(ScopedPageMixin, View):
+    model = Committee
+    required_action = Action.CHANGE
+
+    def post(self, request, pk):
+        committee = self.get_scoped_object()
+        form = SubcommitteeForm(request.POST)
+        if form.is_valid():
+            try:
+                services.subcommittee_create(
+                    committee=committee,
+                    field=form.cleaned_data["field"],
+                    name=form.cleaned_data["name"],
+                )
+            except ValidationError as error:
+                messages.error(request, "；".join(error.messages))
+            else:
+                messages.success(request, _("已成立专委会。"))
+        return redirect("members:structure", pk=committee.pk)
+
+
+class RosterView(ScopedPageMixin, View):
+    """A community's roster of the dual registration: units and members, pending ones to confirm."""
+
+    model = Committee
+
+    def get(self, request, pk):
+        community = self.get_scoped_object()
+        context = {
+            "committee": community,
+            **selectors.committee_roster(user=request.user, community=community),
+            "can_change": can(request.user, Action.CHANGE, community),
+            "reject_form": RejectForm(),
+        }
+        return render(request, "members/roster.html", context)
+
+
+class RegistrationDecideView(ScopedPageMixin, View):
+    model = Registration
+    required_action = Action.CHANGE
+    confirm = True
+
+    def committee_of(self, obj):
+        return obj.community
+
+    def post(self, request, pk):
+        registration = self.get_scoped_object()
+        reason = request.POST.get("reason", "")
+        try:
+            services.registration_decide(
+                registration=registration, actor=request.user, confirm=self.confirm, reason=reason
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            who = registration.member.name if registration.member_id else registration.unit.name
+            messages.success(
+                request,
+                (_("已确认%(who)s报到。") if self.confirm else _("已退回%(who)s的报到。"))
+                % {"who": who},
+            )
+        return redirect("members:roster", pk=registration.community_id)
+
+
+# --- party members ---------------------------------------------------------------------------------
+
+
+class JoinView(View):
+    """Self-service registration of an in-service party member, phone-sized, no account needed."""
+
+    def get(self, request):
+        return render(request, "members/join.html", {"form": JoinForm()})
+
+    def post(self, request):
+        form = JoinForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                community = self.find_community(data["tenant"], data["community"])
+                member = services.member_self_register(
+                    tenant=data["tenant"],
+                    username=data["username"],
+                    password=data["password"],
+                    name=data["name"],
+                    phone=data["phone"],
+                    community=community,
+                    employer_name=data["employer_name"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request,
+                    _("报到申请已提交，待%(community)s确认。")
+                    % {"community": member.community.name},
+                )
+                return redirect("members:me")
+        return render(request, "members/join.html", {"form": form}, status=400)
+
+    @staticmethod
+    def find_community(tenant, reference: str) -> Committee:
+        reference = reference.strip()
+        directory = Committee.objects.public_directory()
+        if reference.isdigit():
+            found = directory.filter(division_code=reference)
+            # Another city's code is passed on, so the service can say it is not in this city.
+            match = found.filter(tenant=tenant).first() or found.first()
+        else:
+            named = list(directory.filter(tenant=tenant, name=reference)[:2]) or list(
+                directory.filter(tenant=tenant, name=reference + "居委会")[:2]
+            )
+            if len(named) > 1:
+                raise ValidationError(
+                    {
+                        "community": _("有多个名为“%(ref)s”的社区，请改填区划代码。")
+                        % {"ref": reference}
+                    }
+                )
+            match = (
+                named[0]
+                if named
+                else directory.exclude(tenant=tenant).filter(name=reference).first()
+            )
+        if match is None:
+            raise ValidationError(
+                {"community": _("找不到社区“%(ref)s”，请核对名称或区划代码。") % {"ref": reference}}
+            )
+        return match
+
+
+class JoinCommunitySearchView(View):
+    """Suggestions for the join form's community field (public administrative names only)."""
+
+    def get(self, request):
+        query = request.GET.get("community", "").strip()
+        tenant_id = request.GET.get("tenant", "")
+        matches = []
+        if len(query) >= 2 and tenant_id.isdigit():
+            matches = (
+                Committee.objects.public_directory()
+                .filter(tenant_id=tenant_id, name__contains=query)
+                .order_by("division_code")[:10]
+            )
+        return render(request, "members/_community_options.html", {"matches": matches})
+
+
+class MyServiceView(ScopedPageMixin, View):
+    """A party member's own page: registration, service record, points and certificate."""
+
+    model = PartyMember
+
+    def get_member(self) -> PartyMember:
+        member = (
+            PartyMember.objects.visible_to(self.request.user)
+            .filter(user=self.request.user)
+            .select_related("community")
+            .first()
+        )
+        if member is None:
+            raise Http404
+        return member
+
+    def get(self, request):
+        return self.render_page(
+            self.get_member(), ServiceForm(initial={"served_on": timezone.localdate()})
+        )
+
+    def post(self, request):
+        member = self.get_member()
+        form = ServiceForm(request.POST)
+        if form.is_valid():
+            try:
+                if member.registration_status != RegistrationStatus.CONFIRMED:
+                    raise ValidationError(_("报到经社区确认后才能记录服务。"))
+                services.service_record_log(
+                    actor=request.user,
+                    community=member.community,
+                    member=member,
+                    data=services.ServiceData(**form.cleaned_data),
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("服务记录已提交，待社区核实。"))
+                return redirect("members:me")
+        return self.render_page(member, form, status=400)
+
+    def render_page(self, member, form, status=200):
+        records = (
+            ServiceRecord.objects.visible_to(self.request.user)
+            .filter(member=member)
+            .select_related("community")
+            .order_by("-served_on", "-pk")[:50]
+        )
+        context = {
+            "member": member,
+            "records": records,
+            "summary": selectors.member_service_summary(member),
+            "form": form,
+        }
+        return render(self.request, "members/me.html", context, status=status)
+
+
+class CertificateView(MyServiceView):
+    def get(self, request):
+        member = self.get_member()
+        records = list(
+            ServiceRecord.objects.visible_to(request.user)
+            .filter(member=member, status=RecordStatus.VERIFIED)
+            .select_related("community")
+            .order_by("served_on")
+        )
+        if not records:
+            messages.error(request, _("还没有经核实的服务记录，暂不能开具证明。"))
+            return redirect("members:me")
+        pdf = certificates.service_certificate(member=member, records=records)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="service-certificate.pdf"'
+        return response
+
+
+class PartyMemberListView(ScopedPageMixin, View):
+    model = PartyMember
+
+    def get(self, request):
+        members = (
+            PartyMember.objects.visible_to(request.user)
+            .exclude(user=request.user)
+            .select_related("community")
+            .order_by("community__lft", "name")
+        )
+        status = request.GET.get("status", "")
+        if status in RegistrationStatus.values:
+            members = members.filter(registration_status=status)
+        page = Paginator(members, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = [(member, mask_phone(member.phone)) for member in page]
+        context = {
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "statuses": RegistrationStatus.choices,
+        }
+        return render(request, "members/party_member_list.html", context)
+
+
+class PartyMemberDetailView(ScopedPageMixin, View):
+    """Staff's view of one member. Party membership is sensitive: every read is audited."""
+
+    model = PartyMember
+
+    def committee_of(self, obj):
+        return obj.community
+
+    def get(self, request, pk):
+        member = get_object_or_404(
+            PartyMember.objects.visible_to(request.user)
+            .exclude(user=request.user)
+            .select_related("community", "employer"),
+            pk=pk,
+        )
+        from . import audit
+
+        audit.record_personal_data_access(request.user, member, request)
+        can_record = member.community is not None and can(
+            request.user, Action.CHANGE, member.community
+        )
+        context = {
+            "member": member,
+            # The community's own staff call members; everyone else sees the number masked.
+            "phone": member.phone if can_record else mask_phone(member.phone),
+            "records": member.service_records.select_related("community").order_by("-served_on")[
+                :50
+            ],
+            "summary": selectors.member_service_summary(member),
+            "form": StaffServiceForm(
+                initial={"member": member.pk, "served_on": timezone.localdate()}
+            )
+            if can_record
+            else None,
+        }
+        return render(request, "members/party_member_detail.html", context)
+
+
+class StaffServiceCreateView(ScopedPageMixin, View):
+    """Community staff record a member's service; whoever records it certifies it."""
+
+    model = PartyMember
+    required_action = Action.CHANGE
+
+    def committee_of(self, obj):
+        if obj.community is None:
+            raise PermissionDenied
+        return obj.community
+
+    def post(self, request, pk):
+        member = self.get_scoped_object()
+        form = ServiceForm(request.POST)
+        if form.is_valid():
+            try:
+                services.service_record_log(
+                    actor=request.user,
+                    community=member.community,
+                    member=member,
+                    data=services.ServiceData(**form.cleaned_data),
+                    certified=True,
+                )
+            except ValidationError as error:
+                messages.error(
+                    request,
+                    "；".join(m for ms in error.message_dict.values() for m in ms)
+                    if hasattr(error, "error_dict")
+                    else "；".join(error.messages),
+                )
+                return redirect("members:party_member_detail", pk=member.pk)
+            messages.success(request, _("已记录并核实。"))
+        else:
+            messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+        return redirect("members:party_member_detail", pk=member.pk)
+
+
+# --- verification and rankings ---------------------------------------------------------------------
+
+
+class PendingServiceListView(ScopedPageMixin, View):
+    model = ServiceRecord
+
+    def get(self, request):
+        records = (
+            ServiceRecord.objects.visible_to(request.user, Action.CHANGE)
+            .filter(status=RecordStatus.PENDING)
+            .select_related("member", "team", "community")
+            .order_by("served_on", "pk")
+        )
+        page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "members/pending_services.html",
+            {"page": page, "kinds": dict(ServiceKind.choices)},
+        )
+
+
+class ServiceDecideView(ScopedPageMixin, View):
+    model = ServiceRecord
+    required_action = Action.CHANGE
+    verify = True
+
+    def committee_of(self, obj):
+        return obj.community
+
+    def post(self, request, pk):
+        record = self.get_scoped_object()
+        try:
+            if self.verify:
+                services.service_record_verify(record=record, actor=request.user)
+            else:
+                services.service_record_reject(record=record, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(
+                request, _("已核实，积分已计入。") if self.verify else _("已标记为未通过。")
+            )
+        return redirect("members:pending_services")
+
+
+class RankingView(ScopedPageMixin, View):
+    model = Committee
+
+    def get(self, request):
+        visible = Committee.objects.visible_to(request.user)
+        committee_id = request.GET.get("committee", "")
+        committee = visible.filter(pk=committee_id).first() if committee_id.isdigit() else None
+        if committee is None and request.user.scope_committees:
+            committee = request.user.scope_committees[0]
+        if committee is None:
+            raise Http404
+        quarter = request.GET.get("quarter") or services.quarter_of(timezone.localdate())
+        by = "team" if request.GET.get("by") == "team" else "member"
+        context = {
+            "committee": committee,
+            "quarter": quarter,
+            "by": by,
+            "quarters": recent_quarters(),
+            "ranking": selectors.points_ranking(
+                user=request.user, committee=committee, quarter=quarter, by=by
+            ),
+        }
+        return render(request, "members/ranking.html", context)
+
+
+def recent_quarters(count: int = 4) -> list[str]:
+    today = timezone.localdate()
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    result = []
+    for _i in range(count):
+        result.append(f"{year}Q{quarter}")
+        quarter -= 1
+        if quarter == 0:
+            year, quarter = year - 1, 4
+    return result

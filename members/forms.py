@@ -1,0 +1,88 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from committees.forms import StyledForm
+from committees.models import Tenant
+
+from .models import PartyOrgType, SeatRole, ServiceKind, SubcommitteeField, UnitKind
+
+
+class UnitForm(StyledForm):
+    name = forms.CharField(label=_("单位名称"), max_length=200)
+    credit_code = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=30,
+        required=False,
+        help_text=_("18位；部队单位可不填。"),
+    )
+    kind = forms.ChoiceField(label=_("单位类型"), choices=UnitKind.choices)
+    committee = forms.CharField(
+        label=_("所在地"), max_length=100, help_text=_("所在街道或社区的区划代码或完整名称。")
+    )
+    address = forms.CharField(label=_("地址"), max_length=255, required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    party_org_type = forms.ChoiceField(label=_("党组织类型"), choices=PartyOrgType.choices)
+    party_member_count = forms.IntegerField(label=_("党员人数"), min_value=0, initial=0)
+
+
+class UnitContactForm(StyledForm):
+    """What a unit's own contact keeps up to date."""
+
+    address = forms.CharField(label=_("地址"), max_length=255, required=False)
+    contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False)
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    party_org_type = forms.ChoiceField(label=_("党组织类型"), choices=PartyOrgType.choices)
+    party_member_count = forms.IntegerField(label=_("党员人数"), min_value=0)
+
+
+class JoinForm(StyledForm):
+    tenant = forms.ModelChoiceField(
+        label=_("所在城市"), queryset=Tenant.objects.filter(is_active=True), empty_label=None
+    )
+    name = forms.CharField(label=_("姓名"), max_length=64)
+    phone = forms.CharField(label=_("手机号"), max_length=20)
+    employer_name = forms.CharField(label=_("工作单位"), max_length=200, required=False)
+    community = forms.CharField(
+        label=_("居住地社区（村）"), max_length=100, help_text=_("填写社区名称或12位区划代码。")
+    )
+    username = forms.CharField(label=_("用户名"), max_length=150)
+    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput, strip=False)
+
+
+class ServiceForm(StyledForm):
+    served_on = forms.DateField(label=_("服务日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    hours = forms.DecimalField(
+        label=_("服务时长（小时，不含路程）"), max_digits=4, decimal_places=1
+    )
+    kind = forms.ChoiceField(label=_("服务类型"), choices=ServiceKind.choices)
+    description = forms.CharField(
+        label=_("服务内容"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    location = forms.CharField(label=_("服务地点"), max_length=200, required=False)
+
+
+class StaffServiceForm(ServiceForm):
+    member = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class RejectForm(StyledForm):
+    reason = forms.CharField(label=_("退回原因"), max_length=200)
+
+
+class SeatForm(StyledForm):
+    role = forms.ChoiceField(label=_("职务"), choices=SeatRole.choices)
+    person_name = forms.CharField(label=_("姓名"), max_length=64)
+    title = forms.CharField(label=_("本单位职务"), max_length=100, required=False)
+    unit = forms.IntegerField(label=_("所在单位"), required=False, widget=forms.Select)
+    term_start = forms.DateField(
+        label=_("任期开始"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    term_end = forms.DateField(
+        label=_("任期结束"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SubcommitteeForm(StyledForm):
+    field = forms.ChoiceField(label=_("领域"), choices=SubcommitteeField.choices)
+    name = forms.CharField(label=_("名称"), max_length=100, required=False)

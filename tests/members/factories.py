@@ -1,0 +1,68 @@
+"""Members-domain builders over the shared personas, through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from django.utils import timezone
+
+from members import services
+from members.identifiers import credit_code_check_character
+from members.models import RegistrationStatus, UnitKind
+
+_serial = itertools.count(1)
+
+
+def credit_code(region: str = "110101", prefix: str = "91") -> str:
+    """A valid unified social credit code (GB 32100) with a fresh serial."""
+    body = f"{prefix}{region}{next(_serial):09d}"
+    return body + credit_code_check_character(body)
+
+
+def unit(committee, name: str | None = None, kind: str = UnitKind.PRIVATE, **fields):
+    data = services.UnitData(
+        name=name or f"单位{next(_serial)}",
+        kind=kind,
+        credit_code=fields.pop("credit_code", credit_code()),
+        contact_name=fields.pop("contact_name", "张联络"),
+        contact_phone=fields.pop("contact_phone", "13812341234"),
+        **fields,
+    )
+    return services.member_unit_create(tenant=committee.tenant, committee=committee, data=data)
+
+
+def party_member(community, name: str | None = None, confirmed: bool = True, actor=None, **fields):
+    n = next(_serial)
+    member = services.member_self_register(
+        tenant=community.tenant,
+        username=fields.pop("username", f"pm{n}"),
+        password="Dangyuan@2026",
+        name=name or f"党员{n}",
+        phone=fields.pop("phone", f"139{n:08d}"),
+        community=community,
+        employer_name=fields.pop("employer_name", "某单位"),
+    )
+    if confirmed:
+        registration = member.registrations.get(status=RegistrationStatus.PENDING)
+        services.registration_decide(
+            registration=registration, actor=actor or member.user, confirm=True
+        )
+        member.refresh_from_db()
+    return member
+
+
+def service(member, actor, hours="2", days_ago: int = 1, certified: bool = False, **fields):
+    return services.service_record_log(
+        actor=actor,
+        community=member.community,
+        member=member,
+        data=services.ServiceData(
+            served_on=fields.pop("served_on", timezone.localdate() - dt.timedelta(days=days_ago)),
+            hours=hours,
+            kind=fields.pop("kind", "volunteer"),
+            description=fields.pop("description", "周末卫生大扫除"),
+            location=fields.pop("location", ""),
+        ),
+        certified=certified,
+    )
