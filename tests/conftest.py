@@ -91,6 +91,12 @@ def build_world() -> World:
     )
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing is deliberately slow; tests that create accounts need it fast, not strong."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db) -> World:
     return build_world()

@@ -11,14 +11,10 @@ from members import services as member_services
 from members.models import Role, User
 
 TEST_PASSWORD = "Ceshi@2026pass"
-_PASSWORD_HASH = None
 
 
 def password_hash() -> str:
-    global _PASSWORD_HASH
-    if _PASSWORD_HASH is None:
-        _PASSWORD_HASH = make_password(TEST_PASSWORD)
-    return _PASSWORD_HASH
+    return make_password(TEST_PASSWORD)
 
 
 class TenantFactory(factory.Factory):

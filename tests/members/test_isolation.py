@@ -1,0 +1,187 @@
+"""Every members page and endpoint: another tenant's user and a sibling street's staff get 404,
+a unit contact looking at another unit gets 404, readers who may not write get 403."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from members import services
+from members.models import (
+    MemberUnit,
+    PartyMember,
+    Registration,
+    Role,
+    Seat,
+    ServiceRecord,
+    Subcommittee,
+)
+
+from ..factories import UserFactory
+from . import factories as f
+
+
+@pytest.fixture
+def objects(world):
+    unit = f.unit(world.community, name="国网东城供电公司")
+    member = f.party_member(world.community, confirmed=False, name="王芳")
+    confirmed = f.party_member(world.community, name="李强")
+    record = f.service(confirmed, actor=confirmed.user)
+    services.subcommittee_create(committee=world.street, field="economy")
+    return {
+        "unit": unit,
+        "member": member,
+        "confirmed": confirmed,
+        "registration": Registration.objects.get(member=member),
+        "record": record,
+        "street": world.street,
+        "community": world.community,
+    }
+
+
+# (url name, object key, method, POST payload)
+PAGES = [
+    ("members:unit_detail", "unit", "get", None),
+    (
+        "members:unit_edit",
+        "unit",
+        "post",
+        {"address": "改", "party_org_type": "branch", "party_member_count": 1},
+    ),
+    ("members:structure", "street", "get", None),
+    (
+        "members:seat_create",
+        "street",
+        "post",
+        {"role": "member", "person_name": "越权", "term_start": "2026-01-01"},
+    ),
+    ("members:subcommittee_create", "street", "post", {"field": "safety"}),
+    ("members:roster", "community", "get", None),
+    ("members:registration_confirm", "registration", "post", {}),
+    ("members:registration_reject", "registration", "post", {"reason": "越权"}),
+    ("members:party_member_detail", "confirmed", "get", None),
+    (
+        "members:staff_service_create",
+        "confirmed",
+        "post",
+        {"served_on": "2026-01-01", "hours": "1", "kind": "other", "description": "越权"},
+    ),
+    ("members:service_verify", "record", "post", {}),
+    ("members:service_reject", "record", "post", {}),
+]
+ENDPOINTS = [
+    ("memberunit-detail", "unit"),
+    ("partymember-detail", "confirmed"),
+    ("servicerecord-detail", "record"),
+]
+
+
+def state():
+    return (
+        list(MemberUnit.objects.order_by("pk").values_list("pk", "address", "name")),
+        list(Registration.objects.order_by("pk").values_list("pk", "status")),
+        list(ServiceRecord.objects.order_by("pk").values_list("pk", "status")),
+        list(PartyMember.objects.order_by("pk").values_list("pk", "points", "registration_status")),
+        Seat.objects.count(),
+        Subcommittee.objects.count(),
+    )
+
+
+def call(client, name, obj, method, payload):
+    url = reverse(name, args=[obj.pk])
+    return client.get(url) if method == "get" else client.post(url, payload)
+
+
+def test_members_urls_are_in_the_isolation_table():
+    from ..committees.test_isolation import all_url_names_with_pk
+
+    covered = {name for name, *_ in PAGES} | {name for name, _ in ENDPOINTS} | {"membership-detail"}
+    members_urls = {
+        n
+        for n in all_url_names_with_pk()
+        if n.startswith("members:")
+        or n.split("-")[0] in {"memberunit", "membership", "partymember", "servicerecord"}
+    }
+    excel = {n for n in members_urls if "excel" in n}
+    assert members_urls - excel - covered == set()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "key", "method", "payload"), PAGES)
+@pytest.mark.parametrize("persona", ["other_admin", "sibling_staff"])
+def test_pages_are_404_outside_the_scope_and_change_nothing(
+    world, objects, client_for, name, key, method, payload, persona
+):
+    before = state()
+    response = call(client_for(getattr(world, persona)), name, objects[key], method, payload)
+    assert response.status_code == 404
+    assert state() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "key"), ENDPOINTS)
+@pytest.mark.parametrize("persona", ["other_admin", "sibling_staff"])
+def test_endpoints_are_404_outside_the_scope(world, objects, client_for, name, key, persona):
+    assert (
+        client_for(getattr(world, persona)).get(reverse(name, args=[objects[key].pk])).status_code
+        == 404
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "key", "method", "payload"), [p for p in PAGES if p[2] == "post"])
+def test_a_leader_cannot_write(world, objects, client_for, name, key, method, payload):
+    before = state()
+    response = call(client_for(world.district_leader), name, objects[key], method, payload)
+    assert response.status_code == 403
+    assert state() == before
+
+
+@pytest.mark.django_db
+def test_a_unit_contact_sees_only_their_own_unit(world, objects, client_for):
+    other = f.unit(world.community, name="另一家单位")
+    contact = UserFactory(tenant=world.city.tenant)
+    services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=objects["unit"])
+    client = client_for(contact)
+    assert client.get(reverse("members:unit_detail", args=[objects["unit"].pk])).status_code == 200
+    assert client.get(reverse("members:unit_detail", args=[other.pk])).status_code == 404
+    assert client.get(reverse("members:unit_edit", args=[other.pk])).status_code == 404
+    assert client.get(reverse("memberunit-detail", args=[other.pk])).status_code == 404
+    assert [row["name"] for row in client.get("/api/member-units/").json()["results"]] == [
+        "国网东城供电公司"
+    ]
+    assert client.get(reverse("members:roster", args=[world.community.pk])).status_code == 404
+    assert (
+        client.get(
+            reverse("members:party_member_detail", args=[objects["confirmed"].pk])
+        ).status_code
+        == 404
+    )
+
+
+@pytest.mark.django_db
+def test_lists_show_nothing_outside_the_scope(world, objects, client_for):
+    for persona in ("other_admin", "sibling_staff"):
+        client = client_for(getattr(world, persona))
+        for url in (
+            "/api/member-units/",
+            "/api/party-members/",
+            "/api/service-records/",
+            "/api/memberships/",
+        ):
+            assert client.get(url).json()["count"] == 0, (persona, url)
+        assert client.get(reverse("members:unit_list")).context["page"].paginator.count == 0
+        assert client.get(reverse("members:party_member_list")).context["page"].paginator.count == 0
+        assert client.get(reverse("members:pending_services")).context["page"].paginator.count == 0
+
+
+@pytest.mark.django_db
+def test_a_party_member_sees_only_themself(world, objects, client_for):
+    client = client_for(objects["confirmed"].user)
+    assert client.get(reverse("members:me")).status_code == 200
+    assert (
+        client.get(reverse("members:party_member_detail", args=[objects["member"].pk])).status_code
+        == 404
+    )
+    assert [row["name"] for row in client.get("/api/party-members/").json()["results"]] == ["李强"]
+    assert client.get("/api/member-units/").json()["count"] == 0
