@@ -29,6 +29,8 @@ urlpatterns = [
     ),
     path("join/", views.JoinView.as_view(), name="join"),
     path("join/communities/", views.JoinCommunitySearchView.as_view(), name="join_communities"),
+    path("committees/<int:pk>/teams/", views.TeamCreateView.as_view(), name="team_create"),
+    path("teams/<int:pk>/join/", views.TeamJoinView.as_view(), name="team_join"),
     path("me/", views.MyServiceView.as_view(), name="me"),
     path("me/certificate.pdf", views.CertificateView.as_view(), name="certificate"),
     path("party-members/", views.PartyMemberListView.as_view(), name="party_member_list"),

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -41,7 +41,9 @@ from .models import (
     Seat,
     ServiceKind,
     ServiceRecord,
+    ServiceTeam,
     Subcommittee,
+    TeamKind,
     UnitKind,
 )
 
@@ -343,6 +345,11 @@ class RosterView(ScopedPageMixin, View):
         context = {
             "committee": community,
             **selectors.committee_roster(user=request.user, community=community),
+            "teams": ServiceTeam.objects.visible_to(request.user)
+            .filter(community=community)
+            .annotate(size=Count("members"))
+            .order_by("kind", "name"),
+            "team_kinds": TeamKind.choices,
             "can_change": can(request.user, Action.CHANGE, community),
             "reject_form": RejectForm(),
         }
@@ -390,7 +397,13 @@ class JoinView(View):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                community = self.find_community(data["tenant"], data["community"])
+                community, community_error = (
+                    self.find_community(data["tenant"], data["community"]),
+                    None,
+                )
+            except ValidationError as error:
+                community, community_error = None, error
+            try:
                 member = services.member_self_register(
                     tenant=data["tenant"],
                     username=data["username"],
@@ -401,7 +414,11 @@ class JoinView(View):
                     employer_name=data["employer_name"],
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
+                # Every field's problem at once; the community lookup's message is the more precise.
+                errors = error.message_dict
+                if community_error is not None:
+                    errors.update(community_error.message_dict)
+                add_service_errors(form, ValidationError(errors))
             else:
                 login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(
@@ -459,6 +476,50 @@ class JoinCommunitySearchView(View):
         return render(request, "members/_community_options.html", {"matches": matches})
 
 
+class TeamCreateView(ScopedPageMixin, View):
+    """Community staff found a service team (心愿认领队, 组团服务队, 先锋队)."""
+
+    model = Committee
+    required_action = Action.CHANGE
+
+    def post(self, request, pk):
+        community = self.get_scoped_object()
+        try:
+            services.team_create(
+                community=community,
+                name=request.POST.get("name", ""),
+                kind=request.POST.get("kind", ""),
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, _("已成立服务队。"))
+        return redirect("members:roster", pk=community.pk)
+
+
+class TeamJoinView(ScopedPageMixin, View):
+    """A confirmed member joins a team of their community."""
+
+    model = ServiceTeam
+
+    def post(self, request, pk):
+        member = PartyMember.objects.visible_to(request.user).filter(user=request.user).first()
+        team = ServiceTeam.objects.filter(
+            pk=pk,
+            tenant_id=request.user.tenant_id,
+            community_id=getattr(member, "community_id", None),
+        ).first()
+        if member is None or team is None:
+            raise Http404
+        try:
+            services.team_join(team=team, member=member)
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, _("已加入“%(team)s”。") % {"team": team.name})
+        return redirect("members:me")
+
+
 class MyServiceView(ScopedPageMixin, View):
     """A party member's own page: registration, service record, points and certificate."""
 
@@ -507,11 +568,20 @@ class MyServiceView(ScopedPageMixin, View):
             .select_related("community")
             .order_by("-served_on", "-pk")[:50]
         )
+        teams = (
+            ServiceTeam.objects.filter(
+                tenant_id=member.tenant_id, community_id=member.community_id
+            ).order_by("kind", "name")
+            if member.community_id
+            else ServiceTeam.objects.none()
+        )
+        joined = set(member.teams.values_list("pk", flat=True))
         context = {
             "member": member,
             "records": records,
             "summary": selectors.member_service_summary(member),
             "form": form,
+            "teams": [(team, team.pk in joined) for team in teams],
         }
         return render(self.request, "members/me.html", context, status=status)
 

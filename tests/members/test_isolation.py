@@ -14,6 +14,7 @@ from members.models import (
     Role,
     Seat,
     ServiceRecord,
+    ServiceTeam,
     Subcommittee,
 )
 
@@ -28,7 +29,9 @@ def objects(world):
     confirmed = f.party_member(world.community, name="李强")
     record = f.service(confirmed, actor=confirmed.user)
     services.subcommittee_create(committee=world.street, field="economy")
+    team = services.team_create(community=world.community, name="心愿认领队", kind="wish_claiming")
     return {
+        "team": team,
         "unit": unit,
         "member": member,
         "confirmed": confirmed,
@@ -68,6 +71,8 @@ PAGES = [
     ),
     ("members:service_verify", "record", "post", {}),
     ("members:service_reject", "record", "post", {}),
+    ("members:team_create", "community", "post", {"name": "越权队", "kind": "vanguard"}),
+    ("members:team_join", "team", "post", {}),
 ]
 ENDPOINTS = [
     ("memberunit-detail", "unit"),
@@ -84,6 +89,8 @@ def state():
         list(PartyMember.objects.order_by("pk").values_list("pk", "points", "registration_status")),
         Seat.objects.count(),
         Subcommittee.objects.count(),
+        ServiceTeam.objects.count(),
+        list(ServiceTeam.members.through.objects.values_list("pk")),
     )
 
 
