@@ -136,7 +136,10 @@ def test_endpoints_are_404_outside_the_scope(world, objects, client_for, name, k
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "key", "method", "payload"), [p for p in PAGES if p[2] == "post"])
+@pytest.mark.parametrize(
+    ("name", "key", "method", "payload"),
+    [p for p in PAGES if p[2] == "post" and p[0] != "members:team_join"],  # a member's own act
+)
 def test_a_leader_cannot_write(world, objects, client_for, name, key, method, payload):
     before = state()
     response = call(client_for(world.district_leader), name, objects[key], method, payload)
