@@ -35,6 +35,10 @@ class ScopedPageMixin(LoginRequiredMixin):
         return obj
 
     def committee_of(self, obj: Model):
+        """The committee whose scope governs the object, along its queryset's committee path."""
+        path = getattr(type(obj).objects.get_queryset(), "committee_path", "committee")
+        for attribute in filter(None, path.split("__")):
+            obj = getattr(obj, attribute)
         return obj
 
 

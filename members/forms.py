@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from committees.forms import StyledForm
 from committees.models import Tenant
 
-from .models import PartyOrgType, SeatRole, ServiceKind, SubcommitteeField, UnitKind
+from .models import AllianceKind, PartyOrgType, SeatRole, ServiceKind, SubcommitteeField, UnitKind
 
 
 class UnitForm(StyledForm):
@@ -86,3 +86,33 @@ class SeatForm(StyledForm):
 class SubcommitteeForm(StyledForm):
     field = forms.ChoiceField(label=_("领域"), choices=SubcommitteeField.choices)
     name = forms.CharField(label=_("名称"), max_length=100, required=False)
+
+
+class RotationForm(StyledForm):
+    start = forms.DateField(label=_("轮值起始日"), widget=forms.DateInput(attrs={"type": "date"}))
+    months = forms.IntegerField(label=_("每任月数"), min_value=1, max_value=24, initial=3)
+    chairs = forms.CharField(
+        label=_("轮值顺序"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("每行一家：单位名称，代理主任姓名（按轮值顺序）。"),
+    )
+
+
+class AllianceForm(StyledForm):
+    name = forms.CharField(label=_("联盟名称"), max_length=100)
+    kind = forms.ChoiceField(label=_("类型"), choices=AllianceKind.choices)
+    committees = forms.CharField(
+        label=_("覆盖的其他协调委员会"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("跨区域联盟填写：每行一个区划代码或名称。"),
+    )
+    units = forms.CharField(
+        label=_("成员单位"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("每行一个单位名称。"),
+    )
+    description = forms.CharField(
+        label=_("简介"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -16,6 +16,10 @@ urlpatterns = [
         views.SubcommitteeCreateView.as_view(),
         name="subcommittee_create",
     ),
+    path(
+        "committees/<int:pk>/alliances/", views.AllianceCreateView.as_view(), name="alliance_create"
+    ),
+    path("subcommittees/<int:pk>/rotation/", views.RotationSetView.as_view(), name="rotation_set"),
     path("committees/<int:pk>/roster/", views.RosterView.as_view(), name="roster"),
     path(
         "registrations/<int:pk>/confirm/",

@@ -19,8 +19,10 @@ from committees.scoping import Action, can
 
 from . import certificates, selectors, services
 from .forms import (
+    AllianceForm,
     JoinForm,
     RejectForm,
+    RotationForm,
     SeatForm,
     ServiceForm,
     StaffServiceForm,
@@ -278,6 +280,8 @@ class CommitteeStructureView(ScopedPageMixin, View):
             "can_change": can(request.user, Action.CHANGE, committee),
             "seat_form": SeatForm(),
             "subcommittee_form": SubcommitteeForm(),
+            "rotation_form": RotationForm(initial={"start": today, "months": 3}),
+            "alliance_form": AllianceForm(),
         }
         return render(request, "members/structure.html", context)
 
@@ -335,6 +339,97 @@ class SubcommitteeCreateView(ScopedPageMixin, View):
         return redirect("members:structure", pk=committee.pk)
 
 
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class RotationSetView(ScopedPageMixin, View):
+    """Set a subcommittee's rotation once; who chairs then follows from the schedule."""
+
+    model = Subcommittee
+    required_action = Action.CHANGE
+
+    def post(self, request, pk):
+        subcommittee = self.get_scoped_object()
+        form = RotationForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+            return redirect("members:structure", pk=subcommittee.committee_id)
+        units = {
+            unit.name: unit
+            for unit in MemberUnit.objects.visible_to(request.user).filter(
+                memberships__committee=subcommittee.committee_id
+            )
+        }
+        chairs, unknown = [], []
+        for line in _lines(form.cleaned_data["chairs"]):
+            name, _sep, chair = line.replace(",", "，").partition("，")
+            unit = units.get(name.strip())
+            if unit is None:
+                unknown.append(name.strip())
+            else:
+                chairs.append((unit, chair.strip()))
+        try:
+            if unknown:
+                raise ValidationError(
+                    _("不是该协调委员会的成员单位：%(names)s") % {"names": "、".join(unknown)}
+                )
+            services.rotation_set(
+                subcommittee=subcommittee,
+                start=form.cleaned_data["start"],
+                months=form.cleaned_data["months"],
+                chairs=chairs,
+            )
+        except ValidationError as error:
+            messages.error(request, "；".join(error.messages))
+        else:
+            messages.success(request, _("已设置“%(name)s”的轮值。") % {"name": subcommittee.name})
+        return redirect("members:structure", pk=subcommittee.committee_id)
+
+
+class AllianceCreateView(ScopedPageMixin, View):
+    model = Committee
+    required_action = Action.CHANGE
+
+    def post(self, request, pk):
+        committee = self.get_scoped_object()
+        form = AllianceForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
+            return redirect("members:structure", pk=committee.pk)
+        data = form.cleaned_data
+        try:
+            others = [
+                resolve_committee(request.user, ref, Action.VIEW)
+                for ref in _lines(data["committees"])
+            ]
+            unit_names = _lines(data["units"])
+            units = list(MemberUnit.objects.visible_to(request.user).filter(name__in=unit_names))
+            missing = set(unit_names) - {u.name for u in units}
+            if missing:
+                raise ValidationError(
+                    {"units": _("找不到单位：%(names)s") % {"names": "、".join(sorted(missing))}}
+                )
+            services.alliance_create(
+                home_committee=committee,
+                name=data["name"],
+                kind=data["kind"],
+                committees=others,
+                units=units,
+                description=data["description"],
+            )
+        except ValidationError as error:
+            messages.error(
+                request,
+                "；".join(m for ms in error.message_dict.values() for m in ms)
+                if hasattr(error, "error_dict")
+                else "；".join(error.messages),
+            )
+        else:
+            messages.success(request, _("已成立“%(name)s”。") % {"name": data["name"]})
+        return redirect("members:structure", pk=committee.pk)
+
+
 class RosterView(ScopedPageMixin, View):
     """A community's roster of the dual registration: units and members, pending ones to confirm."""
 
@@ -360,9 +455,6 @@ class RegistrationDecideView(ScopedPageMixin, View):
     model = Registration
     required_action = Action.CHANGE
     confirm = True
-
-    def committee_of(self, obj):
-        return obj.community
 
     def post(self, request, pk):
         registration = self.get_scoped_object()
@@ -633,9 +725,6 @@ class PartyMemberDetailView(ScopedPageMixin, View):
 
     model = PartyMember
 
-    def committee_of(self, obj):
-        return obj.community
-
     def get(self, request, pk):
         member = get_object_or_404(
             PartyMember.objects.visible_to(request.user)
@@ -728,9 +817,6 @@ class ServiceDecideView(ScopedPageMixin, View):
     model = ServiceRecord
     required_action = Action.CHANGE
     verify = True
-
-    def committee_of(self, obj):
-        return obj.community
 
     def post(self, request, pk):
         record = self.get_scoped_object()

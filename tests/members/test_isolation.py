@@ -8,10 +8,12 @@ from django.urls import reverse
 
 from members import services
 from members.models import (
+    Alliance,
     MemberUnit,
     PartyMember,
     Registration,
     Role,
+    RotationSlot,
     Seat,
     ServiceRecord,
     ServiceTeam,
@@ -28,10 +30,11 @@ def objects(world):
     member = f.party_member(world.community, confirmed=False, name="王芳")
     confirmed = f.party_member(world.community, name="李强")
     record = f.service(confirmed, actor=confirmed.user)
-    services.subcommittee_create(committee=world.street, field="economy")
+    subcommittee = services.subcommittee_create(committee=world.street, field="economy")
     team = services.team_create(community=world.community, name="心愿认领队", kind="wish_claiming")
     return {
         "team": team,
+        "subcommittee": subcommittee,
         "unit": unit,
         "member": member,
         "confirmed": confirmed,
@@ -73,6 +76,13 @@ PAGES = [
     ("members:service_reject", "record", "post", {}),
     ("members:team_create", "community", "post", {"name": "越权队", "kind": "vanguard"}),
     ("members:team_join", "team", "post", {}),
+    (
+        "members:rotation_set",
+        "subcommittee",
+        "post",
+        {"start": "2026-01-01", "months": 3, "chairs": "x，y"},
+    ),
+    ("members:alliance_create", "street", "post", {"name": "越权联盟", "kind": "work"}),
 ]
 ENDPOINTS = [
     ("memberunit-detail", "unit"),
@@ -90,6 +100,8 @@ def state():
         Seat.objects.count(),
         Subcommittee.objects.count(),
         ServiceTeam.objects.count(),
+        list(RotationSlot.objects.values_list("pk")),
+        Alliance.objects.count(),
         list(ServiceTeam.members.through.objects.values_list("pk")),
     )
 

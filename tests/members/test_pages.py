@@ -307,3 +307,38 @@ class TestUnitApiWrites:
             f"/api/member-units/{unit.pk}/", {"address": "x"}, content_type="application/json"
         )
         assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_staff_set_a_rotation_and_found_an_alliance_through_the_structure_page(world, client_for):
+    a, b = f.unit(world.street, name="公交集团保修三厂"), f.unit(world.street, name="市审计局")
+    sub = services.subcommittee_create(committee=world.street, field="livelihood")
+    client = client_for(world.street_staff)
+    client.post(
+        reverse("members:rotation_set", args=[sub.pk]),
+        {
+            "start": timezone.localdate(),
+            "months": 3,
+            "chairs": "公交集团保修三厂，王昆\n市审计局,李华",
+        },
+    )
+    assert [(s.unit, s.chair_name) for s in sub.rotation.all()] == [(a, "王昆"), (b, "李华")]
+    response = client.post(
+        reverse("members:rotation_set", args=[sub.pk]),
+        {
+            "start": timezone.localdate(),
+            "months": 3,
+            "chairs": "不存在的单位，某某\n市审计局，李华",
+        },
+    )
+    assert "不是该协调委员会的成员单位：不存在的单位" in client.get(response.url).content.decode()
+    assert sub.rotation.count() == 2
+
+    client.post(
+        reverse("members:alliance_create", args=[world.street.pk]),
+        {"name": "民生服务联盟", "kind": "work", "units": "公交集团保修三厂\n市审计局"},
+    )
+    from members.models import Alliance
+
+    alliance = Alliance.objects.get(name="民生服务联盟")
+    assert set(alliance.units.all()) == {a, b}
