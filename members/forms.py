@@ -7,6 +7,11 @@ from committees.models import Tenant
 from .models import AllianceKind, PartyOrgType, SeatRole, ServiceKind, SubcommitteeField, UnitKind
 
 
+def date_input() -> forms.DateInput:
+    # A browser date box only accepts ISO dates, whatever the page's language.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class UnitForm(StyledForm):
     name = forms.CharField(label=_("单位名称"), max_length=200)
     credit_code = forms.CharField(
@@ -40,18 +45,38 @@ class JoinForm(StyledForm):
     tenant = forms.ModelChoiceField(
         label=_("所在城市"), queryset=Tenant.objects.filter(is_active=True), empty_label=None
     )
-    name = forms.CharField(label=_("姓名"), max_length=64)
-    phone = forms.CharField(label=_("手机号"), max_length=20)
-    employer_name = forms.CharField(label=_("工作单位"), max_length=200, required=False)
+    name = forms.CharField(
+        label=_("姓名"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = forms.CharField(
+        label=_("手机号"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+    )
+    employer_name = forms.CharField(
+        label=_("工作单位"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
     community = forms.CharField(
         label=_("居住地社区（村）"), max_length=100, help_text=_("填写社区名称或12位区划代码。")
     )
-    username = forms.CharField(label=_("用户名"), max_length=150)
-    password = forms.CharField(label=_("密码"), widget=forms.PasswordInput, strip=False)
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        help_text=_("至少10位，包含大写字母、小写字母、数字、符号中的至少三种。"),
+    )
 
 
 class ServiceForm(StyledForm):
-    served_on = forms.DateField(label=_("服务日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    served_on = forms.DateField(label=_("服务日期"), widget=date_input())
     hours = forms.DecimalField(
         label=_("服务时长（小时，不含路程）"), max_digits=4, decimal_places=1
     )
@@ -75,12 +100,8 @@ class SeatForm(StyledForm):
     person_name = forms.CharField(label=_("姓名"), max_length=64)
     title = forms.CharField(label=_("本单位职务"), max_length=100, required=False)
     unit = forms.IntegerField(label=_("所在单位"), required=False, widget=forms.Select)
-    term_start = forms.DateField(
-        label=_("任期开始"), widget=forms.DateInput(attrs={"type": "date"})
-    )
-    term_end = forms.DateField(
-        label=_("任期结束"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    term_start = forms.DateField(label=_("任期开始"), widget=date_input())
+    term_end = forms.DateField(label=_("任期结束"), required=False, widget=date_input())
 
 
 class SubcommitteeForm(StyledForm):
@@ -89,7 +110,7 @@ class SubcommitteeForm(StyledForm):
 
 
 class RotationForm(StyledForm):
-    start = forms.DateField(label=_("轮值起始日"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=_("轮值起始日"), widget=date_input())
     months = forms.IntegerField(label=_("每任月数"), min_value=1, max_value=24, initial=3)
     chairs = forms.CharField(
         label=_("轮值顺序"),
