@@ -82,11 +82,14 @@ def user_create(
     password_hash: str | None = None,
     display_name: str = "",
     phone: str = "",
+    email: str = "",
 ) -> User:
     """Open an account. `password_hash` lets bulk seeding hash one password once."""
     if User.objects.filter(username=username).exists():
         raise ValidationError({"username": _("用户名“%(name)s”已被使用。") % {"name": username}})
-    user = User(tenant=tenant, username=username, display_name=display_name, phone=phone)
+    user = User(
+        tenant=tenant, username=username, display_name=display_name, phone=phone, email=email
+    )
     user.password = password_hash or make_password(password)
     user.save()
     return user

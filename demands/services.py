@@ -1,0 +1,678 @@
+"""Write operations on the three lists' first two: demands and resources, and the two-way claims
+that pair them. Each validates in full before writing, records who did what, and notifies through
+the outbox in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Sum
+from django.db.models.functions import Least
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from committees.models import Committee
+from members.models import MemberUnit, Role
+from members.services import Errors
+from notifications import services as notifications
+from notifications.models import Event
+
+from .models import (
+    CapacityUnit,
+    Category,
+    Claim,
+    ClaimDirection,
+    ClaimStatus,
+    Demand,
+    DemandKind,
+    DemandStatus,
+    DemandTransition,
+    Resource,
+    ResourceKind,
+    ResourceStatus,
+    Source,
+    Urgency,
+)
+
+# The ways a demand may move, and which of them need a reason.
+TRANSITIONS: dict[str, set[str]] = {
+    DemandStatus.DRAFT: {DemandStatus.PUBLISHED, DemandStatus.WITHDRAWN},
+    DemandStatus.PUBLISHED: {
+        DemandStatus.MATCHED,
+        DemandStatus.REJECTED,
+        DemandStatus.WITHDRAWN,
+        DemandStatus.FULFILLED,
+    },
+    DemandStatus.MATCHED: {
+        DemandStatus.IN_PROJECT,
+        DemandStatus.PUBLISHED,
+        DemandStatus.FULFILLED,
+        DemandStatus.WITHDRAWN,
+    },
+    DemandStatus.IN_PROJECT: {DemandStatus.FULFILLED, DemandStatus.MATCHED},
+    DemandStatus.FULFILLED: set(),
+    DemandStatus.REJECTED: set(),
+    DemandStatus.WITHDRAWN: set(),
+}
+NEEDS_REASON = {DemandStatus.REJECTED, DemandStatus.WITHDRAWN}
+STAFF_ROLES = [Role.STAFF, Role.TENANT_ADMIN]
+
+
+def staff_of(committee: Committee):
+    """The staff holding a role at exactly this committee: the people of that level."""
+    from members.models import User
+
+    return User.objects.filter(
+        is_active=True,
+        grants__committee=committee,
+        grants__role__in=STAFF_ROLES,
+    ).distinct()
+
+
+def contacts_of(unit_ids):
+    from members.models import User
+
+    return User.objects.filter(
+        is_active=True, grants__role=Role.UNIT_CONTACT, grants__member_unit_id__in=list(unit_ids)
+    ).distinct()
+
+
+# --- demands ------------------------------------------------------------------------------------
+
+
+@dataclass
+class DemandData:
+    title: str
+    description: str
+    category: Category | int | str | None
+    source: str = Source.RESIDENT
+    kind: str = DemandKind.NEED
+    people_affected: int | str = 1
+    urgency: str = Urgency.NORMAL
+    needed_by: dt.date | None = None
+    quantity: Decimal | str | None = None
+    quantity_unit: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def resolve_category(tenant_id: int, value) -> Category | None:
+    if isinstance(value, Category):
+        return value if value.tenant_id == tenant_id and value.is_active else None
+    if value in (None, ""):
+        return None
+    categories = Category.objects.filter(tenant_id=tenant_id, is_active=True)
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        return categories.filter(pk=int(value)).first()
+    return categories.filter(name=str(value).strip()).first()
+
+
+def clean_demand(
+    *, tenant_id: int, committee: Committee | None, data: DemandData, errors: Errors | None = None
+) -> dict:
+    """Validate a demand's fields in full; returns the clean values or raises every problem."""
+    own = errors is None
+    errors = errors or Errors()
+    title = (data.title or "").strip()
+    if not title:
+        errors.add("title", _("请填写标题。"))
+    elif len(title) > 120:
+        errors.add("title", _("标题不能超过120个字。"))
+    description = (data.description or "").strip()
+    if not description:
+        errors.add("description", _("请描述需求。"))
+    category = resolve_category(tenant_id, data.category)
+    if category is None:
+        errors.add("category", _("未知的需求类别“%(c)s”。") % {"c": data.category or ""})
+    if data.source not in Source.values:
+        errors.add("source", _("未知的来源。"))
+    if data.kind not in DemandKind.values:
+        errors.add("kind", _("未知的需求类型。"))
+    if data.urgency not in Urgency.values:
+        errors.add("urgency", _("未知的紧急程度。"))
+    try:
+        people = 1 if data.people_affected in (None, "") else int(data.people_affected)
+        if people < 1:
+            raise ValueError
+    except (TypeError, ValueError):
+        errors.add("people_affected", _("涉及人数应为不小于1的整数。"))
+        people = 1
+    if data.needed_by is not None and data.needed_by < timezone.localdate():
+        errors.add("needed_by", _("期望解决日期不能早于今天。"))
+    quantity = None
+    if data.quantity not in (None, ""):
+        try:
+            quantity = Decimal(str(data.quantity))
+            if quantity <= 0:
+                errors.add("quantity", _("需求数量应大于0。"))
+        except InvalidOperation:
+            errors.add("quantity", _("需求数量应为数字。"))
+    if quantity is not None and data.quantity_unit not in CapacityUnit.values:
+        errors.add("quantity_unit", _("请选择数量单位。"))
+    if committee is None or committee.tenant_id != tenant_id or committee.closed_at is not None:
+        errors.add("committee", _("请选择提出需求的协调委员会。"))
+    if own:
+        errors.raise_if_any()
+    return {
+        "title": title,
+        "description": description,
+        "category": category,
+        "source": data.source,
+        "kind": data.kind,
+        "people_affected": people,
+        "urgency": data.urgency,
+        "needed_by": data.needed_by,
+        "quantity": quantity,
+        "quantity_unit": data.quantity_unit if quantity is not None else "",
+    }
+
+
+@transaction.atomic
+def demand_create(
+    *,
+    actor,
+    committee: Committee,
+    data: DemandData,
+    publish: bool = False,
+    raised_by_unit: MemberUnit | None = None,
+) -> Demand:
+    """Enter a demand (as a draft, or published at once). A member unit may raise one too."""
+    clean = clean_demand(tenant_id=committee.tenant_id, committee=committee, data=data)
+    demand = Demand.objects.create(
+        tenant_id=committee.tenant_id,
+        committee=committee,
+        handling_committee=committee,
+        created_by=actor,
+        raised_by_unit=raised_by_unit,
+        **clean,
+    )
+    DemandTransition.objects.create(
+        tenant_id=demand.tenant_id, demand=demand, to_status=DemandStatus.DRAFT, actor=actor
+    )
+    if publish:
+        return demand_publish(demand=demand, actor=actor)
+    return demand
+
+
+@transaction.atomic
+def demand_update(*, actor, demand: Demand, data: DemandData) -> Demand:
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    if demand.status not in (DemandStatus.DRAFT, DemandStatus.PUBLISHED):
+        raise ValidationError(
+            _("“%(s)s”状态的需求不能再修改。") % {"s": demand.get_status_display()}
+        )
+    clean = clean_demand(tenant_id=demand.tenant_id, committee=demand.committee, data=data)
+    for name, value in clean.items():
+        setattr(demand, name, value)
+    demand.save()
+    if demand.status == DemandStatus.PUBLISHED:
+        schedule_matching(demand.pk)
+    return demand
+
+
+def escalation_due(demand: Demand, *, start=None):
+    days = demand.category.escalation_days.get(demand.handling_committee.level)
+    if not days or demand.handling_committee.parent_id is None:
+        return None
+    return (start or timezone.now()) + dt.timedelta(days=int(days))
+
+
+def _transition(demand: Demand, to: str, actor, reason: str = "") -> None:
+    if to not in TRANSITIONS[demand.status]:
+        raise ValidationError(
+            _("需求不能从“%(a)s”变为“%(b)s”。")
+            % {"a": demand.get_status_display(), "b": DemandStatus(to).label}
+        )
+    if to in NEEDS_REASON and not reason.strip():
+        raise ValidationError({"reason": _("请说明原因。")})
+    DemandTransition.objects.create(
+        tenant_id=demand.tenant_id,
+        demand=demand,
+        from_status=demand.status,
+        to_status=to,
+        actor=actor,
+        reason=reason.strip(),
+    )
+    demand.status = to
+    demand.status_reason = reason.strip()
+
+
+@transaction.atomic
+def demand_publish(*, demand: Demand, actor) -> Demand:
+    demand = (
+        Demand.objects.select_for_update()
+        .select_related("category", "handling_committee")
+        .get(pk=demand.pk)
+    )
+    _transition(demand, DemandStatus.PUBLISHED, actor)
+    demand.published_at = timezone.now()
+    demand.escalation_due_at = escalation_due(demand)
+    demand.save()
+    schedule_matching(demand.pk)
+    return demand
+
+
+@transaction.atomic
+def demand_transition(*, demand: Demand, to: str, actor, reason: str = "") -> Demand:
+    """Move a demand along its states (reject, withdraw, fulfil, ...), recording who and why."""
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    _transition(demand, to, actor, reason)
+    if to != DemandStatus.PUBLISHED:
+        demand.escalation_due_at = None
+    demand.save()
+    return demand
+
+
+def schedule_matching(demand_id: int) -> None:
+    from .tasks import match_demand
+
+    transaction.on_commit(lambda: match_demand.delay(demand_id))
+
+
+@transaction.atomic
+def demand_escalate(*, demand: Demand) -> Demand | None:
+    """Problems rise up: an unmatched demand past its level's deadline goes one level up, and
+    the staff of that level hear of it. Returns None when there is nothing to do."""
+    demand = (
+        Demand.objects.select_for_update(skip_locked=True)
+        .select_related("category", "handling_committee", "committee")
+        .filter(pk=demand.pk, status=DemandStatus.PUBLISHED)
+        .first()
+    )
+    if (
+        demand is None
+        or demand.escalation_due_at is None
+        or demand.escalation_due_at > timezone.now()
+    ):
+        return None
+    current = demand.handling_committee
+    parent = current.parent
+    if parent is None:
+        demand.escalation_due_at = None
+        demand.save(update_fields=["escalation_due_at"])
+        return None
+    days = demand.category.escalation_days.get(current.level)
+    DemandTransition.objects.create(
+        tenant_id=demand.tenant_id,
+        demand=demand,
+        from_status=demand.status,
+        to_status=demand.status,
+        reason=_("在%(from)s超过%(days)s天未对接，上报至%(to)s")
+        % {"from": current.name, "days": days, "to": parent.name},
+    )
+    demand.handling_committee = parent
+    demand.escalation_due_at = escalation_due(demand)
+    demand.save(update_fields=["handling_committee", "escalation_due_at", "updated_at"])
+    notifications.notify(
+        tenant_id=demand.tenant_id,
+        recipients=staff_of(parent),
+        event=Event.ESCALATION,
+        title=_("需求上报：%(title)s") % {"title": demand.title},
+        body=_("%(from)s的需求超过%(days)s天未对接，已上报至%(to)s。")
+        % {"from": current.name, "days": days, "to": parent.name},
+        link=f"/demands/{demand.pk}/",
+        key=f"escalation:{demand.pk}:{parent.pk}",
+        committee=parent,
+    )
+    schedule_matching(demand.pk)
+    return demand
+
+
+def escalations_run(limit: int = 500) -> int:
+    """Escalate every demand whose deadline has passed (the once-a-minute beat task)."""
+    due = list(
+        Demand.objects.filter(status=DemandStatus.PUBLISHED, escalation_due_at__lte=timezone.now())
+        .order_by("escalation_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for pk in due if demand_escalate(demand=Demand(pk=pk)) is not None)
+
+
+# --- resources ----------------------------------------------------------------------------------
+
+
+@dataclass
+class ResourceData:
+    title: str
+    kind: str
+    category: Category | int | str | None
+    capacity: Decimal | str | None
+    capacity_unit: str
+    description: str = ""
+    available_from: dt.date | None = None
+    available_until: dt.date | None = None
+
+
+def clean_resource(
+    *, tenant_id: int, committee: Committee | None, data: ResourceData, errors: Errors | None = None
+) -> dict:
+    own = errors is None
+    errors = errors or Errors()
+    title = (data.title or "").strip()
+    if not title:
+        errors.add("title", _("请填写资源名称。"))
+    elif len(title) > 120:
+        errors.add("title", _("资源名称不能超过120个字。"))
+    if data.kind not in ResourceKind.values:
+        errors.add("kind", _("未知的资源类型“%(k)s”。") % {"k": data.kind or ""})
+    category = resolve_category(tenant_id, data.category)
+    if category is None:
+        errors.add("category", _("未知的需求类别“%(c)s”。") % {"c": data.category or ""})
+    capacity = None
+    try:
+        capacity = Decimal(str(data.capacity)).quantize(Decimal("0.1"))
+        if capacity <= 0:
+            errors.add("capacity", _("容量应大于0，当前为%(c)s。") % {"c": capacity})
+        elif capacity >= Decimal("1e11"):
+            errors.add("capacity", _("容量过大。"))
+    except (InvalidOperation, TypeError, ValueError):
+        errors.add("capacity", _("容量应为数字。"))
+    if data.capacity_unit not in CapacityUnit.values:
+        errors.add("capacity_unit", _("未知的容量单位“%(u)s”。") % {"u": data.capacity_unit or ""})
+    if data.available_from and data.available_until and data.available_until < data.available_from:
+        errors.add("available_until", _("可用截止日期不能早于开始日期。"))
+    if committee is None or committee.tenant_id != tenant_id or committee.closed_at is not None:
+        errors.add("committee", _("请选择资源服务的协调委员会。"))
+    if own:
+        errors.raise_if_any()
+    return {
+        "title": title,
+        "kind": data.kind,
+        "category": category,
+        "capacity": capacity,
+        "capacity_unit": data.capacity_unit,
+        "description": (data.description or "").strip(),
+        "available_from": data.available_from,
+        "available_until": data.available_until,
+    }
+
+
+@transaction.atomic
+def resource_create(
+    *, actor, committee: Committee, data: ResourceData, offered_by: MemberUnit | None = None
+) -> Resource:
+    """Offer a resource to a committee's subtree, by a member unit or by the committee itself."""
+    clean = clean_resource(tenant_id=committee.tenant_id, committee=committee, data=data)
+    if offered_by is not None and offered_by.tenant_id != committee.tenant_id:
+        raise ValidationError({"offered_by": _("提供单位不属于本市。")})
+    resource = Resource.objects.create(
+        tenant_id=committee.tenant_id,
+        committee=committee,
+        offered_by=offered_by,
+        created_by=actor,
+        remaining=clean["capacity"],
+        **clean,
+    )
+    schedule_resource_matching(resource.pk)
+    return resource
+
+
+def resources_bulk_create(
+    *, actor, rows: list[tuple[Committee, MemberUnit | None, dict]]
+) -> list[Resource]:
+    """Create already-validated resources at once (imports), then match them in one pass."""
+    resources = Resource.objects.bulk_create(
+        [
+            Resource(
+                tenant_id=c.tenant_id,
+                committee=c,
+                offered_by=u,
+                created_by=actor,
+                remaining=clean["capacity"],
+                **clean,
+            )
+            for c, u, clean in rows
+        ],
+        batch_size=2000,
+    )
+    for resource in resources:
+        schedule_resource_matching(resource.pk)
+    return resources
+
+
+def schedule_resource_matching(resource_id: int) -> None:
+    from .tasks import match_resource
+
+    transaction.on_commit(lambda: match_resource.delay(resource_id))
+
+
+@transaction.atomic
+def resource_set_status(*, resource: Resource, status: str) -> Resource:
+    if status not in ResourceStatus.values:
+        raise ValidationError({"status": _("未知的状态。")})
+    resource.status = status
+    resource.save(update_fields=["status", "updated_at"])
+    return resource
+
+
+# --- two-way claims -------------------------------------------------------------------------------
+
+
+def _clean_quantity(value) -> Decimal:
+    try:
+        quantity = Decimal(str(value or 0)).quantize(Decimal("0.1"))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({"quantity": _("数量应为数字。")}) from None
+    if quantity < 0:
+        raise ValidationError({"quantity": _("数量不能为负数。")})
+    return quantity
+
+
+@transaction.atomic
+def claim_by_unit(
+    *,
+    actor,
+    unit: MemberUnit,
+    demand: Demand,
+    resource: Resource | None = None,
+    quantity=0,
+    message: str = "",
+) -> Claim:
+    """A member unit claims a published demand (双向认领: the unit's side)."""
+    quantity = _clean_quantity(quantity)
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    if demand.status != DemandStatus.PUBLISHED:
+        raise ValidationError(
+            _("该需求当前为“%(s)s”，不能认领。") % {"s": demand.get_status_display()}
+        )
+    if unit.tenant_id != demand.tenant_id:
+        raise ValidationError({"unit": _("只能认领本市的需求。")})
+    if resource is not None and resource.offered_by_id != unit.pk:
+        raise ValidationError({"resource": _("只能以本单位的资源认领。")})
+    if Claim.objects.filter(
+        demand=demand, unit=unit, status__in=[ClaimStatus.PENDING, ClaimStatus.ACCEPTED]
+    ).exists():
+        raise ValidationError(_("“%(unit)s”已认领该需求，请勿重复提交。") % {"unit": unit.name})
+    claim = Claim.objects.create(
+        tenant_id=demand.tenant_id,
+        demand=demand,
+        resource=resource,
+        unit=unit,
+        quantity=quantity,
+        direction=ClaimDirection.UNIT_CLAIMS,
+        message=message.strip(),
+        created_by=actor,
+    )
+    notifications.notify(
+        tenant_id=demand.tenant_id,
+        recipients=staff_of(demand.handling_committee),
+        event=Event.CLAIM,
+        title=_("%(unit)s认领了需求“%(title)s”") % {"unit": unit.name, "title": demand.title},
+        body=message,
+        link=f"/demands/{demand.pk}/",
+        key=f"claim:{claim.pk}",
+        committee=demand.handling_committee,
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_request_resource(
+    *, actor, demand: Demand, resource: Resource, quantity=0, message: str = ""
+) -> Claim:
+    """Staff ask a unit for its resource for a demand (双向认领: the committee's side)."""
+    quantity = _clean_quantity(quantity)
+    if resource.offered_by_id is None:
+        raise ValidationError({"resource": _("该资源由协调委员会提供，无需申请，可直接对接。")})
+    if demand.status != DemandStatus.PUBLISHED:
+        raise ValidationError(
+            _("该需求当前为“%(s)s”，不能再申请资源。") % {"s": demand.get_status_display()}
+        )
+    if resource.tenant_id != demand.tenant_id:
+        raise ValidationError({"resource": _("资源不属于本市。")})
+    if quantity > resource.remaining:
+        raise ValidationError(
+            {
+                "quantity": _("申请数量%(q)s超过剩余%(r)s。")
+                % {"q": quantity, "r": resource.remaining}
+            }
+        )
+    if Claim.objects.filter(
+        demand=demand,
+        unit_id=resource.offered_by_id,
+        status__in=[ClaimStatus.PENDING, ClaimStatus.ACCEPTED],
+    ).exists():
+        raise ValidationError(_("已向该单位发出申请，请等待回应。"))
+    claim = Claim.objects.create(
+        tenant_id=demand.tenant_id,
+        demand=demand,
+        resource=resource,
+        unit_id=resource.offered_by_id,
+        quantity=quantity,
+        direction=ClaimDirection.STAFF_REQUESTS,
+        message=message.strip(),
+        created_by=actor,
+    )
+    notifications.notify(
+        tenant_id=demand.tenant_id,
+        recipients=contacts_of([resource.offered_by_id]),
+        event=Event.CLAIM,
+        title=_("%(c)s申请使用“%(r)s”")
+        % {"c": demand.handling_committee.name, "r": resource.title},
+        body=demand.title,
+        link=f"/demands/{demand.pk}/",
+        key=f"claim:{claim.pk}",
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_accept(*, claim: Claim, actor) -> Claim:
+    """The other side accepts: the claim commits its capacity and the demand is matched.
+
+    Two acceptances racing for the last capacity cannot both win: capacity is taken by one
+    conditional UPDATE that only succeeds while enough remains."""
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("demand", "resource", "unit")
+        .get(pk=claim.pk)
+    )
+    if claim.status != ClaimStatus.PENDING:
+        raise ValidationError(_("该认领已处理（%(s)s）。") % {"s": claim.get_status_display()})
+    demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
+    if demand.status not in (DemandStatus.PUBLISHED, DemandStatus.MATCHED):
+        raise ValidationError(
+            _("需求已是“%(s)s”，不能再接受认领。") % {"s": demand.get_status_display()}
+        )
+    if demand.quantity is not None and claim.quantity:
+        taken = (
+            demand.claims.filter(status=ClaimStatus.ACCEPTED).aggregate(total=Sum("quantity"))[
+                "total"
+            ]
+            or 0
+        )
+        if taken + claim.quantity > demand.quantity:
+            raise ValidationError(
+                _("需求只差%(left)s%(unit)s，已由其他单位满足，无法再接受%(q)s。")
+                % {
+                    "left": demand.quantity - taken,
+                    "unit": demand.quantity_unit,
+                    "q": claim.quantity,
+                }
+            )
+    if claim.resource_id and claim.quantity:
+        taken = Resource.objects.filter(
+            pk=claim.resource_id, status=ResourceStatus.ACTIVE, remaining__gte=claim.quantity
+        ).update(remaining=F("remaining") - claim.quantity)
+        if not taken:
+            left = Resource.objects.values_list("remaining", flat=True).get(pk=claim.resource_id)
+            raise ValidationError(
+                _("“%(r)s”剩余%(left)s，不足%(q)s：已被其他认领占用。")
+                % {"r": claim.resource.title, "left": left, "q": claim.quantity}
+            )
+    claim.status = ClaimStatus.ACCEPTED
+    claim.decided_by = actor
+    claim.decided_at = timezone.now()
+    claim.save(update_fields=["status", "decided_by", "decided_at"])
+    if demand.status == DemandStatus.PUBLISHED:
+        _transition(
+            demand, DemandStatus.MATCHED, actor, _("%(unit)s认领成功") % {"unit": claim.unit.name}
+        )
+        demand.escalation_due_at = None
+        demand.save()
+    notify_claim_decided(claim, accepted=True)
+    return claim
+
+
+@transaction.atomic
+def claim_decline(*, claim: Claim, actor, reason: str) -> Claim:
+    claim = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("demand", "unit")
+        .get(pk=claim.pk)
+    )
+    if claim.status != ClaimStatus.PENDING:
+        raise ValidationError(_("该认领已处理（%(s)s）。") % {"s": claim.get_status_display()})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("谢绝时请说明原因。")})
+    claim.status = ClaimStatus.DECLINED
+    claim.reason = reason.strip()
+    claim.decided_by = actor
+    claim.decided_at = timezone.now()
+    claim.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    notify_claim_decided(claim, accepted=False)
+    return claim
+
+
+@transaction.atomic
+def claim_release(*, claim: Claim, actor, reason: str = "") -> Claim:
+    """Give an accepted claim's capacity back (the pairing fell through)."""
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.status != ClaimStatus.ACCEPTED:
+        raise ValidationError(_("只有已接受的认领可以释放。"))
+    if claim.resource_id and claim.quantity:
+        Resource.objects.filter(pk=claim.resource_id).update(
+            remaining=Least(F("capacity"), F("remaining") + claim.quantity)
+        )
+    claim.status = ClaimStatus.RELEASED
+    claim.reason = reason.strip()
+    claim.save(update_fields=["status", "reason"])
+    demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
+    if (
+        demand.status == DemandStatus.MATCHED
+        and not demand.claims.filter(status=ClaimStatus.ACCEPTED).exists()
+    ):
+        _transition(demand, DemandStatus.PUBLISHED, actor, reason or _("对接取消"))
+        demand.escalation_due_at = escalation_due(demand)
+        demand.save()
+    return claim
+
+
+def notify_claim_decided(claim: Claim, *, accepted: bool) -> None:
+    if claim.direction == ClaimDirection.UNIT_CLAIMS:
+        recipients = contacts_of([claim.unit_id])
+    else:
+        recipients = staff_of(claim.demand.handling_committee)
+    verb = _("已接受") if accepted else _("已谢绝")
+    notifications.notify(
+        tenant_id=claim.tenant_id,
+        recipients=recipients,
+        event=Event.CLAIM_DECIDED,
+        title=_("“%(title)s”的认领%(verb)s") % {"title": claim.demand.title, "verb": verb},
+        body=claim.reason,
+        link=f"/demands/{claim.demand_id}/",
+        key=f"claim-decided:{claim.pk}",
+    )

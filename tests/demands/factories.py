@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.test import TestCase
+from django.utils import timezone
+
+from demands import services
+from demands.categories import categories_ensure_defaults
+from demands.models import Category
+
+
+def committed(action):
+    """Run the on-commit work (matching, notification delivery) as a real commit would."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return action()
+
+
+def category(tenant, name: str = "养老服务") -> Category:
+    categories_ensure_defaults(tenant)
+    return Category.objects.get(tenant=tenant, name=name)
+
+
+def demand(
+    committee,
+    actor,
+    title="老年人助餐点",
+    description="社区独居老人多，需要助餐服务",
+    category_name="养老服务",
+    publish=True,
+    **fields,
+):
+    data = services.DemandData(
+        title=title,
+        description=description,
+        category=category(committee.tenant, category_name),
+        source=fields.pop("source", "resident"),
+        needed_by=fields.pop("needed_by", timezone.localdate() + dt.timedelta(days=30)),
+        **fields,
+    )
+    return committed(
+        lambda: services.demand_create(actor=actor, committee=committee, data=data, publish=publish)
+    )
+
+
+def resource(
+    committee,
+    actor,
+    title="助餐场地",
+    capacity="100",
+    unit=None,
+    category_name="养老服务",
+    **fields,
+):
+    data = services.ResourceData(
+        title=title,
+        kind=fields.pop("kind", "venue"),
+        category=category(committee.tenant, category_name),
+        capacity=capacity,
+        capacity_unit=fields.pop("capacity_unit", "people"),
+        description=fields.pop("description", "可用于老年人助餐和娱乐"),
+        **fields,
+    )
+    return committed(
+        lambda: services.resource_create(
+            actor=actor, committee=committee, offered_by=unit, data=data
+        )
+    )
