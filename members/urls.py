@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("units/", views.UnitListView.as_view(), name="unit_list"),
     path("units/new/", views.UnitCreateView.as_view(), name="unit_create"),
     path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
+    path("units/excel/", include("members.excel_urls")),
     path("units/<int:pk>/edit/", views.UnitEditView.as_view(), name="unit_edit"),
     path("committees/<int:pk>/", views.CommitteeStructureView.as_view(), name="structure"),
     path("committees/<int:pk>/seats/", views.SeatCreateView.as_view(), name="seat_create"),
