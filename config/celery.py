@@ -28,6 +28,10 @@ app.conf.update(
             "task": "committees.tasks.check_all_trees",
             "schedule": crontab(minute=17),
         },
+        "purge-audit-log": {
+            "task": "members.tasks.purge_audit_log",
+            "schedule": crontab(hour=3, minute=41),
+        },
     },
 )
 app.autodiscover_tasks()

@@ -58,6 +58,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "mptt",
+    "axes",
+    # Before "members": members.admin takes auditlog's LogEntry off the admin site.
+    "auditlog",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "committees",
     "members",
     "demands",
@@ -74,8 +79,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "members.middleware.SessionTimeoutMiddleware",
+    "members.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a flagged lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -117,9 +127,16 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# django-axes' backend only refuses locked-out attempts; ModelBackend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Length (10) and three of four kinds of character, with Chinese messages.
+    {"NAME": "members.validators.PasswordComplexityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -176,6 +193,38 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Security: lockout, sessions, second factor, audit ---------------------------------------
+# The client's address for lockout and audit alike: REMOTE_ADDR, or behind N reverse proxies that
+# append to X-Forwarded-For, the address the outermost of them saw.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+
+# Failed logins lock a username at one address only: a whole street office shares an address, so
+# locking the address would lock out every colleague, and locking the username anywhere would let
+# anyone lock out anyone.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_RESET_ON_SUCCESS = True
+# Attempts during a lockout do not restart it: the page promises a time, and it holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "members.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "members.auth_views.lockout_response"
+AXES_COOLOFF_MESSAGE = _("登录失败次数过多，该账号在当前地址已被暂时锁定，请稍后再试。")
+AXES_HTTP_RESPONSE_CODE = 429
+
+# Idle and absolute timeouts, enforced by members.middleware.SessionTimeoutMiddleware.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30))
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env_int("SESSION_ABSOLUTE_TIMEOUT_HOURS", 8))
+
+# The optional second factor of administrators (TOTP, members.auth_views).
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "党建工作协调委员会平台")
+
+# Every write to the business models (listed in members.audit.AUDITED_MODELS), with actor and
+# address (members.middleware); append-only in PostgreSQL (members migration 0004) and purged
+# after the retention period, which cannot be set below 180 days.
+AUDIT_LOG_RETENTION_DAYS = max(180, env_int("AUDIT_LOG_RETENTION_DAYS", 180))
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -196,5 +245,5 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = int(timedelta(hours=8).total_seconds())
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 X_FRAME_OPTIONS = "DENY"
