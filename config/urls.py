@@ -1,16 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as django_auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from members import audit
 from members import auth_views as security_views
+from members.home import home
 
 from .health import health
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="committees:tree", permanent=False), name="home"),
+    path("", home, name="home"),
     path("accounts/login/", security_views.LoginView.as_view(), name="login"),
     path("accounts/login/verify/", security_views.LoginVerifyView.as_view(), name="login_verify"),
     path("accounts/logout/", django_auth_views.LogoutView.as_view(), name="logout"),

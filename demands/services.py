@@ -5,18 +5,20 @@ the outbox in the same transaction."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from committees.models import Committee
-from members.models import MemberUnit, Role
+from members.models import MemberUnit, PartyMember, RegistrationStatus, Role
 from members.services import Errors
 from notifications import services as notifications
 from notifications.models import Event
@@ -28,6 +30,7 @@ from .models import (
     ClaimDirection,
     ClaimStatus,
     Demand,
+    DemandAttachment,
     DemandKind,
     DemandStatus,
     DemandTransition,
@@ -60,6 +63,21 @@ TRANSITIONS: dict[str, set[str]] = {
 }
 NEEDS_REASON = {DemandStatus.REJECTED, DemandStatus.WITHDRAWN}
 STAFF_ROLES = [Role.STAFF, Role.TENANT_ADMIN]
+# The columns' limits: anything beyond them is refused with a message instead of a database error.
+REASON_MAX_LENGTH = 300
+MAX_PEOPLE_AFFECTED = 100_000_000
+MAX_QUANTITY = Decimal("1e11")
+# Photos from a phone (a grid worker's snapshot) and scanned letters: nothing a browser would run.
+ATTACHMENT_MAX_COUNT = 5
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_TYPES = {
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".pdf": "application/pdf",
+}
 
 
 def staff_of(committee: Committee):
@@ -105,7 +123,7 @@ def resolve_category(tenant_id: int, value) -> Category | None:
     if value in (None, ""):
         return None
     categories = Category.objects.filter(tenant_id=tenant_id, is_active=True)
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+    if isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit()):
         return categories.filter(pk=int(value)).first()
     return categories.filter(name=str(value).strip()).first()
 
@@ -140,16 +158,26 @@ def clean_demand(
     except (TypeError, ValueError):
         errors.add("people_affected", _("涉及人数应为不小于1的整数。"))
         people = 1
+    if people > MAX_PEOPLE_AFFECTED:
+        errors.add("people_affected", _("涉及人数过大，请核对。"))
     if data.needed_by is not None and data.needed_by < timezone.localdate():
         errors.add("needed_by", _("期望解决日期不能早于今天。"))
     quantity = None
     if data.quantity not in (None, ""):
         try:
             quantity = Decimal(str(data.quantity))
+            if not quantity.is_finite():
+                raise InvalidOperation
+        except (InvalidOperation, TypeError, ValueError):
+            errors.add("quantity", _("需求数量应为数字。"))
+            quantity = None
+        else:
             if quantity <= 0:
                 errors.add("quantity", _("需求数量应大于0。"))
-        except InvalidOperation:
-            errors.add("quantity", _("需求数量应为数字。"))
+            elif quantity >= MAX_QUANTITY:
+                errors.add("quantity", _("需求数量过大。"))
+            else:
+                quantity = quantity.quantize(Decimal("0.1"))
     if quantity is not None and data.quantity_unit not in CapacityUnit.values:
         errors.add("quantity_unit", _("请选择数量单位。"))
     if committee is None or committee.tenant_id != tenant_id or committee.closed_at is not None:
@@ -170,6 +198,67 @@ def clean_demand(
     }
 
 
+def attachment_type(file) -> str | None:
+    """What an uploaded file really is, read from its first bytes (neither its name nor the
+    browser's word for it is trusted); None for anything but an image or a PDF."""
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    if head.startswith(b"\xff\xd8\xff"):
+        return ".jpg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return ".png"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return ".gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return ".webp"
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1"):
+        return ".heic"
+    if head.startswith(b"%PDF-"):
+        return ".pdf"
+    return None
+
+
+def clean_attachments(files: Sequence, *, existing: int = 0, errors: Errors) -> list[tuple]:
+    """Photos and PDFs only, at most 10 MB each and five to a demand: (file, extension) pairs."""
+    files = list(files or ())
+    if existing + len(files) > ATTACHMENT_MAX_COUNT:
+        errors.add(
+            "attachments",
+            _("每条需求最多%(max)d个附件（已有%(n)d个）。")
+            % {"max": ATTACHMENT_MAX_COUNT, "n": existing},
+        )
+        return []
+    accepted = []
+    for file in files:
+        name = getattr(file, "name", "") or _("附件")
+        if file.size > ATTACHMENT_MAX_BYTES:
+            errors.add(
+                "attachments",
+                _("“%(name)s”超过%(max)d MB。")
+                % {"name": name, "max": ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+            )
+            continue
+        extension = attachment_type(file)
+        if extension is None:
+            errors.add("attachments", _("“%(name)s”不是图片或PDF文件。") % {"name": name})
+            continue
+        accepted.append((file, extension))
+    return accepted
+
+
+def _save_attachments(demand: Demand, accepted: list[tuple]) -> None:
+    for file, extension in accepted:
+        attachment = DemandAttachment(
+            tenant_id=demand.tenant_id,
+            demand=demand,
+            original_name=(getattr(file, "name", "") or "")[:255] or f"attachment{extension}",
+        )
+        # A stored name of our own: nothing the uploader typed reaches the file system.
+        attachment.file.save(f"{uuid.uuid4().hex}{extension}", file, save=False)
+        attachment.save()
+
+
 @transaction.atomic
 def demand_create(
     *,
@@ -178,9 +267,18 @@ def demand_create(
     data: DemandData,
     publish: bool = False,
     raised_by_unit: MemberUnit | None = None,
+    attachments: Sequence = (),
 ) -> Demand:
-    """Enter a demand (as a draft, or published at once). A member unit may raise one too."""
-    clean = clean_demand(tenant_id=committee.tenant_id, committee=committee, data=data)
+    """Enter a demand (as a draft, or published at once), with photos or scans attached. A
+    member unit may raise one too (two-way collection)."""
+    errors = Errors()
+    clean = clean_demand(
+        tenant_id=committee.tenant_id, committee=committee, data=data, errors=errors
+    )
+    if raised_by_unit is not None and raised_by_unit.tenant_id != committee.tenant_id:
+        errors.add("raised_by_unit", _("提出单位不属于本市。"))
+    accepted = clean_attachments(attachments, errors=errors)
+    errors.raise_if_any()
     demand = Demand.objects.create(
         tenant_id=committee.tenant_id,
         committee=committee,
@@ -192,22 +290,30 @@ def demand_create(
     DemandTransition.objects.create(
         tenant_id=demand.tenant_id, demand=demand, to_status=DemandStatus.DRAFT, actor=actor
     )
+    _save_attachments(demand, accepted)
     if publish:
         return demand_publish(demand=demand, actor=actor)
     return demand
 
 
 @transaction.atomic
-def demand_update(*, actor, demand: Demand, data: DemandData) -> Demand:
+def demand_update(*, actor, demand: Demand, data: DemandData, attachments: Sequence = ()) -> Demand:
+    """Correct a draft or published demand, and attach more photos or scans."""
     demand = Demand.objects.select_for_update().get(pk=demand.pk)
     if demand.status not in (DemandStatus.DRAFT, DemandStatus.PUBLISHED):
         raise ValidationError(
             _("“%(s)s”状态的需求不能再修改。") % {"s": demand.get_status_display()}
         )
-    clean = clean_demand(tenant_id=demand.tenant_id, committee=demand.committee, data=data)
+    errors = Errors()
+    clean = clean_demand(
+        tenant_id=demand.tenant_id, committee=demand.committee, data=data, errors=errors
+    )
+    accepted = clean_attachments(attachments, existing=demand.attachments.count(), errors=errors)
+    errors.raise_if_any()
     for name, value in clean.items():
         setattr(demand, name, value)
     demand.save()
+    _save_attachments(demand, accepted)
     if demand.status == DemandStatus.PUBLISHED:
         schedule_matching(demand.pk)
     return demand
@@ -228,6 +334,8 @@ def _transition(demand: Demand, to: str, actor, reason: str = "") -> None:
         )
     if to in NEEDS_REASON and not reason.strip():
         raise ValidationError({"reason": _("请说明原因。")})
+    if len(reason.strip()) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": _("原因不能超过%(n)d个字。") % {"n": REASON_MAX_LENGTH}})
     DemandTransition.objects.create(
         tenant_id=demand.tenant_id,
         demand=demand,
@@ -258,11 +366,26 @@ def demand_publish(*, demand: Demand, actor) -> Demand:
 @transaction.atomic
 def demand_transition(*, demand: Demand, to: str, actor, reason: str = "") -> Demand:
     """Move a demand along its states (reject, withdraw, fulfil, ...), recording who and why."""
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
-    _transition(demand, to, actor, reason)
-    if to != DemandStatus.PUBLISHED:
+    if to not in DemandStatus.values:
+        raise ValidationError({"to": _("未知的状态。")})
+    demand = (
+        Demand.objects.select_for_update(of=("self",))
+        .select_related("category", "handling_committee")
+        .get(pk=demand.pk)
+    )
+    before = demand.status
+    _transition(demand, to, actor, reason or "")
+    if to == DemandStatus.PUBLISHED:
+        # Back on the open list: a fresh deadline, and a wish's claim no longer holds.
+        demand.published_at = demand.published_at or timezone.now()
+        demand.escalation_due_at = escalation_due(demand)
+        demand.claimed_by_member = None
+    else:
         demand.escalation_due_at = None
     demand.save()
+    if DemandStatus.PUBLISHED in (before, to):
+        # Matches are proposals for open demands: recomputed on reopening, dropped on leaving.
+        schedule_matching(demand.pk)
     return demand
 
 
@@ -346,9 +469,21 @@ class ResourceData:
     available_until: dt.date | None = None
 
 
+# A paused resource can be offered again; a withdrawn one is gone for good.
+RESOURCE_TRANSITIONS: dict[str, set[str]] = {
+    ResourceStatus.ACTIVE: {ResourceStatus.PAUSED, ResourceStatus.WITHDRAWN},
+    ResourceStatus.PAUSED: {ResourceStatus.ACTIVE, ResourceStatus.WITHDRAWN},
+    ResourceStatus.WITHDRAWN: set(),
+}
+
+
 def clean_resource(
     *, tenant_id: int, committee: Committee | None, data: ResourceData, errors: Errors | None = None
 ) -> dict:
+    """Validate a resource's fields in full; returns the clean values or raises every problem.
+
+    With `errors` given, problems are added to it instead of raised (imports and bulk create
+    collect them row by row). Pass the category as a Category of the tenant to spare a query."""
     own = errors is None
     errors = errors or Errors()
     title = (data.title or "").strip()
@@ -369,6 +504,7 @@ def clean_resource(
         elif capacity >= Decimal("1e11"):
             errors.add("capacity", _("容量过大。"))
     except (InvalidOperation, TypeError, ValueError):
+        capacity = None
         errors.add("capacity", _("容量应为数字。"))
     if data.capacity_unit not in CapacityUnit.values:
         errors.add("capacity_unit", _("未知的容量单位“%(u)s”。") % {"u": data.capacity_unit or ""})
@@ -395,9 +531,13 @@ def resource_create(
     *, actor, committee: Committee, data: ResourceData, offered_by: MemberUnit | None = None
 ) -> Resource:
     """Offer a resource to a committee's subtree, by a member unit or by the committee itself."""
-    clean = clean_resource(tenant_id=committee.tenant_id, committee=committee, data=data)
+    errors = Errors()
+    clean = clean_resource(
+        tenant_id=committee.tenant_id, committee=committee, data=data, errors=errors
+    )
     if offered_by is not None and offered_by.tenant_id != committee.tenant_id:
-        raise ValidationError({"offered_by": _("提供单位不属于本市。")})
+        errors.add("offered_by", _("提供单位不属于本市。"))
+    errors.raise_if_any()
     resource = Resource.objects.create(
         tenant_id=committee.tenant_id,
         committee=committee,
@@ -410,10 +550,12 @@ def resource_create(
     return resource
 
 
+@transaction.atomic
 def resources_bulk_create(
     *, actor, rows: list[tuple[Committee, MemberUnit | None, dict]]
 ) -> list[Resource]:
-    """Create already-validated resources at once (imports), then match them in one pass."""
+    """Create already-validated resources at once (imports, the bulk API), then match them in
+    one pass after commit."""
     resources = Resource.objects.bulk_create(
         [
             Resource(
@@ -428,8 +570,7 @@ def resources_bulk_create(
         ],
         batch_size=2000,
     )
-    for resource in resources:
-        schedule_resource_matching(resource.pk)
+    schedule_resources_matching(resources)
     return resources
 
 
@@ -439,13 +580,116 @@ def schedule_resource_matching(resource_id: int) -> None:
     transaction.on_commit(lambda: match_resource.delay(resource_id))
 
 
+# Beyond this many places per category, rescoring every open demand of the category is cheaper
+# than a query with that many ranges; rescoring a demand the new resources cannot serve changes
+# nothing.
+_MAX_RANGES = 200
+_MAX_DEMANDS_RESCORED = 5000
+
+
+def schedule_resources_matching(resources: list[Resource]) -> None:
+    """Many new resources: after commit, rescore once each open demand they could serve, rather
+    than once per resource (10,000 imported rows would otherwise rescore the same demands
+    10,000 times)."""
+    if not resources:
+        return
+    tenant_id = resources[0].tenant_id
+    sites: dict[int, set[tuple[int, int, int]]] = {}
+    for resource in resources:
+        site = resource.committee
+        sites.setdefault(resource.category_id, set()).add((site.tree_id, site.lft, site.rght))
+    transaction.on_commit(lambda: _rescore_demands_served(tenant_id, sites))
+
+
+def _outermost(ranges: set[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    kept: list[tuple[int, int, int]] = []
+    for tree_id, lft, rght in sorted(ranges, key=lambda r: (r[0], r[1], -r[2])):
+        if kept and kept[-1][0] == tree_id and kept[-1][1] <= lft and rght <= kept[-1][2]:
+            continue
+        kept.append((tree_id, lft, rght))
+    return kept
+
+
+def _rescore_demands_served(tenant_id: int, sites: dict[int, set[tuple[int, int, int]]]) -> None:
+    from django.db.models import Q
+
+    from .tasks import match_demand
+
+    condition = Q(pk__in=[])
+    for category_id, ranges in sites.items():
+        outermost = _outermost(ranges)
+        if len(outermost) > _MAX_RANGES:
+            condition |= Q(category_id=category_id)
+            continue
+        for tree_id, lft, rght in outermost:
+            condition |= Q(
+                category_id=category_id,
+                committee__tree_id=tree_id,
+                committee__lft__gte=lft,
+                committee__rght__lte=rght,
+            )
+    demand_ids = list(
+        Demand.objects.filter(tenant_id=tenant_id, status=DemandStatus.PUBLISHED)
+        .filter(condition)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:_MAX_DEMANDS_RESCORED]
+    )
+    for demand_id in demand_ids:
+        match_demand.delay(demand_id)
+
+
+@transaction.atomic
+def resource_update(
+    *, resource: Resource, data: ResourceData, committee: Committee | None = None
+) -> Resource:
+    """Change what a resource offers (and, with `committee`, where). What accepted claims have
+    committed stays committed: the remaining capacity moves with the total, and the total cannot
+    fall below what is committed."""
+    current = Resource.objects.select_for_update().get(pk=resource.pk)
+    if current.status == ResourceStatus.WITHDRAWN:
+        raise ValidationError(_("已撤回的资源不能再修改。"))
+    committee = committee or current.committee
+    errors = Errors()
+    clean = clean_resource(
+        tenant_id=current.tenant_id, committee=committee, data=data, errors=errors
+    )
+    committed = current.capacity - current.remaining
+    if "capacity" not in errors.by_field and clean["capacity"] < committed:
+        errors.add(
+            "capacity",
+            _("总量不能少于已承诺给认领的%(c)s。") % {"c": committed},
+        )
+    errors.raise_if_any()
+    for name, value in clean.items():
+        setattr(current, name, value)
+    current.committee = committee
+    current.remaining = clean["capacity"] - committed
+    current.save()
+    schedule_resource_matching(current.pk)
+    return current
+
+
 @transaction.atomic
 def resource_set_status(*, resource: Resource, status: str) -> Resource:
+    """Pause a resource, offer it again, or withdraw it for good. Capacity already committed to
+    accepted claims stays committed; a paused or withdrawn resource takes no new claims."""
     if status not in ResourceStatus.values:
         raise ValidationError({"status": _("未知的状态。")})
-    resource.status = status
-    resource.save(update_fields=["status", "updated_at"])
-    return resource
+    current = Resource.objects.select_for_update().get(pk=resource.pk)
+    if current.status != status:
+        if status not in RESOURCE_TRANSITIONS[current.status]:
+            raise ValidationError(
+                {
+                    "status": _("资源已是“%(a)s”，不能再改为“%(b)s”。")
+                    % {"a": current.get_status_display(), "b": ResourceStatus(status).label}
+                }
+            )
+        current.status = status
+        current.save(update_fields=["status", "updated_at"])
+        if status == ResourceStatus.ACTIVE:
+            schedule_resource_matching(current.pk)
+    resource.status = current.status
+    return current
 
 
 # --- two-way claims -------------------------------------------------------------------------------
@@ -453,12 +697,28 @@ def resource_set_status(*, resource: Resource, status: str) -> Resource:
 
 def _clean_quantity(value) -> Decimal:
     try:
-        quantity = Decimal(str(value or 0)).quantize(Decimal("0.1"))
+        quantity = Decimal(str(value or 0))
+        if not quantity.is_finite():
+            raise InvalidOperation
     except (InvalidOperation, TypeError, ValueError):
         raise ValidationError({"quantity": _("数量应为数字。")}) from None
     if quantity < 0:
         raise ValidationError({"quantity": _("数量不能为负数。")})
-    return quantity
+    if quantity >= MAX_QUANTITY:
+        raise ValidationError({"quantity": _("数量过大。")})
+    return quantity.quantize(Decimal("0.1"))
+
+
+def _clean_text(value: str | None, field_name: str, label: str) -> str:
+    text = (value or "").strip()
+    if len(text) > REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                field_name: _("%(label)s不能超过%(n)d个字。")
+                % {"label": label, "n": REASON_MAX_LENGTH}
+            }
+        )
+    return text
 
 
 @transaction.atomic
@@ -473,7 +733,10 @@ def claim_by_unit(
 ) -> Claim:
     """A member unit claims a published demand (双向认领: the unit's side)."""
     quantity = _clean_quantity(quantity)
+    message = _clean_text(message, "message", _("留言"))
     demand = Demand.objects.select_for_update().get(pk=demand.pk)
+    if not unit.is_active:
+        raise ValidationError({"unit": _("该单位已停用，不能认领。")})
     if demand.status != DemandStatus.PUBLISHED:
         raise ValidationError(
             _("该需求当前为“%(s)s”，不能认领。") % {"s": demand.get_status_display()}
@@ -482,6 +745,8 @@ def claim_by_unit(
         raise ValidationError({"unit": _("只能认领本市的需求。")})
     if resource is not None and resource.offered_by_id != unit.pk:
         raise ValidationError({"resource": _("只能以本单位的资源认领。")})
+    if resource is not None and resource.status != ResourceStatus.ACTIVE:
+        raise ValidationError({"resource": _("该资源已暂停或撤回。")})
     if Claim.objects.filter(
         demand=demand, unit=unit, status__in=[ClaimStatus.PENDING, ClaimStatus.ACCEPTED]
     ).exists():
@@ -493,7 +758,7 @@ def claim_by_unit(
         unit=unit,
         quantity=quantity,
         direction=ClaimDirection.UNIT_CLAIMS,
-        message=message.strip(),
+        message=message,
         created_by=actor,
     )
     notifications.notify(
@@ -515,14 +780,19 @@ def claim_request_resource(
 ) -> Claim:
     """Staff ask a unit for its resource for a demand (双向认领: the committee's side)."""
     quantity = _clean_quantity(quantity)
+    message = _clean_text(message, "message", _("留言"))
     if resource.offered_by_id is None:
         raise ValidationError({"resource": _("该资源由协调委员会提供，无需申请，可直接对接。")})
+    # Locked like a unit's claim, so a claim and a request for the same pair cannot both open.
+    demand = Demand.objects.select_for_update().get(pk=demand.pk)
     if demand.status != DemandStatus.PUBLISHED:
         raise ValidationError(
             _("该需求当前为“%(s)s”，不能再申请资源。") % {"s": demand.get_status_display()}
         )
     if resource.tenant_id != demand.tenant_id:
         raise ValidationError({"resource": _("资源不属于本市。")})
+    if resource.status != ResourceStatus.ACTIVE:
+        raise ValidationError({"resource": _("该资源已暂停或撤回。")})
     if quantity > resource.remaining:
         raise ValidationError(
             {
@@ -543,7 +813,7 @@ def claim_request_resource(
         unit_id=resource.offered_by_id,
         quantity=quantity,
         direction=ClaimDirection.STAFF_REQUESTS,
-        message=message.strip(),
+        message=message,
         created_by=actor,
     )
     notifications.notify(
@@ -577,13 +847,14 @@ def claim_accept(*, claim: Claim, actor) -> Claim:
         raise ValidationError(
             _("需求已是“%(s)s”，不能再接受认领。") % {"s": demand.get_status_display()}
         )
-    if demand.quantity is not None and claim.quantity:
-        taken = (
-            demand.claims.filter(status=ClaimStatus.ACCEPTED).aggregate(total=Sum("quantity"))[
-                "total"
-            ]
-            or 0
+    # A claim counts against the demand's quantity only when both speak of the same unit: 5,000
+    # yuan of funds says nothing about 40 people's meals.
+    same_unit = claim.resource is None or claim.resource.capacity_unit == demand.quantity_unit
+    if demand.quantity is not None and claim.quantity and same_unit:
+        accepted = demand.claims.filter(status=ClaimStatus.ACCEPTED).filter(
+            Q(resource__isnull=True) | Q(resource__capacity_unit=demand.quantity_unit)
         )
+        taken = accepted.aggregate(total=Sum("quantity"))["total"] or 0
         if taken + claim.quantity > demand.quantity:
             raise ValidationError(
                 _("需求只差%(left)s%(unit)s，已由其他单位满足，无法再接受%(q)s。")
@@ -628,8 +899,9 @@ def claim_decline(*, claim: Claim, actor, reason: str) -> Claim:
         raise ValidationError(_("该认领已处理（%(s)s）。") % {"s": claim.get_status_display()})
     if not (reason or "").strip():
         raise ValidationError({"reason": _("谢绝时请说明原因。")})
+    reason = _clean_text(reason, "reason", _("原因"))
     claim.status = ClaimStatus.DECLINED
-    claim.reason = reason.strip()
+    claim.reason = reason
     claim.decided_by = actor
     claim.decided_at = timezone.now()
     claim.save(update_fields=["status", "reason", "decided_by", "decided_at"])
@@ -640,6 +912,7 @@ def claim_decline(*, claim: Claim, actor, reason: str) -> Claim:
 @transaction.atomic
 def claim_release(*, claim: Claim, actor, reason: str = "") -> Claim:
     """Give an accepted claim's capacity back (the pairing fell through)."""
+    reason = _clean_text(reason, "reason", _("原因"))
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if claim.status != ClaimStatus.ACCEPTED:
         raise ValidationError(_("只有已接受的认领可以释放。"))
@@ -648,7 +921,7 @@ def claim_release(*, claim: Claim, actor, reason: str = "") -> Claim:
             remaining=Least(F("capacity"), F("remaining") + claim.quantity)
         )
     claim.status = ClaimStatus.RELEASED
-    claim.reason = reason.strip()
+    claim.reason = reason
     claim.save(update_fields=["status", "reason"])
     demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
     if (
@@ -658,6 +931,8 @@ def claim_release(*, claim: Claim, actor, reason: str = "") -> Claim:
         _transition(demand, DemandStatus.PUBLISHED, actor, reason or _("对接取消"))
         demand.escalation_due_at = escalation_due(demand)
         demand.save()
+        # Open again: its matches are computed afresh.
+        schedule_matching(demand.pk)
     return claim
 
 
@@ -676,3 +951,56 @@ def notify_claim_decided(claim: Claim, *, accepted: bool) -> None:
         link=f"/demands/{claim.demand_id}/",
         key=f"claim-decided:{claim.pk}",
     )
+
+
+# --- wishes (心愿认领) --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def wish_claim(*, member: PartyMember, demand: Demand) -> Demand:
+    """A party member registered with the community claims one of its residents' small wishes
+    (心愿认领) and sees it through; the demand is then matched to that member. Two members
+    tapping the same wish at once: the first has it, the second is told so."""
+    demand = (
+        Demand.objects.select_for_update(of=("self",))
+        .select_related("committee", "handling_committee")
+        .get(pk=demand.pk)
+    )
+    if demand.kind != DemandKind.WISH:
+        raise ValidationError(_("只有微心愿可以由党员个人认领。"))
+    community = member.community
+    if member.registration_status != RegistrationStatus.CONFIRMED or community is None:
+        raise ValidationError(_("报到经社区确认后才能认领心愿。"))
+    origin = demand.committee
+    if not (
+        demand.tenant_id == member.tenant_id
+        and origin.tree_id == community.tree_id
+        and community.lft <= origin.lft
+        and origin.rght <= community.rght
+    ):
+        raise ValidationError(_("只能认领报到社区的心愿。"))
+    if demand.claimed_by_member_id == member.pk:
+        raise ValidationError(_("您已认领该心愿。"))
+    if demand.claimed_by_member_id is not None:
+        raise ValidationError(_("手慢了：该心愿已被其他党员认领。"))
+    if demand.status != DemandStatus.PUBLISHED:
+        raise ValidationError(
+            _("该心愿当前为“%(s)s”，不能认领。") % {"s": demand.get_status_display()}
+        )
+    _transition(
+        demand, DemandStatus.MATCHED, member.user, _("党员%(name)s认领") % {"name": member.name}
+    )
+    demand.claimed_by_member = member
+    demand.escalation_due_at = None
+    demand.save()
+    notifications.notify(
+        tenant_id=demand.tenant_id,
+        recipients=staff_of(demand.handling_committee),
+        event=Event.CLAIM,
+        title=_("党员%(name)s认领了心愿“%(title)s”") % {"name": member.name, "title": demand.title},
+        link=f"/demands/{demand.pk}/",
+        key=f"wish:{demand.pk}:{member.pk}",
+        committee=demand.handling_committee,
+    )
+    schedule_matching(demand.pk)
+    return demand

@@ -202,6 +202,15 @@ class PartyMemberViewSet(ScopedReadOnlyViewSet):
     def get_queryset(self):
         return super().get_queryset().order_by("pk")
 
+    def retrieve(self, request, *args, **kwargs):
+        """Party membership is sensitive: reading one member's record is audited."""
+        from .audit import record_personal_data_access
+
+        member = self.get_object()
+        if member.user_id != request.user.pk:
+            record_personal_data_access(request.user, member, request)
+        return Response(self.get_serializer(member).data)
+
 
 class ServiceRecordSerializer(serializers.ModelSerializer):
     class Meta:

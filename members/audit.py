@@ -84,6 +84,13 @@ AUDITED_MODELS: dict[str, dict[str, set[str]]] = {
     "members.PointsRule": {},
     "members.PointsEntry": {},
     "members.ImportBatch": {},
+    "demands.Category": {},
+    "demands.Demand": {},
+    "demands.DemandAttachment": {},
+    "demands.Resource": {},
+    "demands.Claim": {},
+    "notifications.WebhookEndpoint": {"exclude": {"secret"}},
+    "notifications.Preference": {},
 }
 
 

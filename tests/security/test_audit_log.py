@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, transaction
 from django.http import HttpResponse
 from django.template import Context, Template
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -285,7 +286,7 @@ def test_the_list_takes_the_same_queries_for_5_or_40_entries(
     with set_actor(world.tenant_admin, remote_addr="10.0.0.9"):
         for i in range(5):
             UserFactory(tenant=world.city.tenant, username=f"first{i}")
-    with django_assert_num_queries(6) as few:
+    with CaptureQueriesContext(connection) as few:
         first = client.get("/audit/")
     assert first.context["page"].paginator.count >= 5
     with set_actor(world.tenant_admin, remote_addr="10.0.0.9"):

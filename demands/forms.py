@@ -1,0 +1,119 @@
+"""Forms of the demand pages. They read what was typed; the rules live in `demands.services`,
+whose errors are shown back on the fields (`add_service_errors`)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from committees.forms import StyledForm
+
+from .models import CapacityUnit, DemandKind, Source, Urgency
+from .services import ATTACHMENT_MAX_BYTES, ATTACHMENT_MAX_COUNT, REASON_MAX_LENGTH
+
+
+def date_input() -> forms.DateInput:
+    # A browser date box only accepts ISO dates, whatever the page's language.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by the service (type, size, count)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"multiple": True, "accept": "image/*,application/pdf"}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+class DemandForm(StyledForm):
+    """The demand entry form, phone-sized: the fields a community worker fills in on the spot.
+
+    `committees` (the places the user may enter demands for) adds the committee field; `units`
+    (the units a contact acts for) adds the unit field; `staff` adds kind and source, which a
+    unit raising its own demand does not choose."""
+
+    committee = forms.IntegerField(label=_("提出地"), widget=forms.Select)
+    unit = forms.IntegerField(label=_("提出单位"), widget=forms.Select)
+    title = forms.CharField(
+        label=_("标题"), max_length=120, error_messages={"required": _("请填写标题。")}
+    )
+    description = forms.CharField(
+        label=_("描述"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("请描述需求。")},
+    )
+    category = forms.CharField(
+        label=_("类别"), widget=forms.Select, error_messages={"required": _("请选择类别。")}
+    )
+    kind = forms.ChoiceField(label=_("类型"), choices=DemandKind.choices, initial=DemandKind.NEED)
+    source = forms.ChoiceField(label=_("来源"), choices=Source.choices, initial=Source.RESIDENT)
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.NORMAL
+    )
+    people_affected = forms.IntegerField(
+        label=_("涉及人数"),
+        required=False,
+        initial=1,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    needed_by = forms.DateField(label=_("期望解决日期"), required=False, widget=date_input())
+    quantity = forms.DecimalField(
+        label=_("需求数量"),
+        required=False,
+        help_text=_("可不填；填写后请选择单位。"),
+        widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any"}),
+    )
+    quantity_unit = forms.ChoiceField(
+        label=_("数量单位"), required=False, choices=[("", "—"), *CapacityUnit.choices]
+    )
+    attachments = MultipleFileField(label=_("照片或附件"), required=False)
+
+    def __init__(self, *args, categories=(), committees=None, units=None, staff=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = gettext(
+            "图片或PDF，每个不超过%(size)d MB，最多%(n)d个。"
+        ) % {
+            "size": ATTACHMENT_MAX_BYTES // (1024 * 1024),
+            "n": ATTACHMENT_MAX_COUNT,
+        }
+        self.fields["category"].widget.choices = [
+            ("", _("请选择")),
+            *((str(c.pk), c.name) for c in categories),
+        ]
+        if committees is None:
+            del self.fields["committee"]
+        else:
+            self.fields["committee"].widget.choices = list(committees)
+            self.fields["committee"].error_messages["required"] = _("请选择提出地。")
+        if units is None:
+            del self.fields["unit"]
+        else:
+            self.fields["unit"].widget.choices = list(units)
+        if not staff:
+            del self.fields["kind"]
+            del self.fields["source"]
+
+
+class ReasonForm(StyledForm):
+    reason = forms.CharField(label=_("原因"), max_length=REASON_MAX_LENGTH, required=False)
+
+
+class ClaimForm(StyledForm):
+    """One click on a match: how much of the resource, and a word to the other side."""
+
+    quantity = forms.DecimalField(label=_("数量"), required=False)
+    message = forms.CharField(label=_("留言"), max_length=REASON_MAX_LENGTH, required=False)
