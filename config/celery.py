@@ -24,6 +24,29 @@ app.conf.update(
     # the longest task (a full matching pass).
     broker_transport_options={"visibility_timeout": 3600},
     beat_schedule={
+        "notifications-sweep": {
+            "task": "notifications.tasks.sweep_deliveries",
+            "schedule": crontab(),  # every minute
+            "options": {"expires": 50},  # after an outage, one sweep rather than a pile
+        },
+        "notifications-robot-batches": {
+            "task": "notifications.tasks.send_robot_batches",
+            "schedule": crontab(),
+            "options": {"expires": 50},
+        },
+        "notifications-daily-digest": {
+            "task": "notifications.tasks.send_daily_digests",
+            "schedule": crontab(hour=18, minute=0),  # CELERY_TIMEZONE is Asia/Shanghai
+        },
+        "demands-escalations": {
+            "task": "demands.tasks.run_escalations",
+            "schedule": crontab(),
+            "options": {"expires": 50},
+        },
+        "demands-full-matching-pass": {
+            "task": "demands.tasks.full_matching_pass",
+            "schedule": crontab(hour=3, minute=7),
+        },
         "check-committee-trees": {
             "task": "committees.tasks.check_all_trees",
             "schedule": crontab(minute=17),

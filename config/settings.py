@@ -225,6 +225,27 @@ OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "党建工作协调委员会
 AUDIT_LOG_RETENTION_DAYS = max(180, env_int("AUDIT_LOG_RETENTION_DAYS", 180))
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
 
+# --- Email and notifications ----------------------------------------------------------------
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A hung SMTP server must not hold a delivery's row lock forever (Django's default is no timeout).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+# Without EMAIL_HOST (the embedded demo) emails are printed to the console, not sent.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "党建协调平台 <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The site's public address, for links in emails and group-robot messages.
+SITE_URL = os.environ.get("SITE_URL", "")
+NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 18)
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -825,6 +825,7 @@ def claim_request_resource(
         body=demand.title,
         link=f"/demands/{demand.pk}/",
         key=f"claim:{claim.pk}",
+        committee=demand.handling_committee,
     )
     return claim
 
@@ -950,6 +951,7 @@ def notify_claim_decided(claim: Claim, *, accepted: bool) -> None:
         body=claim.reason,
         link=f"/demands/{claim.demand_id}/",
         key=f"claim-decided:{claim.pk}",
+        committee=claim.demand.handling_committee,
     )
 
 

@@ -96,7 +96,8 @@ class SessionTimeoutMiddleware:
             or current - started > settings.SESSION_ABSOLUTE_TIMEOUT.total_seconds()
         ):
             return True
-        if current - seen >= SEEN_RESOLUTION_SECONDS:
+        # The inbox badge polls every few seconds; a poll is not the user being there.
+        if current - seen >= SEEN_RESOLUTION_SECONDS and not request.headers.get("X-Poll"):
             session[SESSION_SEEN_AT] = current
         return False
 

@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from committees.models import Tenant
 
+# Keys longer than this are shortened to a digest by `services.bounded_key`.
+KEY_LENGTH = 200
+
 
 class Event(models.TextChoices):
     NEW_MATCH = "new_match", _("新的匹配")
@@ -41,8 +44,9 @@ class Mode(models.TextChoices):
 
 class NotificationQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "view"):
-        """A notification belongs to its recipient alone."""
-        if not getattr(user, "is_authenticated", False):
+        """A notification belongs to its recipient alone, whatever their roles: nobody reads
+        another's inbox, not even a tenant administrator."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
         return self.filter(recipient_id=user.pk)
 
@@ -60,7 +64,7 @@ class Notification(models.Model):
     body = models.TextField(_("内容"), blank=True)
     link = models.CharField(_("链接"), max_length=300, blank=True)
     # The same event about the same thing reaches a recipient once, however often it is raised.
-    key = models.CharField(max_length=200)
+    key = models.CharField(max_length=KEY_LENGTH)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
 
@@ -71,14 +75,44 @@ class Notification(models.Model):
         verbose_name_plural = _("站内消息")
         ordering = ["-created_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "key"], name="notification_once_per_key")
+            # With the tenant, as every per-tenant unique constraint (DESIGN: Citus-ready).
+            models.UniqueConstraint(
+                fields=["tenant", "recipient", "key"], name="notification_once_per_key"
+            )
         ]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            # The inbox: one recipient's notifications, newest first.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def safe_link(self) -> str:
+        """The link if it stays on this site (a path), else nothing: a link is never a way out."""
+        link = self.link or ""
+        if link.startswith("/") and not link.startswith(("//", "/\\")):
+            return link
+        return ""
+
+
+class DeliveryChannel(models.TextChoices):
+    EMAIL = "email", _("电子邮件")
+    WEBHOOK = "webhook", _("Webhook")
+    # A group robot's deliveries wait for the minute's summary instead of going one by one.
+    ROBOT = "robot", _("群机器人（汇总）")
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def visible_to(self, user, action: str = "view"):
+        """The deliveries of the webhook endpoints a user administers; an email delivery is
+        nobody's to browse."""
+        from committees.scoping import Action, scope_q, user_scopes
+
+        condition = scope_q(user_scopes(user, Action.MANAGE_TREE), "endpoint__committee")
+        return self.filter(condition) if condition is not None else self.none()
 
 
 class DeliveryStatus(models.TextChoices):
@@ -101,8 +135,10 @@ class Delivery(models.Model):
         blank=True,
         related_name="deliveries",
     )
-    channel = models.CharField(max_length=16)  # "email", "webhook"
-    key = models.CharField(max_length=200, unique=True)
+    channel = models.CharField(max_length=16, choices=DeliveryChannel.choices)
+    # The idempotency key: one delivery per key, however often the event is raised, and the
+    # `webhook-id` a receiver uses to drop a repeat.
+    key = models.CharField(max_length=KEY_LENGTH)
     payload = models.JSONField(default=dict)
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
@@ -113,9 +149,14 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
+    objects = DeliveryQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("投递")
         verbose_name_plural = _("投递")
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="delivery_once_per_key"),
+        ]
         indexes = [
             models.Index(
                 fields=["status", "next_attempt_at"],
@@ -154,7 +195,11 @@ class WebhookFormat(models.TextChoices):
 
 
 class WebhookEndpointQuerySet(models.QuerySet):
+    committee_path = "committee"
+
     def visible_to(self, user, action: str = "view"):
+        """Readers of a subtree see its endpoints exist; only its tenant administrators
+        (any action but "view") may list, change or read their secrets."""
         from committees.scoping import scope_q, user_scopes
 
         scopes = user_scopes(user, "manage_tree" if action != "view" else "view")

@@ -2,29 +2,45 @@
 
 `notify` is what business services call, inside their own transaction, with the recipients and
 the words. It writes the in-app notifications (the authority) and one delivery row per outside
-channel; Celery sends them once the transaction commits, and a sweep sends whatever a lost
-broker message left behind.
+channel; Celery sends them once the transaction commits, and a once-a-minute sweep sends whatever
+a lost broker message, a killed worker or a failed send left behind.
+
+Exactly once, as far as it can be had: a delivery row is unique by its key, so raising an event
+twice never makes a second delivery. A send happens with the row locked (`FOR UPDATE SKIP
+LOCKED`) and only while it is pending, and the row turns `sent` in the same transaction: two
+workers never send one row at once, and a sent row is never sent again. A worker killed in the
+middle of a send rolls back, and the row stays pending for the sweep; if it died after the
+receiver got the request but before the commit, the receiver gets the request again, with the
+same `webhook-id` (the key), and can drop it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
 import time
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import webhooks
 from .models import (
+    KEY_LENGTH,
     Channel,
     Delivery,
+    DeliveryChannel,
     DeliveryStatus,
+    Event,
     Mode,
     Notification,
     Preference,
@@ -36,13 +52,43 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 ENQUEUE_CHUNK = 500
-ROBOT_BATCH = 20  # a group robot takes about 20 messages a minute: send summaries
+ROBOT_BATCH = 20  # a group robot takes about 20 messages a minute: one summary a minute
+DIGEST_ITEMS = 200
+DIGEST_CLOCK_GRACE = dt.timedelta(minutes=5)
+ROBOT_LINE_CHARS = 60
 
 
 @dataclass(frozen=True)
 class Recipient:
+    """Someone to notify who is not at hand as a user object."""
+
     id: int
     email: str = ""
+    is_active: bool = True
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def bounded_key(key: str) -> str:
+    """A key that fits its column: a long one keeps its start and ends in a digest of the whole,
+    so two different long keys stay different."""
+    key = str(key)
+    if len(key) <= KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{key[: KEY_LENGTH - 66]}~{digest}"
+
+
+def site_url(link: str) -> str:
+    """A link as someone outside the site needs it (email, robots): absolute when the site's
+    address is configured (`SITE_URL`)."""
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    return f"{base}{link}" if link.startswith("/") and base else link
+
+
+# --- the outbox -----------------------------------------------------------------------------------
 
 
 def notify(
@@ -56,22 +102,28 @@ def notify(
     link: str = "",
     committee=None,
 ) -> int:
-    """Notify users of an event, once per (user, key). Returns how many notifications are new.
+    """Notify users of an event, once per (user, key), inside the caller's transaction.
 
-    `committee` is where the event happened: webhook endpoints watching that subtree hear it too.
-    """
-    users = {user.pk: user for user in recipients}
+    Each recipient gets an inbox notification, and an email unless they chose the daily digest
+    or no email for this event. `committee` is where the event happened: webhook endpoints of
+    that committee and its ancestors hear it too, once per key. Returns how many notifications
+    are new."""
+    title = str(title)[:200]
+    body = str(body)
+    link = str(link)[:300]
+    key = bounded_key(key)
+    users = {user.pk: user for user in recipients if getattr(user, "is_active", True)}
     existing = set(
-        Notification.objects.filter(recipient_id__in=users, key=key).values_list(
-            "recipient_id", flat=True
-        )
+        Notification.objects.filter(
+            tenant_id=tenant_id, recipient_id__in=list(users), key=key
+        ).values_list("recipient_id", flat=True)
     )
     fresh = [
         Notification(
             tenant_id=tenant_id,
             recipient_id=pk,
             event=event,
-            title=title[:200],
+            title=title,
             body=body,
             link=link,
             key=key,
@@ -79,34 +131,36 @@ def notify(
         for pk in users
         if pk not in existing
     ]
-    Notification.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
-    created = {
-        n.recipient_id: n
-        for n in Notification.objects.filter(
-            recipient_id__in=[n.recipient_id for n in fresh], key=key
-        )
-    }
-    email_off_or_digest = set(
-        Preference.objects.filter(
-            user_id__in=created,
-            event=event,
-            channel=Channel.EMAIL,
-            mode__in=[Mode.OFF, Mode.DIGEST],
-        ).values_list("user_id", flat=True)
-    )
+    deliveries: list[Delivery] = []
     now = timezone.now()
-    deliveries = [
-        Delivery(
-            tenant_id=tenant_id,
-            notification=notification,
-            channel="email",
-            key=f"email:{notification.pk}",
-            payload={"to": users[pk].email, "subject": title, "body": f"{body}\n{link}".strip()},
-            next_attempt_at=now,
+    if fresh:
+        Notification.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
+        created = dict(
+            Notification.objects.filter(
+                tenant_id=tenant_id, recipient_id__in=[n.recipient_id for n in fresh], key=key
+            ).values_list("recipient_id", "pk")
         )
-        for pk, notification in created.items()
-        if users[pk].email and pk not in email_off_or_digest
-    ]
+        held = set(
+            Preference.objects.filter(
+                user_id__in=list(created),
+                event=event,
+                channel=Channel.EMAIL,
+                mode__in=[Mode.OFF, Mode.DIGEST],
+            ).values_list("user_id", flat=True)
+        )
+        text = "\n\n".join(part for part in (body, site_url(link)) if part)
+        deliveries += [
+            Delivery(
+                tenant_id=tenant_id,
+                notification_id=notification_id,
+                channel=DeliveryChannel.EMAIL,
+                key=f"email:{notification_id}",
+                payload={"to": users[pk].email, "subject": title, "body": text},
+                next_attempt_at=now,
+            )
+            for pk, notification_id in created.items()
+            if users[pk].email and pk not in held
+        ]
     if committee is not None:
         deliveries += webhook_deliveries(
             tenant_id=tenant_id,
@@ -118,14 +172,18 @@ def notify(
             key=key,
             now=now,
         )
-    Delivery.objects.bulk_create(deliveries, batch_size=2000, ignore_conflicts=True)
-    enqueue_after_commit([d.key for d in deliveries if not d.key.startswith("robot:")])
-    return len(created)
+    if deliveries:
+        Delivery.objects.bulk_create(deliveries, batch_size=2000, ignore_conflicts=True)
+        enqueue_after_commit(
+            tenant_id, [d.key for d in deliveries if d.channel != DeliveryChannel.ROBOT]
+        )
+    return len(fresh)
 
 
 def webhook_deliveries(
-    *, tenant_id, committee, event, title, body, link, key, now
+    *, tenant_id: int, committee, event: str, title: str, body: str, link: str, key: str, now
 ) -> list[Delivery]:
+    """One delivery per active endpoint at the committee or above it that wants the event."""
     endpoints = WebhookEndpoint.objects.filter(
         tenant_id=tenant_id,
         is_active=True,
@@ -133,6 +191,14 @@ def webhook_deliveries(
         committee__lft__lte=committee.lft,
         committee__rght__gte=committee.rght,
     )
+    payload = {
+        "event": event,
+        "title": title,
+        "body": body,
+        "link": site_url(link),
+        "key": key,
+        "committee": {"id": committee.pk, "name": committee.name},
+    }
     result = []
     for endpoint in endpoints:
         if not endpoint.wants(event):
@@ -142,85 +208,168 @@ def webhook_deliveries(
             Delivery(
                 tenant_id=tenant_id,
                 endpoint=endpoint,
-                channel="webhook",
-                # Robot deliveries wait for the minute's summary; the prefix keeps them out of
-                # the per-delivery queue.
-                key=f"{'robot' if robot else 'webhook'}:{endpoint.pk}:{key}",
-                payload={"event": event, "title": title, "body": body, "link": link, "key": key},
+                channel=DeliveryChannel.ROBOT if robot else DeliveryChannel.WEBHOOK,
+                key=bounded_key(f"{'robot' if robot else 'webhook'}:{endpoint.pk}:{key}"),
+                payload=payload,
                 next_attempt_at=now,
             )
         )
     return result
 
 
-def enqueue_after_commit(keys: list[str]) -> None:
+def enqueue_after_commit(tenant_id: int, keys: list[str]) -> None:
+    """Queue the deliveries once the caller's transaction commits. If the broker cannot take
+    them then, nothing is lost: the rows are pending and the sweep sends them."""
     if not keys:
         return
+
+    def enqueue_keys():
+        enqueue(
+            list(
+                Delivery.objects.filter(
+                    tenant_id=tenant_id, key__in=keys, status=DeliveryStatus.PENDING
+                ).values_list("pk", flat=True)
+            )
+        )
+
+    transaction.on_commit(enqueue_keys, robust=True)
+
+
+def enqueue(delivery_ids: list[int]) -> None:
     from .tasks import send_deliveries
 
-    def enqueue():
-        ids = list(Delivery.objects.filter(key__in=keys).values_list("pk", flat=True))
-        for start in range(0, len(ids), ENQUEUE_CHUNK):
-            send_deliveries.delay(ids[start : start + ENQUEUE_CHUNK])
-
-    transaction.on_commit(enqueue)
+    for start in range(0, len(delivery_ids), ENQUEUE_CHUNK):
+        send_deliveries.delay(delivery_ids[start : start + ENQUEUE_CHUNK])
 
 
 # --- sending ------------------------------------------------------------------------------------
 
 
 def backoff(attempts: int) -> dt.timedelta:
+    """How long to wait after the n-th failed attempt: 30 s, 1, 2, 4 … minutes, at most 6 h."""
     return dt.timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
 
 
-def delivery_send(delivery_id: int) -> str:
-    """Send one delivery if it is still due. The row stays locked while sending, so two workers
-    never send it at once; a worker killed mid-send rolls back and the row stays pending for the
-    sweep. Every send carries the delivery's key, so a receiver can drop a repeat."""
+class Mailer:
+    """One mail connection for a run of sends, opened at the first email and reopened after a
+    failure (17,000 bulletins do not open 17,000 SMTP connections)."""
+
+    def __init__(self) -> None:
+        self.connection = None
+
+    def send(self, message: EmailMessage) -> None:
+        if self.connection is None:
+            self.connection = get_connection(fail_silently=False)
+            self.connection.open()
+        try:
+            message.connection = self.connection
+            message.send(fail_silently=False)
+        except Exception:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.close()
+            finally:
+                self.connection = None
+
+
+def deliveries_send(delivery_ids: Iterable[int]) -> dict[str, int]:
+    """Send a chunk of deliveries (the task queued after commit, or by the sweep)."""
+    outcomes: Counter[str] = Counter()
+    mailer = Mailer()
+    try:
+        for delivery_id in delivery_ids:
+            outcomes[delivery_send(delivery_id, mailer=mailer)] += 1
+    finally:
+        mailer.close()
+    return dict(outcomes)
+
+
+def delivery_send(delivery_id: int, *, mailer: Mailer | None = None) -> str:
+    """Send one delivery if it is still pending and due: "sent", "failed", "dead" or "skipped".
+
+    The row stays locked while sending, so two workers never send it at once; one that is locked
+    (another worker has it) or no longer pending is skipped. A worker killed mid-send rolls back
+    and the row stays pending for the sweep. Every send carries the delivery's key, so a receiver
+    can drop a repeat."""
+    if mailer is None:
+        mailer = Mailer()
+        try:
+            return delivery_send(delivery_id, mailer=mailer)
+        finally:
+            mailer.close()
     with transaction.atomic():
         delivery = (
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint")
             .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            # A duplicate task message must not cut a failed delivery's backoff short. A fresh
+            # one goes at once, whatever the clocks of the web and worker machines say.
+            .filter(Q(attempts=0) | Q(next_attempt_at__lte=timezone.now()))
+            .exclude(channel=DeliveryChannel.ROBOT)
             .first()
         )
         if delivery is None:
             return "skipped"
+        if delivery.endpoint_id and not delivery.endpoint.is_active:
+            delivery.status = DeliveryStatus.DEAD
+            delivery.last_error = _("接收端已停用")
+            delivery.save(update_fields=["status", "last_error"])
+            return "dead"
         try:
-            transmit(delivery)
+            transmit(delivery, mailer)
         except Exception as error:  # noqa: BLE001 - any failure is retried, then given up on
-            delivery.attempts += 1
-            delivery.last_error = f"{error.__class__.__name__}: {error}"[:2000]
-            delivery.next_attempt_at = timezone.now() + backoff(delivery.attempts)
-            if delivery.attempts >= MAX_ATTEMPTS:
-                delivery.status = DeliveryStatus.DEAD
-                logger.error(
-                    "delivery %s given up after %s attempts: %s",
-                    delivery.key,
-                    delivery.attempts,
-                    error,
-                )
-            delivery.save(update_fields=["attempts", "last_error", "next_attempt_at", "status"])
-            return "failed"
+            return record_failure([delivery], error)
         delivery.status = DeliveryStatus.SENT
         delivery.sent_at = timezone.now()
         delivery.attempts += 1
         delivery.save(update_fields=["status", "sent_at", "attempts"])
-        return "sent"
+    logger.info("delivery %s sent (attempt %s)", delivery.key, delivery.attempts)
+    return "sent"
 
 
-def transmit(delivery: Delivery) -> None:
+def record_failure(batch: list[Delivery], error: Exception) -> str:
+    """Count a failed attempt on each delivery: try again after a backoff, or give up."""
+    now = timezone.now()
+    message = f"{error.__class__.__name__}: {error}"[:2000]
+    outcome = "failed"
+    for delivery in batch:
+        delivery.attempts += 1
+        delivery.last_error = message
+        delivery.next_attempt_at = now + backoff(delivery.attempts)
+        if delivery.attempts >= MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.DEAD
+            outcome = "dead"
+            logger.error(
+                "delivery %s given up after %s attempts: %s",
+                delivery.key,
+                delivery.attempts,
+                message,
+            )
+        else:
+            logger.warning(
+                "delivery %s failed (attempt %s): %s", delivery.key, delivery.attempts, message
+            )
+    Delivery.objects.bulk_update(batch, ["attempts", "last_error", "next_attempt_at", "status"])
+    return outcome
+
+
+def transmit(delivery: Delivery, mailer: Mailer) -> None:
     slow = float(os.environ.get("NOTIFICATIONS_SEND_DELAY", "0") or 0)
     if slow:  # lets the reliability test kill a worker in the middle of a send
         time.sleep(slow)
     payload = delivery.payload
-    if delivery.channel == "email":
-        send_mail(
-            payload["subject"],
-            payload["body"],
-            settings.DEFAULT_FROM_EMAIL,
-            [payload["to"]],
-            fail_silently=False,
+    if delivery.channel == DeliveryChannel.EMAIL:
+        mailer.send(
+            EmailMessage(
+                subject=payload["subject"],
+                body=payload["body"],
+                from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
+                to=[payload["to"]],
+            )
         )
         return
     endpoint = delivery.endpoint
@@ -229,130 +378,288 @@ def transmit(delivery: Delivery) -> None:
         secret=endpoint.secret,
         message_id=delivery.key,
         event=payload["event"],
-        data={k: payload[k] for k in ("title", "body", "link")},
+        data={k: payload[k] for k in ("title", "body", "link", "committee") if k in payload},
     )
     webhooks.post(request)
 
 
-def robot_batches_send() -> int:
-    """Send each group robot one summary of what waited for it this minute."""
-    sent = 0
-    endpoint_ids = (
-        Delivery.objects.filter(
-            status=DeliveryStatus.PENDING,
-            key__startswith="robot:",
-            next_attempt_at__lte=timezone.now(),
-        )
-        .values_list("endpoint_id", flat=True)
-        .distinct()
-    )
-    for endpoint_id in list(endpoint_ids):
-        with transaction.atomic():
-            batch = list(
-                Delivery.objects.select_for_update(skip_locked=True)
-                .filter(
-                    endpoint_id=endpoint_id, status=DeliveryStatus.PENDING, key__startswith="robot:"
-                )
-                .order_by("created_at", "pk")[:ROBOT_BATCH]
-            )
-            if not batch:
-                continue
-            endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
-            lines = [f"{d.payload['title']}" for d in batch]
-            title = f"党建协调平台：{len(batch)}条新消息"
-            if endpoint.format == WebhookFormat.WECOM:
-                request = webhooks.wecom_request(url=endpoint.url, title=title, lines=lines)
-            else:
-                request = webhooks.dingtalk_request(
-                    url=endpoint.url, secret=endpoint.secret, title=title, lines=lines
-                )
-            try:
-                webhooks.post(request)
-            except Exception as error:  # noqa: BLE001
-                Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(
-                    last_error=str(error)[:2000],
-                    next_attempt_at=timezone.now() + backoff(batch[0].attempts + 1),
-                )
-                continue
-            Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(
-                status=DeliveryStatus.SENT, sent_at=timezone.now()
-            )
-            sent += len(batch)
-    return sent
+def deliveries_sweep(limit: int = 5000) -> int:
+    """Queue again what a lost broker message, a killed worker or a failure left pending past
+    its time (every minute). A row queued twice is sent once: the second run finds it sent."""
+    ids = due_delivery_ids(limit)
+    enqueue(ids)
+    return len(ids)
 
 
 def due_delivery_ids(limit: int = 5000) -> list[int]:
-    """Deliveries a lost broker message (or a failure) left pending past their time."""
     return list(
         Delivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
-        .exclude(key__startswith="robot:")
+        .exclude(channel=DeliveryChannel.ROBOT)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )
 
 
-def digest_send(*, day: dt.date | None = None) -> int:
-    """Once a day: one email per user who chose the digest, summing up the day's notifications."""
-    from django.contrib.auth import get_user_model
+# --- group robots -------------------------------------------------------------------------------
 
-    day = day or timezone.localdate()
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
-    users = (
-        get_user_model()
-        .objects.filter(
-            notification_preferences__channel=Channel.EMAIL,
-            notification_preferences__mode=Mode.DIGEST,
+
+def robot_batches_send() -> int:
+    """Send each group robot one summary of up to `ROBOT_BATCH` waiting notifications (every
+    minute). Returns how many deliveries were sent. A robot has no idempotency key: a worker
+    killed after the robot took the summary but before the commit sends that summary again."""
+    now = timezone.now()
+    endpoint_ids = list(
+        Delivery.objects.filter(
+            status=DeliveryStatus.PENDING,
+            channel=DeliveryChannel.ROBOT,
+            next_attempt_at__lte=now,
         )
-        .exclude(email="")
+        .values_list("endpoint_id", flat=True)
         .distinct()
     )
-    count = 0
-    for user in users:
-        events = set(
-            Preference.objects.filter(
-                user=user, channel=Channel.EMAIL, mode=Mode.DIGEST
-            ).values_list("event", flat=True)
+    endpoints = WebhookEndpoint.objects.in_bulk(endpoint_ids)
+    return sum(robot_batch_send(endpoints[pk], now=now) for pk in endpoint_ids if pk in endpoints)
+
+
+def robot_batch_send(endpoint: WebhookEndpoint, *, now: dt.datetime) -> int:
+    with transaction.atomic():
+        batch = list(
+            Delivery.objects.select_for_update(skip_locked=True)
+            .filter(
+                endpoint=endpoint,
+                status=DeliveryStatus.PENDING,
+                channel=DeliveryChannel.ROBOT,
+                next_attempt_at__lte=now,
+            )
+            .order_by("created_at", "pk")[:ROBOT_BATCH]
         )
-        notes = list(
-            Notification.objects.filter(
-                recipient=user,
-                event__in=events,
-                created_at__gte=start,
-                created_at__lt=start + dt.timedelta(days=1),
-            ).order_by("created_at")[:200]
+        if not batch:
+            return 0
+        ids = [d.pk for d in batch]
+        if not endpoint.is_active:
+            Delivery.objects.filter(pk__in=ids).update(
+                status=DeliveryStatus.DEAD, last_error=_("接收端已停用")
+            )
+            return 0
+        try:
+            webhooks.post(robot_request(endpoint, batch), robot=True)
+        except Exception as error:  # noqa: BLE001 - any failure is retried, then given up on
+            record_failure(batch, error)
+            return 0
+        Delivery.objects.filter(pk__in=ids).update(
+            status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
         )
-        if not notes:
-            continue
-        created = Delivery.objects.get_or_create(
-            key=f"digest:{user.pk}:{day.isoformat()}",
-            defaults={
-                "tenant_id": notes[0].tenant_id,
-                "channel": "email",
-                "payload": {
-                    "to": user.email,
-                    "subject": f"每日汇总：{len(notes)}条消息（{day:%Y-%m-%d}）",
-                    "body": "\n".join(f"· {n.title}" for n in notes),
+    logger.info("robot %s: summary of %s sent", endpoint.pk, len(batch))
+    return len(batch)
+
+
+def robot_request(endpoint: WebhookEndpoint, batch: list[Delivery]) -> webhooks.Request:
+    labels = dict(Event.choices)
+    lines = []
+    for delivery in batch:
+        payload = delivery.payload
+        title = webhooks.plain(payload.get("title", ""))
+        if len(title) > ROBOT_LINE_CHARS:
+            title = title[: ROBOT_LINE_CHARS - 1] + "…"
+        line = f"【{labels.get(payload.get('event'), '')}】{title}"
+        link = payload.get("link", "")
+        if link.startswith(("http://", "https://")):
+            line += f" [{_('查看')}]({link})"
+        lines.append(line)
+    title = _("党建协调平台：%(n)s条新消息") % {"n": len(batch)}
+    more = _("……另有{n}条，请登录平台查看")
+    if endpoint.format == WebhookFormat.WECOM:
+        return webhooks.wecom_request(url=endpoint.url, title=title, lines=lines, more=more)
+    return webhooks.dingtalk_request(
+        url=endpoint.url, secret=endpoint.secret, title=title, lines=lines, more=more
+    )
+
+
+# --- the daily digest ---------------------------------------------------------------------------
+
+
+def digest_hour() -> int:
+    """The local hour the daily digest goes out (the beat schedule runs it then)."""
+    return int(getattr(settings, "NOTIFICATIONS_DIGEST_HOUR", 18))
+
+
+def digest_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The digest of `day` covers the 24 hours up to that day's digest hour (18:00), so that the
+    windows of successive days meet: a notification after one digest is in the next."""
+    end = timezone.make_aware(dt.datetime.combine(day, dt.time(hour=digest_hour())))
+    return end - dt.timedelta(days=1), end
+
+
+@transaction.atomic
+def digest_send(*, day: dt.date | None = None) -> int:
+    """Once a day: one email per user who chose the digest for some events, listing those
+    events' notifications of the day. Idempotent: a day's digest is one delivery per user.
+    Returns how many digests are new."""
+    if day is None:
+        # The day whose digest hour has come. A few minutes' grace: beat fires at 18:00 by its
+        # clock, and a worker whose clock is a little behind must still send today's digest.
+        today = timezone.localdate()
+        due = timezone.now() + DIGEST_CLOCK_GRACE >= digest_window(today)[1]
+        day = today if due else today - dt.timedelta(days=1)
+    start, end = digest_window(day)
+    events_of: dict[int, set[str]] = defaultdict(set)
+    email_of: dict[int, str] = {}
+    for user_id, event, email in (
+        Preference.objects.filter(channel=Channel.EMAIL, mode=Mode.DIGEST, user__is_active=True)
+        .exclude(user__email="")
+        .values_list("user_id", "event", "user__email")
+    ):
+        events_of[user_id].add(event)
+        email_of[user_id] = email
+    if not events_of:
+        return 0
+    notes_of: dict[int, list[Notification]] = defaultdict(list)
+    for note in (
+        Notification.objects.filter(
+            recipient_id__in=list(events_of), created_at__gte=start, created_at__lt=end
+        )
+        .only("id", "tenant_id", "recipient_id", "event", "title", "link", "created_at")
+        .order_by("recipient_id", "created_at", "pk")
+        .iterator(chunk_size=2000)
+    ):
+        if note.event in events_of[note.recipient_id]:
+            notes_of[note.recipient_id].append(note)
+    labels = dict(Event.choices)
+    digests = []
+    for user_id, notes in notes_of.items():
+        shown = notes[:DIGEST_ITEMS]
+        lines = [
+            f"· {timezone.localtime(n.created_at):%H:%M} 【{labels.get(n.event, n.event)}】{n.title}"
+            + (f"\n  {site_url(n.safe_link)}" if n.safe_link else "")
+            for n in shown
+        ]
+        if len(notes) > len(shown):
+            lines.append(_("……另有%(n)s条，请登录平台查看。") % {"n": len(notes) - len(shown)})
+        digests.append(
+            Delivery(
+                tenant_id=notes[0].tenant_id,
+                channel=DeliveryChannel.EMAIL,
+                key=f"digest:{user_id}:{day.isoformat()}",
+                payload={
+                    "to": email_of[user_id],
+                    "subject": _("每日汇总：%(n)s条消息（%(day)s）")
+                    % {"n": len(notes), "day": day.isoformat()},
+                    "body": "\n".join(lines),
                 },
-                "next_attempt_at": timezone.now(),
-            },
-        )[1]
-        count += created
-    enqueue_after_commit([f"digest:{u.pk}:{day.isoformat()}" for u in users])
-    return count
+                next_attempt_at=timezone.now(),
+            )
+        )
+    keys_by_tenant: dict[int, list[str]] = defaultdict(list)
+    for digest in digests:
+        keys_by_tenant[digest.tenant_id].append(digest.key)
+    before = Delivery.objects.filter(key__in=[d.key for d in digests]).count()
+    Delivery.objects.bulk_create(digests, ignore_conflicts=True)
+    for tenant_id, keys in keys_by_tenant.items():
+        enqueue_after_commit(tenant_id, keys)
+    return len(digests) - before
 
 
-# --- the inbox ----------------------------------------------------------------------------------
+# --- the inbox and preferences ------------------------------------------------------------------
 
 
 def mark_read(*, user, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's own notifications read (all of them, or those among `ids`)."""
     unread = Notification.objects.visible_to(user).unread()
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
 
 
-def preference_set(*, user, event: str, channel: str, mode: str) -> Preference:
-    preference, _created = Preference.objects.update_or_create(
-        user=user, event=event, channel=channel, defaults={"mode": mode}
+def unread_count(*, user) -> int:
+    return Notification.objects.visible_to(user).unread().count()
+
+
+def preferences_of(user) -> dict[str, str]:
+    """The email mode of every event for the user (immediate unless they chose otherwise)."""
+    chosen = dict(
+        Preference.objects.filter(user=user, channel=Channel.EMAIL).values_list("event", "mode")
     )
-    return preference
+    return {event: chosen.get(event, Mode.IMMEDIATE) for event in Event.values}
+
+
+@transaction.atomic
+def preferences_save(*, user, email_modes: Mapping[str, str]) -> None:
+    """Save how the user wants each event by email. The inbox is always on: it is the record."""
+    errors = {
+        event: _("未知的接收方式。")
+        for event, mode in email_modes.items()
+        if event not in Event.values or mode not in Mode.values
+    }
+    if errors:
+        raise ValidationError(errors)
+    Preference.objects.bulk_create(
+        [
+            Preference(user=user, event=event, channel=Channel.EMAIL, mode=mode)
+            for event, mode in email_modes.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "event", "channel"],
+        update_fields=["mode"],
+    )
+
+
+def preference_set(*, user, event: str, channel: str, mode: str) -> Preference:
+    if channel != Channel.EMAIL:
+        raise ValidationError({"channel": _("站内消息始终接收，不能关闭。")})
+    preferences_save(user=user, email_modes={event: mode})
+    return Preference.objects.get(user=user, event=event, channel=channel)
+
+
+# --- webhook endpoints --------------------------------------------------------------------------
+
+
+@dataclass
+class EndpointData:
+    name: str
+    url: str
+    format: str
+    secret: str = ""
+    events: list[str] | None = None
+
+
+@transaction.atomic
+def webhook_endpoint_create(*, committee, data: EndpointData) -> WebhookEndpoint:
+    """A tenant administrator connects a program or a group robot to a committee's subtree.
+    A Standard Webhooks endpoint gets a fresh `whsec_` signing secret; a DingTalk robot keeps the
+    secret DingTalk gave it; a WeCom robot needs none (its key is in the URL)."""
+    if data.format not in WebhookFormat.values:
+        raise ValidationError({"format": _("请选择Webhook格式。")})
+    if not data.url.strip().lower().startswith(("http://", "https://")):
+        raise ValidationError({"url": _("地址须以http://或https://开头。")})
+    events = sorted(set(data.events or []))
+    if unknown := [e for e in events if e not in Event.values]:
+        raise ValidationError({"events": _("未知的事件：%(e)s") % {"e": "、".join(unknown)}})
+    if data.format == WebhookFormat.STANDARD:
+        secret = webhooks.new_standard_secret()
+    elif data.format == WebhookFormat.DINGTALK:
+        secret = data.secret.strip()
+    else:
+        secret = ""
+    endpoint = WebhookEndpoint(
+        tenant_id=committee.tenant_id,
+        committee=committee,
+        name=data.name.strip(),
+        url=data.url.strip(),
+        format=data.format,
+        secret=secret,
+        events=events,
+    )
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool) -> WebhookEndpoint:
+    """Disable (or enable again) an endpoint. A disabled endpoint hears no new events, and
+    what was still waiting for it is given up when its turn comes."""
+    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    if endpoint.is_active != active:
+        endpoint.is_active = active
+        endpoint.save(update_fields=["is_active"])
+    return endpoint

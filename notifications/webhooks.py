@@ -1,16 +1,30 @@
 """Outgoing webhook formats: Standard Webhooks (signed JSON), and the WeCom and DingTalk group
-robots, which take markdown summaries."""
+robots, which take markdown summaries.
+
+Nothing here touches the database: each function builds or posts one HTTP request."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
+import secrets
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+
+USER_AGENT = "coordination-platform-webhooks/1"
+# WeCom refuses markdown over 4096 bytes; DingTalk takes more, but a summary that long is not
+# read anyway. The rest of a summary stays in the inbox.
+ROBOT_MARKDOWN_BYTES = 4000
+
+
+class WebhookError(Exception):
+    """The receiver refused the request (a robot answers HTTP 200 with an error code)."""
 
 
 @dataclass
@@ -18,6 +32,14 @@ class Request:
     url: str
     body: bytes
     headers: dict[str, str]
+
+
+# --- Standard Webhooks (https://www.standardwebhooks.com/) ------------------------------------
+
+
+def new_standard_secret() -> str:
+    """A signing secret in the Standard Webhooks form: `whsec_` and 32 random bytes in base64."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
 
 
 def standard_signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
@@ -35,9 +57,16 @@ def standard_signature(secret: str, message_id: str, timestamp: int, body: bytes
 def standard_request(
     *, url: str, secret: str, message_id: str, event: str, data: dict, now: int | None = None
 ) -> Request:
+    """One signed message. `message_id` is the delivery's idempotency key: a re-send carries the
+    same id (and a fresh timestamp and signature), so the receiver can drop a repeat."""
     timestamp = int(now if now is not None else time.time())
     body = json.dumps(
-        {"type": event, "timestamp": timestamp, "data": data}, ensure_ascii=False
+        {
+            "type": event,
+            "timestamp": dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat(),
+            "data": data,
+        },
+        ensure_ascii=False,
     ).encode()
     headers = {
         "Content-Type": "application/json",
@@ -48,12 +77,49 @@ def standard_request(
     return Request(url=url, body=body, headers=headers)
 
 
-def robot_markdown(title: str, lines: list[str]) -> str:
-    return "\n".join([f"### {title}", *[f"- {line}" for line in lines]])
+# --- group robots -------------------------------------------------------------------------------
+
+# Characters that would turn a title into robot markdown (a link, a heading, a <font> tag).
+_MARKDOWN_ACTIVE = str.maketrans(
+    {
+        "[": "［",
+        "]": "］",
+        "<": "＜",
+        ">": "＞",
+        "*": "＊",
+        "#": "＃",
+        "`": "｀",
+        "\n": " ",
+        "\r": " ",
+    }
+)
 
 
-def wecom_request(*, url: str, title: str, lines: list[str]) -> Request:
-    body = {"msgtype": "markdown", "markdown": {"content": robot_markdown(title, lines)}}
+def plain(text: str) -> str:
+    """A piece of business text made inert inside robot markdown."""
+    return str(text).translate(_MARKDOWN_ACTIVE)
+
+
+def robot_markdown(title: str, lines: list[str], more: str = "") -> str:
+    """A heading and one bullet per line, cut to what a robot accepts; `more` (with `{n}` for
+    the number left out) closes a summary that had to be cut."""
+    head = f"### {plain(title)}"
+    kept: list[str] = []
+    size = len(head.encode())
+    for index, line in enumerate(lines):
+        bullet = f"- {line}"
+        tail = more.format(n=len(lines) - index - 1) if more else ""
+        if size + len(bullet.encode()) + len(tail.encode()) + 2 > ROBOT_MARKDOWN_BYTES:
+            if more:
+                kept.append(more.format(n=len(lines) - index))
+            break
+        kept.append(bullet)
+        size += len(bullet.encode()) + 1
+    return "\n".join([head, *kept])
+
+
+def wecom_request(*, url: str, title: str, lines: list[str], more: str = "") -> Request:
+    body = {"msgtype": "markdown", "markdown": {"content": robot_markdown(title, lines, more)}}
     return Request(
         url=url,
         body=json.dumps(body, ensure_ascii=False).encode(),
@@ -72,10 +138,12 @@ def dingtalk_signed_url(url: str, secret: str, now_ms: int | None = None) -> str
     return f"{url}{separator}timestamp={timestamp}&sign={sign}"
 
 
-def dingtalk_request(*, url: str, secret: str, title: str, lines: list[str]) -> Request:
+def dingtalk_request(
+    *, url: str, secret: str, title: str, lines: list[str], more: str = ""
+) -> Request:
     body = {
         "msgtype": "markdown",
-        "markdown": {"title": title, "text": robot_markdown(title, lines)},
+        "markdown": {"title": plain(title), "text": robot_markdown(title, lines, more)},
     }
     return Request(
         url=dingtalk_signed_url(url, secret),
@@ -84,9 +152,39 @@ def dingtalk_request(*, url: str, secret: str, title: str, lines: list[str]) -> 
     )
 
 
-def post(request: Request, timeout: float = 10) -> int:
+# --- sending ------------------------------------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A webhook goes where it was configured, never where a response points (a redirect would
+    turn the POST into a GET elsewhere, or reach an address the administrator never entered)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def post(request: Request, timeout: float = 10, *, robot: bool = False) -> int:
+    """POST the request; any status but 2xx raises. A robot answers 200 with `errcode`: anything
+    but 0 (a bad signature, the rate limit) raises too, so the summary is tried again."""
     http_request = urllib.request.Request(
-        request.url, data=request.body, headers=request.headers, method="POST"
+        request.url,
+        data=request.body,
+        headers={"User-Agent": USER_AGENT, **request.headers},
+        method="POST",
     )
-    with urllib.request.urlopen(http_request, timeout=timeout) as response:  # noqa: S310 - configured endpoints
-        return response.status
+    with _opener.open(http_request, timeout=timeout) as response:  # noqa: S310 - configured endpoints
+        status = response.status
+        content = response.read(65536)
+    if not 200 <= status < 300:
+        raise WebhookError(f"HTTP {status}")
+    if robot:
+        try:
+            answer = json.loads(content or b"{}")
+        except ValueError as error:
+            raise WebhookError(f"not a robot's answer: {content[:200]!r}") from error
+        if answer.get("errcode", 0) != 0:
+            raise WebhookError(f"errcode {answer.get('errcode')}: {answer.get('errmsg', '')}")
+    return status

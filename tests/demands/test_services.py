@@ -314,7 +314,7 @@ def test_two_units_racing_for_the_last_capacity_one_wins():
         process.start()
     for process in processes:
         process.join(timeout=60)
-    outcomes = sorted(results.get(timeout=5) for _ in processes)
+    outcomes = sorted(results.get(timeout=60) for _ in processes)
     assert [o[0] for o in outcomes] == ["lost", "won"]
     assert "剩余0.0，不足10.0：已被其他认领占用" in outcomes[0][1]
     resource.refresh_from_db()
