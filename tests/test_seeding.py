@@ -1,18 +1,96 @@
-"""The demo and scale seeds load the real trees from the official division codes."""
+"""The demo and scale seeds load the real trees from the official division codes, and the data
+they put on them obeys the members domain's rules."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.management import call_command
-from django.db.models import Count
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 
 from committees import services
 from committees.models import Committee, Kind, Level, Tenant
-from members.models import Role, User
+from members import identifiers, selectors
+from members import services as member_services
+from members.models import (
+    Alliance,
+    AllianceKind,
+    AllianceSpan,
+    Membership,
+    MemberUnit,
+    PartyMember,
+    PointsEntry,
+    PointsRule,
+    RecordStatus,
+    Registration,
+    RegistrationStatus,
+    Role,
+    RoleGrant,
+    RotationSlot,
+    Seat,
+    SeatRole,
+    ServiceRecord,
+    ServiceTeam,
+    Subcommittee,
+    TeamKind,
+    UnitKind,
+    User,
+)
+
+MEMBER_MODELS = [
+    MemberUnit,
+    Membership,
+    Seat,
+    Subcommittee,
+    RotationSlot,
+    Alliance,
+    AllianceSpan,
+    PartyMember,
+    Registration,
+    ServiceTeam,
+    ServiceTeam.members.through,
+    ServiceRecord,
+    PointsEntry,
+    User,
+    RoleGrant,
+]
+
+
+def row_counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MEMBER_MODELS}
+
+
+def assert_ledger_consistent(tenant: Tenant) -> None:
+    """One ledger entry per verified record, worth what the tenant's rule gives; members' and
+    teams' points are the sums of their entries."""
+    records = ServiceRecord.objects.filter(tenant=tenant)
+    entries = PointsEntry.objects.filter(tenant=tenant)
+    assert entries.count() == records.filter(status=RecordStatus.VERIFIED).count()
+    assert not entries.exclude(record__status=RecordStatus.VERIFIED).exists()
+    rule = PointsRule.objects.filter(tenant=tenant).first()
+    assert rule is not None or not entries.exists()
+    for entry in entries.select_related("record")[:500]:
+        assert entry.points == member_services.points_for(entry.record, rule)
+        assert entry.quarter == member_services.quarter_of(entry.record.served_on)
+        assert (entry.member_id, entry.team_id, entry.community_id) == (
+            entry.record.member_id,
+            entry.record.team_id,
+            entry.record.community_id,
+        )
+    for model, owner in [(PartyMember, "member"), (ServiceTeam, "team")]:
+        ledger = dict(
+            entries.filter(**{f"{owner}__isnull": False})
+            .values_list(owner)
+            .annotate(total=Sum("points"))
+        )
+        for pk, points in model.objects.filter(tenant=tenant).values_list("pk", "points"):
+            assert points == ledger.get(pk, 0), (model.__name__, pk)
 
 
 @pytest.mark.django_db
-def test_seed_demo_loads_three_real_tenants_and_a_login_per_role(capsys):
+def test_seed_demo_loads_three_real_tenants_their_members_and_a_login_per_role(capsys):
     call_command("seed_demo")
     out = capsys.readouterr().out
     beijing = Tenant.objects.get(slug="beijing")
@@ -38,23 +116,215 @@ def test_seed_demo_loads_three_real_tenants_and_a_login_per_role(capsys):
     for tenant in Tenant.objects.all():
         assert services.tree_faults(tenant) == []
     roles = set(User.objects.filter(tenant=beijing).values_list("grants__role", flat=True))
-    assert roles == set(Role.values)
+    assert roles - {None} == set(Role.values)
     assert "donghuamen_staff" in out and "Dangjian@2026" in out
+    assert "dangyuan_demo" in out and "unit_contact_demo" in out
     assert User.objects.get(username="donghuamen_staff").check_password("Dangjian@2026")
 
+    assert_demo_members_data(beijing)
+
+    before = row_counts()
     call_command("seed_demo")  # a second run adds nothing
     assert Committee.objects.filter(tenant=beijing).count() == 7904
+    assert row_counts() == before
+
+
+def assert_demo_members_data(beijing: Tenant) -> None:
+    """The units, people and service of the source documents, where the documents put them."""
+    units = MemberUnit.objects.filter(tenant=beijing).select_related("committee")
+    assert units.count() >= 25
+    for unit in MemberUnit.objects.all():
+        if unit.kind == UnitKind.MILITARY:
+            assert unit.credit_code == ""
+        else:
+            assert identifiers.validate_credit_code(unit.credit_code) == unit.credit_code
+        assert unit.contact_name and identifiers.validate_phone(unit.contact_phone)
+    by_name = {unit.name: unit for unit in units}
+
+    def joined(unit: MemberUnit) -> set[str]:
+        return set(unit.memberships.values_list("committee__division_code", flat=True))
+
+    hospital = by_name["中国人民解放军总医院"]
+    assert hospital.committee.division_code == "110108001021"  # 复兴路28号社区, 万寿路街道
+    assert hospital.credit_code.startswith("12110108")
+    assert "110108001000" in joined(hospital)
+    assert by_name["华熙LIVE·五棵松"].committee.division_code == "110108001000"
+    plant = by_name["北京公交集团保修三厂"]
+    assert plant.committee.division_code == "110102017006"  # 广安门内街道核桃园社区
+    ucas = by_name["中国科学院大学"]
+    assert ucas.committee.division_code == "110116000000"
+    assert "110116106208" in joined(ucas)  # 怀北镇河防口村
+    assert by_name["河防口村股份经济合作社"].credit_code.startswith("N2")
+    for name in ["顺丰速运丰台科技园营业部", "美团外卖丰台科技园站", "饿了么蜂鸟即配丰台科技园站"]:
+        assert by_name[name].committee.division_code.startswith("110106")
+    donghuamen = Committee.objects.get(tenant=beijing, division_code="110101001000")
+    departments = units.filter(kind=UnitKind.DEPARTMENT, committee=donghuamen)
+    assert departments.count() >= 5
+    assert units.filter(kind=UnitKind.MILITARY).exists()
+
+    seats = Seat.objects.filter(committee=donghuamen)
+    assert seats.filter(role=SeatRole.DIRECTOR).count() == 1
+    assert {SeatRole.DEPUTY_DIRECTOR, SeatRole.MEMBER, SeatRole.PART_TIME_MEMBER} <= set(
+        seats.values_list("role", flat=True)
+    )
+    assert seats.filter(unit__isnull=False).count() >= 5
+
+    chaoyang = Committee.objects.get(tenant=beijing, division_code="110105000000")
+    for committee, expected in [(chaoyang, 5), (donghuamen, 1)]:
+        subs = Subcommittee.objects.filter(committee=committee)
+        assert subs.count() >= expected
+        for sub in subs:
+            slots = list(sub.rotation.all())
+            assert len(slots) >= 2 and sub.rotation_start is not None
+            assert selectors.current_chair(sub, slots) is not None
+            member_ids = set(
+                Membership.objects.filter(committee=committee).values_list("unit_id", flat=True)
+            )
+            assert {slot.unit_id for slot in slots} <= member_ids
+
+    anzhen = Committee.objects.get(tenant=beijing, division_code="110105008000")
+    work = Alliance.objects.filter(home_committee=anzhen, kind=AllianceKind.WORK)
+    assert work.exists() and all(a.units.count() >= 2 for a in work)
+    riverside = Alliance.objects.get(name="滨江党建跨区域联盟")
+    assert riverside.kind == AllianceKind.CROSS_REGION
+    streets = riverside.committees.filter(level=Level.STREET)
+    assert streets.count() == 25
+    assert {c.parent.division_code for c in streets} == {
+        "310101000000",
+        "310104000000",
+        "310109000000",
+        "310110000000",
+        "310115000000",
+    }
+    assert MemberUnit.objects.filter(name="上海市审计局", committee__name="小东门街道").exists()
+
+    duofu = Committee.objects.get(tenant=beijing, division_code="110101001001")
+    at_duofu = PartyMember.objects.filter(community=duofu)
+    assert at_duofu.count() >= 15
+    assert at_duofu.filter(registration_status=RegistrationStatus.PENDING).exists()
+    street_members = PartyMember.objects.filter(
+        community__parent=donghuamen, tenant=beijing
+    ).count()
+    assert 35 <= street_members <= 60
+    for member in PartyMember.objects.all():
+        identifiers.validate_phone(member.phone)
+        registration = member.registrations.get()
+        assert registration.status == member.registration_status
+    demo = PartyMember.objects.get(user__username="dangyuan_demo")
+    assert demo.community == duofu and demo.registration_status == RegistrationStatus.CONFIRMED
+    assert demo.user.check_password("Dangjian@2026")
+    assert demo.points > 0
+    assert demo.service_records.filter(status=RecordStatus.VERIFIED).count() >= 3
+    assert demo.teams.exists()
+    contact = User.objects.get(username="unit_contact_demo")
+    assert contact.unit_ids() == {hospital.pk}
+
+    teams = ServiceTeam.objects.filter(tenant=beijing)
+    assert set(teams.values_list("kind", flat=True)) == set(TeamKind.values)
+    bad_team_members = ServiceTeam.members.through.objects.exclude(
+        partymember__registration_status=RegistrationStatus.CONFIRMED,
+        partymember__community=F("serviceteam__community"),
+    )
+    assert not bad_team_members.exists()
+
+    records = ServiceRecord.objects.filter(tenant=beijing)
+    assert 120 <= records.count() <= 200
+    assert records.filter(status=RecordStatus.VERIFIED).count() >= 0.8 * records.count()
+    pending = records.filter(status=RecordStatus.PENDING)
+    assert pending.exists()
+    assert not pending.exclude(recorded_by=F("member__user")).exists()  # logged by members
+    start = timezone.localdate() - dt.timedelta(days=190)
+    assert not records.filter(Q(served_on__lt=start) | Q(served_on__gt=timezone.localdate()))
+    assert records.filter(team__isnull=False).exists()
+    for tenant in Tenant.objects.all():
+        assert_ledger_consistent(tenant)
+
+    datong = Tenant.objects.get(slug="datong")
+    assert MemberUnit.objects.filter(tenant=datong).count() >= 3
+    assert ServiceTeam.objects.filter(tenant=datong, kind=TeamKind.VANGUARD).exists()
+    assert ServiceRecord.objects.filter(tenant=datong).exists()
 
 
 @pytest.mark.django_db
-def test_seed_scale_builds_the_beijing_tree_and_a_city_of_accounts():
-    call_command("seed_scale", slug="bj-scale-test")
+def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(capsys):
+    sizes = {"units": 300, "members": 3000, "teams": 25, "records": 12000}
+    call_command("seed_scale", slug="bj-scale-test", **sizes)
     tenant = Tenant.objects.get(slug="bj-scale-test")
     assert Committee.objects.filter(tenant=tenant).count() == 7904  # with Huairou's 3 zones
     assert services.tree_faults(tenant) == []
     users = User.objects.filter(tenant=tenant)
-    assert users.count() == 16 + 349 + 3 + 7535
+    assert users.count() == 16 + 349 + 3 + 7535 + sizes["members"]
     staff = users.get(username="bj-scale-test-110101001001")
     assert [(g.role, g.committee.name) for g in staff.grants.select_related("committee")] == [
         (Role.STAFF, "多福巷社区居委会")
     ]
+
+    units = MemberUnit.objects.filter(tenant=tenant)
+    assert units.count() == sizes["units"]
+    codes = [code for code in units.values_list("credit_code", flat=True) if code]
+    assert len(codes) == len(set(codes))
+    assert all(identifiers.validate_credit_code(code) == code for code in codes)
+    assert not units.exclude(kind=UnitKind.MILITARY).filter(credit_code="").exists()
+    assert units.filter(kind=UnitKind.DEPARTMENT).exists()
+    assert not units.exclude(
+        Q(committee__level=Level.STREET) | Q(committee__level=Level.COMMUNITY)
+    ).exists()
+    assert not units.exclude(memberships__committee=F("committee")).exists()
+
+    members = PartyMember.objects.filter(tenant=tenant)
+    assert members.count() == sizes["members"]
+    assert not members.exclude(community__level=Level.COMMUNITY).exists()
+    registrations = Registration.objects.filter(tenant=tenant, member__isnull=False)
+    assert registrations.count() == sizes["members"]
+    assert not registrations.exclude(status=F("member__registration_status")).exists()
+    confirmed = registrations.filter(status=RegistrationStatus.CONFIRMED)
+    assert confirmed.count() >= 0.95 * sizes["members"]
+    assert not confirmed.filter(Q(decided_by__isnull=True) | Q(decided_at__isnull=True)).exists()
+    member = members.select_related("user").first()
+    assert member.user.username.startswith("bj-scale-test-pm-") and member.user.tenant == tenant
+    assert member.user.check_password("Dangjian@2026")
+
+    teams = ServiceTeam.objects.filter(tenant=tenant)
+    assert teams.count() == sizes["teams"]
+    bad_team_members = ServiceTeam.members.through.objects.filter(
+        serviceteam__tenant=tenant
+    ).exclude(
+        partymember__registration_status=RegistrationStatus.CONFIRMED,
+        partymember__community=F("serviceteam__community"),
+    )
+    assert not bad_team_members.exists()
+
+    records = ServiceRecord.objects.filter(tenant=tenant)
+    assert records.count() == sizes["records"]
+    assert records.filter(status=RecordStatus.VERIFIED).count() >= 0.85 * sizes["records"]
+    assert records.filter(team__isnull=False).exists()
+    assert not records.filter(member__registration_status=RegistrationStatus.PENDING).exists()
+    assert not records.exclude(
+        Q(member__community=F("community")) | Q(team__community=F("community"))
+    ).exists()
+    today = timezone.localdate()
+    assert not records.filter(served_on__gt=today).exists()
+    assert not records.filter(served_on__lt=today - dt.timedelta(days=366)).exists()
+    busiest_day = (
+        records.filter(member__isnull=False)
+        .values("member", "served_on")
+        .annotate(hours=Sum("hours"))
+        .order_by("-hours")
+        .first()
+    )
+    assert busiest_day["hours"] <= 24
+    assert_ledger_consistent(tenant)
+    assert members.filter(points__gt=0).exists()
+    quarter = member_services.quarter_of(today)
+    street = Committee.objects.get(tenant=tenant, division_code="110101001000")
+    district_leader = users.get(username="bj-scale-test-110101000000")
+    ranking = selectors.points_ranking(
+        user=district_leader, committee=street.parent, quarter=quarter
+    )
+    assert ranking == sorted(ranking, key=lambda row: -row["points"])
+
+    capsys.readouterr()
+    before = row_counts()
+    call_command("seed_scale", slug="bj-scale-test", **sizes)  # a second run adds nothing
+    assert row_counts() == before
+    assert capsys.readouterr().out.count("skipped") == 4

@@ -13,7 +13,10 @@ from members import seeding as member_seeding
 
 
 class Command(BaseCommand):
-    help = "Load three demo tenants (Beijing, Shanghai, Datong) with real trees and demo accounts."
+    help = (
+        "Load three demo tenants (Beijing, Shanghai, Datong) with real trees, demo accounts, "
+        "and member units, party members and service records from the source documents."
+    )
 
     def handle(self, *args, **options):
         started = time.perf_counter()
@@ -25,6 +28,18 @@ class Command(BaseCommand):
             *member_seeding.ensure_accounts(shanghai, member_seeding.SHANGHAI_ACCOUNTS),
             *member_seeding.ensure_accounts(datong, member_seeding.DATONG_ACCOUNTS),
         ]
+        for seed, tenant in [
+            (member_seeding.seed_beijing, beijing),
+            (member_seeding.seed_shanghai, shanghai),
+            (member_seeding.seed_datong, datong),
+        ]:
+            step = time.perf_counter()
+            result = seed(tenant)
+            accounts += result.logins
+            self.stdout.write(
+                f"{tenant.name}: {result.units} member units, {result.members} party members, "
+                f"{result.records} service records ({time.perf_counter() - step:.1f}s)"
+            )
         self.stdout.write(f"seeded in {time.perf_counter() - started:.1f}s")
         self.print_logins(accounts)
 
@@ -38,9 +53,10 @@ class Command(BaseCommand):
         return tenant
 
     def print_logins(self, accounts):
+        """One line per login: where it acts is a committee, or the unit a contact acts for."""
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {member_seeding.DEMO_PASSWORD})")
-        for account, committee in accounts:
+        for account, place in accounts:
             self.stdout.write(
-                f"  {account.username:<18} {account.role:<15} {committee.tenant.name} · {committee.name}"
+                f"  {account.username:<18} {account.role:<15} {place.tenant.name} · {place.name}"
             )
