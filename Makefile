@@ -52,9 +52,11 @@ format: setup
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# The Beijing-scale dataset lives in PostgreSQL (DATABASE_URL, default: the machine's `test`).
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+# The Beijing-scale dataset lives in its own PostgreSQL database (created when missing).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/bench
 seed-scale: setup
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -tAc "select 1 from pg_database where datname='$(notdir $(BENCH_DATABASE_URL))'" | grep -q 1 \
+		|| psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "create database $(notdir $(BENCH_DATABASE_URL))"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py seed_scale
 

@@ -92,6 +92,14 @@ class User(AbstractUser):
             if grant.role == Role.UNIT_CONTACT and grant.member_unit_id is not None
         }
 
+    def own_party_member_id(self) -> int | None:
+        """The user's own party-member record, looked up once per request."""
+        if not hasattr(self, "_own_party_member_id"):
+            self._own_party_member_id = (
+                PartyMember.objects.filter(user_id=self.pk).values_list("pk", flat=True).first()
+            )
+        return self._own_party_member_id
+
     def has_role(self, *roles: str) -> bool:
         return any(grant.role in roles for grant in self.role_grants())
 
@@ -196,19 +204,17 @@ class MemberUnitQuerySet(models.QuerySet):
     a committee in them, and the units the user is contact for."""
 
     def visible_to(self, user, action: Action | str = Action.VIEW):
-        from committees.scoping import scope_q, user_scopes
+        from committees.scoping import scope_ids_q, user_scopes
 
         scopes = user_scopes(user, action)
-        conditions = Q(pk__in=[]) if not scopes else scope_q(scopes, "committee")
-        if scopes:
-            conditions |= Exists(
-                Membership.objects.filter(unit=OuterRef("pk")).filter(scope_q(scopes, "committee"))
-            )
         unit_ids = user.unit_ids() if getattr(user, "is_authenticated", False) else set()
-        if unit_ids:
-            conditions |= Q(pk__in=unit_ids)
         if not scopes and not unit_ids:
             return self.none()
+        conditions = Q(pk__in=unit_ids)
+        if scopes:
+            located = scope_ids_q(scopes, "committee")
+            members = Membership.objects.filter(scope_ids_q(scopes, "committee")).values("unit_id")
+            conditions |= located | Q(pk__in=members)
         return self.filter(conditions)
 
 
@@ -491,12 +497,23 @@ class PartyMemberQuerySet(ScopedQuerySetMixin, models.QuerySet):
     committee_path = "community"
 
     def visible_to(self, user, action: Action | str = Action.VIEW):
-        scoped = super().visible_to(user, action)
-        if getattr(user, "is_authenticated", False) and user.tenant_id:
-            return self.filter(
-                Q(pk__in=scoped.values("pk")) | Q(user_id=user.pk, tenant_id=user.tenant_id)
-            )
-        return scoped
+        from committees.scoping import scope_ids_q, user_scopes
+
+        if not getattr(user, "is_authenticated", False) or not user.tenant_id:
+            return self.none()
+        own_id = user.own_party_member_id()
+        own = Q(pk=own_id, tenant_id=user.tenant_id) if own_id else None
+        scoped = scope_ids_q(user_scopes(user, action), "community")
+        return self._either(scoped, own)
+
+    def _either(self, scoped: Q | None, own: Q | None):
+        # OR-ing an always-false "own" term into a big table's filter costs the planner its
+        # index; most staff are not party members themselves, so leave it out for them.
+        if scoped is None and own is None:
+            return self.none()
+        if scoped is None or own is None:
+            return self.filter(scoped or own)
+        return self.filter(scoped | own)
 
 
 class PartyMember(models.Model):
@@ -647,12 +664,18 @@ class ServiceRecordQuerySet(ScopedQuerySetMixin, models.QuerySet):
     committee_path = "community"
 
     def visible_to(self, user, action: Action | str = Action.VIEW):
-        scoped = super().visible_to(user, action)
-        if getattr(user, "is_authenticated", False) and user.tenant_id:
-            return self.filter(
-                Q(pk__in=scoped.values("pk")) | Q(member__user_id=user.pk, tenant_id=user.tenant_id)
-            )
-        return scoped
+        from committees.scoping import scope_ids_q, user_scopes
+
+        if not getattr(user, "is_authenticated", False) or not user.tenant_id:
+            return self.none()
+        own_id = user.own_party_member_id()
+        own = Q(member_id=own_id, tenant_id=user.tenant_id) if own_id else None
+        scoped = scope_ids_q(user_scopes(user, action), "community")
+        if scoped is None and own is None:
+            return self.none()
+        if scoped is None or own is None:
+            return self.filter(scoped or own)
+        return self.filter(scoped | own)
 
 
 class ServiceRecord(models.Model):
