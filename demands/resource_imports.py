@@ -14,14 +14,12 @@ with every bad row listed by row, column and reason.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -30,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from committees.models import Committee, Level
 from committees.scoping import Action, can, user_scopes
 from members import excel
+from members.imports import kept_upload
 from members.models import ImportBatch, ImportStatus, Membership, MembershipStatus, MemberUnit
 from members.services import Errors
 
@@ -395,25 +394,9 @@ def resources_import(
     for a file too big to be kept at all, PermissionDenied for a committee or unit out of reach.
     """
     target = import_target(user, committee, unit)
-    max_bytes = excel.max_bytes_setting()
-    size = getattr(uploaded_file, "size", None)
-    if size is not None and size > max_bytes:
-        raise ValidationError({"file": excel.too_big_message(size, max_bytes)})
-    uploaded_file.seek(0)
-    data = uploaded_file.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ValidationError({"file": excel.too_big_message(len(data), max_bytes)})
-
-    original_name = os.path.basename(getattr(uploaded_file, "name", "") or "upload.xlsx")[-255:]
-    batch = ImportBatch(
-        tenant_id=committee.tenant_id,
-        kind=KIND_RESOURCES,
-        committee=committee,
-        uploaded_by=user,
-        original_name=original_name,
-        status=ImportStatus.REJECTED,
+    batch, data = kept_upload(
+        user=user, committee=committee, kind=KIND_RESOURCES, uploaded_file=uploaded_file
     )
-    batch.file.save(original_name, ContentFile(data), save=False)
 
     categories = active_categories(committee.tenant_id)
     columns = resource_columns(categories)

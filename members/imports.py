@@ -83,6 +83,32 @@ class _Prepared:
     data: services.UnitData
 
 
+def kept_upload(
+    *, user: User, committee: Committee, kind: str, uploaded_file
+) -> tuple[ImportBatch, bytes]:
+    """Read an uploaded workbook within the size cap and attach it to a new, unsaved batch, so
+    it is kept whatever happens to its rows. A file too big to keep is refused outright."""
+    max_bytes = excel.max_bytes_setting()
+    size = getattr(uploaded_file, "size", None)
+    if size is not None and size > max_bytes:
+        raise ValidationError({"file": excel.too_big_message(size, max_bytes)})
+    uploaded_file.seek(0)
+    data = uploaded_file.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValidationError({"file": excel.too_big_message(len(data), max_bytes)})
+    original_name = os.path.basename(getattr(uploaded_file, "name", "") or "upload.xlsx")[-255:]
+    batch = ImportBatch(
+        tenant_id=committee.tenant_id,
+        kind=kind,
+        committee=committee,
+        uploaded_by=user,
+        original_name=original_name,
+        status=ImportStatus.REJECTED,
+    )
+    batch.file.save(original_name, ContentFile(data), save=False)
+    return batch, data
+
+
 def member_units_import(*, user: User, committee: Committee, uploaded_file) -> ImportBatch:
     """A staff member uploads a filled-in template of member units for their committee's area.
 
@@ -93,25 +119,9 @@ def member_units_import(*, user: User, committee: Committee, uploaded_file) -> I
     """
     if user.tenant_id != committee.tenant_id or not can(user, Action.CHANGE, committee):
         raise PermissionDenied
-    max_bytes = excel.max_bytes_setting()
-    size = getattr(uploaded_file, "size", None)
-    if size is not None and size > max_bytes:
-        raise ValidationError({"file": excel.too_big_message(size, max_bytes)})
-    uploaded_file.seek(0)
-    data = uploaded_file.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ValidationError({"file": excel.too_big_message(len(data), max_bytes)})
-
-    original_name = os.path.basename(getattr(uploaded_file, "name", "") or "upload.xlsx")[-255:]
-    batch = ImportBatch(
-        tenant_id=committee.tenant_id,
-        kind=KIND_MEMBER_UNITS,
-        committee=committee,
-        uploaded_by=user,
-        original_name=original_name,
-        status=ImportStatus.REJECTED,
+    batch, data = kept_upload(
+        user=user, committee=committee, kind=KIND_MEMBER_UNITS, uploaded_file=uploaded_file
     )
-    batch.file.save(original_name, ContentFile(data), save=False)
 
     try:
         rows = excel.read_rows(
