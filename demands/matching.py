@@ -27,7 +27,7 @@ from django.utils import timezone
 from committees.models import Committee
 from members.models import Membership
 
-from .models import Demand, DemandStatus, Match, Resource, ResourceStatus
+from .models import CapacityUnit, Demand, DemandStatus, Match, Resource, ResourceStatus
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +93,32 @@ def tokens(text: str) -> frozenset[str]:
     return frozenset(words | {f"#{b}" for b in bigrams})
 
 
+def plain(number) -> str:
+    """60.0 → "60", 2.5 → "2.5": quantities as people write them."""
+    return format(number.normalize(), "f") if hasattr(number, "normalize") else f"{number:g}"
+
+
 def keyword_overlap(a: frozenset[str], b: frozenset[str]) -> list[str]:
     return sorted((w for w in a & b if not w.startswith("#")), key=len, reverse=True)
+
+
+def words_of(obj: Demand | Resource) -> frozenset[str]:
+    """An object's tokens, kept on the instance: a full pass scores each resource against
+    hundreds of demands, and rebuilding and hashing its text every time adds up."""
+    words = getattr(obj, "_match_tokens", None)
+    if words is None:
+        text = demand_text(obj) if isinstance(obj, Demand) else resource_text(obj)
+        words = obj._match_tokens = tokens(text)
+    return words
+
+
+def unit_label(value: str) -> str:
+    """A capacity unit's label. `get_capacity_unit_display()` rebuilds and hashes the whole
+    translated choices list on every call: the most expensive part of wording a reason."""
+    try:
+        return str(CapacityUnit(value).label)
+    except ValueError:
+        return value
 
 
 def text_similarity(a: frozenset[str], b: frozenset[str]) -> float:
@@ -125,11 +149,14 @@ def score(
     committees: dict[int, Committee],
     *,
     unit_rating: float | None = None,
+    explain: bool = True,
 ) -> Candidate:
-    """Score one pairing; every component is kept so the reason can be shown."""
+    """Score one pairing; every component is kept so the reason can be shown. With
+    `explain=False` the reason is left empty: ranking hundreds of candidates needs only the
+    score, and wording a reason (translated labels) costs more than scoring."""
     origin = committees[demand.committee_id]
     site = committees[resource.committee_id]
-    demand_words, resource_words = tokens(demand_text(demand)), tokens(resource_text(resource))
+    demand_words, resource_words = words_of(demand), words_of(resource)
     text = text_similarity(demand_words, resource_words)
     shared = keyword_overlap(demand_words, resource_words)[:4]
     # Tree distance: the same committee is best; each level further up costs a little. A member
@@ -156,6 +183,8 @@ def score(
         "record": record,
     }
     total = sum(WEIGHTS[name] * value for name, value in components.items())
+    if not explain:
+        return Candidate(resource=resource, score=round(total, 4), components=components, reason="")
     reasons = [f"同属“{resource.category.name}”类别"]
     if site.pk == origin.pk:
         reasons.append(f"同在{site.name}")
@@ -168,15 +197,24 @@ def score(
     if demand.quantity and resource.capacity_unit == demand.quantity_unit:
         enough = resource.remaining >= demand.quantity
         reasons.append(
-            f"容量{'满足' if enough else '部分满足'}（剩余{resource.remaining:g}{resource.get_capacity_unit_display()}）"
+            f"容量{'满足' if enough else '部分满足'}（剩余{plain(resource.remaining)}{unit_label(resource.capacity_unit)}）"
         )
     elif resource.remaining > 0:
-        reasons.append(f"剩余{resource.remaining:g}{resource.get_capacity_unit_display()}")
+        reasons.append(f"剩余{plain(resource.remaining)}{unit_label(resource.capacity_unit)}")
     if window < 1:
         reasons.append("可用期与期望日期不完全吻合")
     return Candidate(
         resource=resource, score=round(total, 4), components=components, reason="；".join(reasons)
     )
+
+
+def top_candidates(demand: Demand, resources, committees: dict[int, Committee]) -> list[Candidate]:
+    """The best TOP_MATCHES candidates, ranked by score, with their reasons worded."""
+    ranked = sorted(
+        (score(demand, r, committees, explain=False) for r in resources),
+        key=lambda c: (-c.score, c.resource.pk),
+    )[:TOP_MATCHES]
+    return [score(demand, c.resource, committees) for c in ranked]
 
 
 def ancestors_of(committee: Committee) -> Q:
@@ -220,10 +258,7 @@ def match_demand(demand_id: int) -> list[Match]:
         return []
     resources = candidates_for(demand)
     committees = {c.pk: c for c in [demand.committee, *(r.committee for r in resources)]}
-    ranked = sorted(
-        (score(demand, r, committees) for r in resources), key=lambda c: (-c.score, c.resource.pk)
-    )[:TOP_MATCHES]
-    return write_matches(demand, ranked)
+    return write_matches(demand, top_candidates(demand, resources, committees))
 
 
 def write_matches(demand: Demand, ranked: list[Candidate]) -> list[Match]:
@@ -366,10 +401,7 @@ def full_pass(tenant_id: int) -> dict:
                 for resource in unit_resources[unit_id]:
                     if resource.category_id == demand.category_id:
                         seen[resource.pk] = resource
-        ranked = sorted(
-            (score(demand, r, committees) for r in seen.values()),
-            key=lambda c: (-c.score, c.resource.pk),
-        )[:TOP_MATCHES]
+        ranked = top_candidates(demand, seen.values(), committees)
         rows += [
             Match(
                 tenant_id=tenant_id,

@@ -12,6 +12,16 @@ from django.utils import timezone
 
 from committees import services
 from committees.models import Committee, Kind, Level, Tenant
+from demands.models import (
+    Category,
+    Claim,
+    ClaimStatus,
+    Demand,
+    DemandKind,
+    DemandStatus,
+    Match,
+    Resource,
+)
 from members import identifiers, selectors
 from members import services as member_services
 from members.models import (
@@ -55,6 +65,11 @@ MEMBER_MODELS = [
     PointsEntry,
     User,
     RoleGrant,
+    Category,
+    Demand,
+    Resource,
+    Claim,
+    Match,
 ]
 
 
@@ -122,11 +137,55 @@ def test_seed_demo_loads_three_real_tenants_their_members_and_a_login_per_role(c
     assert User.objects.get(username="donghuamen_staff").check_password("Dangjian@2026")
 
     assert_demo_members_data(beijing)
+    assert_demo_demands(beijing)
 
     before = row_counts()
     call_command("seed_demo")  # a second run adds nothing
     assert Committee.objects.filter(tenant=beijing).count() == 7904
     assert row_counts() == before
+
+
+def assert_demo_demands(beijing: Tenant) -> None:
+    """The real cases are published and matched to each other, with reasons in words."""
+    from notifications.models import Event, Notification
+
+    def best(title: str) -> Match:
+        demand = Demand.objects.get(tenant=beijing, title=title)
+        assert demand.status == DemandStatus.PUBLISHED
+        match = demand.matches.select_related("resource").order_by("rank").first()
+        assert match is not None, title
+        return match
+
+    parking = best("解放军总医院周边停车难、非机动车乱停乱放")
+    assert parking.resource.title == "五棵松周边错时停车泊位"
+    assert "错时停车" in parking.reason and "万寿路街道" in parking.reason
+    assert parking.demand.raised_by_unit.name == "中国人民解放军总医院"
+    dining = best("核桃园社区老年人用餐难，需助餐场所")
+    assert dining.resource.offered_by.name == "北京公交集团保修三厂"
+    soil = best("河防口村20亩梨树土壤肥力下降，需土壤改良技术")
+    assert soil.resource.offered_by.name == "中国科学院大学" and "土壤" in soil.reason
+
+    demands = Demand.objects.filter(tenant=beijing)
+    assert demands.count() >= 25 and Resource.objects.filter(tenant=beijing).count() >= 25
+    donghuamen = Committee.objects.get(tenant=beijing, division_code="110101001000")
+    at_street = Match.objects.filter(
+        demand__committee__tree_id=donghuamen.tree_id,
+        demand__committee__lft__gte=donghuamen.lft,
+        demand__committee__rght__lte=donghuamen.rght,
+    )
+    assert at_street.values("demand").distinct().count() >= 10
+    wishes = demands.filter(kind=DemandKind.WISH, committee__division_code="110101001001")
+    assert wishes.count() >= 3
+    assert Claim.objects.filter(tenant=beijing, status=ClaimStatus.ACCEPTED).count() >= 3
+    assert demands.filter(status=DemandStatus.MATCHED).count() >= 3
+    escalated = demands.get(title="电动自行车楼道充电隐患排查")
+    assert escalated.handling_committee == donghuamen
+    inbox = Notification.objects.filter(recipient__username="unit_contact_demo")
+    assert inbox.filter(event=Event.NEW_MATCH).exists()
+    assert inbox.filter(event=Event.CLAIM_DECIDED).exists()
+    assert Notification.objects.filter(
+        recipient__username="donghuamen_staff", event=Event.ESCALATION
+    ).exists()
 
 
 def assert_demo_members_data(beijing: Tenant) -> None:
@@ -247,13 +306,21 @@ def assert_demo_members_data(beijing: Tenant) -> None:
 
 @pytest.mark.django_db
 def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(capsys):
-    sizes = {"units": 300, "members": 3000, "teams": 25, "records": 12000}
+    sizes = {
+        "units": 300,
+        "members": 3000,
+        "teams": 25,
+        "records": 12000,
+        "demands": 400,
+        "resources": 500,
+    }
     call_command("seed_scale", slug="bj-scale-test", **sizes)
     tenant = Tenant.objects.get(slug="bj-scale-test")
     assert Committee.objects.filter(tenant=tenant).count() == 7904  # with Huairou's 3 zones
     assert services.tree_faults(tenant) == []
     users = User.objects.filter(tenant=tenant)
-    assert users.count() == 16 + 349 + 3 + 7535 + sizes["members"]
+    # Staff and leaders, party members, and a contact for every member unit.
+    assert users.count() == 16 + 349 + 3 + 7535 + sizes["members"] + sizes["units"]
     staff = users.get(username="bj-scale-test-110101001001")
     assert [(g.role, g.committee.name) for g in staff.grants.select_related("committee")] == [
         (Role.STAFF, "多福巷社区居委会")
@@ -323,8 +390,57 @@ def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(c
     )
     assert ranking == sorted(ranking, key=lambda row: -row["points"])
 
+    assert_scale_demands(tenant, sizes)
+
     capsys.readouterr()
     before = row_counts()
     call_command("seed_scale", slug="bj-scale-test", **sizes)  # a second run adds nothing
     assert row_counts() == before
-    assert capsys.readouterr().out.count("skipped") == 4
+    assert capsys.readouterr().out.count("skipped") == 8
+
+
+def assert_scale_demands(tenant: Tenant, sizes: dict[str, int]) -> None:
+    """The default categories, a contact per unit, the resources and the demands (about a
+    third open), placed on the tree and offered by the tenant's own units."""
+    from demands import matching
+
+    assert Category.objects.filter(tenant=tenant).count() == 12
+    contacts = RoleGrant.objects.filter(tenant=tenant, role=Role.UNIT_CONTACT)
+    assert contacts.count() == sizes["units"]
+    assert contacts.values("member_unit").distinct().count() == sizes["units"]
+    assert not contacts.filter(user__email="").exists()
+    contact = contacts.select_related("user").first().user
+    assert contact.tenant == tenant and contact.check_password("Dangjian@2026")
+
+    resources = Resource.objects.filter(tenant=tenant)
+    assert resources.count() == sizes["resources"]
+    assert not resources.exclude(category__tenant=tenant).exists()
+    assert (
+        not resources.exclude(offered_by__isnull=True).exclude(offered_by__tenant=tenant).exists()
+    )
+    assert resources.filter(offered_by__isnull=False).count() >= 0.7 * sizes["resources"]
+    levels = set(resources.values_list("committee__level", flat=True))
+    assert {Level.DISTRICT, Level.STREET, Level.COMMUNITY} <= levels
+    assert not resources.filter(remaining__gt=F("capacity")).exists()
+
+    demands = Demand.objects.filter(tenant=tenant)
+    assert demands.count() == sizes["demands"]
+    published = demands.filter(status=DemandStatus.PUBLISHED)
+    assert published.count() == round(sizes["demands"] * 13_500 / 40_000)
+    statuses = set(demands.values_list("status", flat=True))
+    assert statuses == {
+        DemandStatus.PUBLISHED,
+        DemandStatus.MATCHED,
+        DemandStatus.FULFILLED,
+        DemandStatus.WITHDRAWN,
+    }
+    assert not demands.exclude(committee__level__in=[Level.STREET, Level.COMMUNITY]).exists()
+    assert not demands.exclude(category__tenant=tenant).exists()
+    assert not published.filter(
+        Q(published_at__isnull=True) | Q(escalation_due_at__lte=timezone.now())
+    ).exists()
+    assert demands.filter(status=DemandStatus.WITHDRAWN).exclude(status_reason="").exists()
+    # The engine finds matches on the seeded data.
+    result = matching.full_pass(tenant.pk)
+    assert result["demands"] == published.count() and result["matches"] > 0
+    Match.objects.filter(tenant=tenant).delete()

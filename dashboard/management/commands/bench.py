@@ -9,28 +9,53 @@ up, then timed over `--runs` requests (fewer for a read slower than `--max-secon
 queries are counted on the full first page and on a narrower variant (a smaller page, or a
 filter leaving fewer rows), which must be the same number. Benchmarks print figures: nothing is
 asserted. For a read over budget, the plan of its slowest query is shown (EXPLAIN ANALYZE).
+
+Then the demands and notifications figures (`--only demands`), each against its budget:
+matching one new demand (p50/p95 over `--match-runs` demands created at communities of the scale
+tenant, each rolled back afterwards), a full matching pass of the tenant (its matches are kept:
+they are what a periodic pass leaves), importing a 10,000-row resource workbook (rolled back),
+and notifying the contacts of all member units of one bulletin: "queued" is `notify` with its
+transaction's commit (the broker's messages are counted, not sent: tasks run eagerly without
+Redis), "delivered" is one worker sending every delivery in-process with the locmem email
+backend. The bulletin's rows are deleted afterwards.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
+from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, reset_queries
+from django.db import connection, reset_queries, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from committees.models import Committee, Tenant
+from committees.models import Committee, Level, Tenant
+from demands import bench as demand_bench
+from demands import matching
+from demands.models import Category, Demand, DemandStatus, Resource
+from demands.scale import DEMAND_TEMPLATES
 from members import selectors, services
-from members.models import MemberUnit, PartyMember, PointsEntry, ServiceRecord, User
+from members.models import MemberUnit, PartyMember, PointsEntry, Role, ServiceRecord, User
+from members.seeding import short_name
+from notifications import services as notifications
+from notifications.models import Delivery, Event, Notification
 
 BUDGET_P95_MS = 100.0
+# DESIGN.md, Performance budgets: the demands and notifications figures.
+BUDGET_MATCH_MS = 100.0
+BUDGET_FULL_PASS_S = 30.0
+BUDGET_IMPORT_S = 20.0
+BUDGET_QUEUED_S = 5.0
+BUDGET_DELIVERED_S = 60.0
 
 
 @dataclass
@@ -78,8 +103,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-explain", action="store_true", help="do not EXPLAIN the reads over budget"
         )
+        parser.add_argument(
+            "--only",
+            choices=["all", "lists", "demands"],
+            default="all",
+            help="list reads, demands and notifications figures, or both",
+        )
+        parser.add_argument(
+            "--match-runs", type=int, default=20, help="new demands matched one by one"
+        )
 
-    def handle(self, *args, slug, runs, max_seconds, street, district, no_explain, **options):
+    def handle(
+        self, *args, slug, runs, max_seconds, street, district, no_explain, only, match_runs, **_
+    ):
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
             raise CommandError(f"no tenant {slug!r}: run `manage.py seed_scale` first")
@@ -88,6 +124,12 @@ class Command(BaseCommand):
             User.objects.get(username=f"{slug}-{street}"),
             User.objects.get(username=f"{slug}-{district}"),
         ]
+        if only in ("all", "lists"):
+            self.bench_lists(tenant, users, street_committee, runs, max_seconds, no_explain)
+        if only in ("all", "demands"):
+            self.bench_demands(tenant, users[0], street_committee, match_runs)
+
+    def bench_lists(self, tenant, users, street_committee, runs, max_seconds, no_explain):
         quarter = services.quarter_of(timezone.localdate())
         self.describe(tenant, users, street_committee, quarter)
 
@@ -261,3 +303,167 @@ class Command(BaseCommand):
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + result.slowest_sql)
             for (line,) in cursor.fetchall():
                 self.stdout.write("   " + line)
+
+    # -- demands and notifications --
+
+    def bench_demands(self, tenant: Tenant, staff: User, street: Committee, runs: int) -> None:
+        open_demands = Demand.objects.filter(tenant=tenant, status=DemandStatus.PUBLISHED).count()
+        self.stdout.write("")
+        self.stdout.write(
+            f"Demands and notifications on {tenant.name}: "
+            f"{Demand.objects.filter(tenant=tenant).count():,} demands ({open_demands:,} open), "
+            f"{Resource.objects.filter(tenant=tenant).count():,} resources, "
+            f"{MemberUnit.objects.filter(tenant=tenant).count():,} member units"
+        )
+        rows: list[tuple[str, str, str, bool | None]] = []
+        with override_settings(
+            DEBUG=False, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+        ):
+            rows.append(self.bench_match_one(tenant, staff, runs))
+            rows.append(self.bench_full_pass(tenant))
+            rows.append(self.bench_import(staff, street))
+            rows += self.bench_notify(tenant)
+        header = f"{'figure':<58} {'measured':>18}  {'budget':<12} verdict"
+        self.stdout.write("")
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for name, measured, budget, ok in rows:
+            verdict = "-" if ok is None else ("ok" if ok else "SLOW")
+            self.stdout.write(f"{name:<58} {measured:>18}  {budget:<12} {verdict}")
+        self.stdout.write(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+    def bench_match_one(self, tenant: Tenant, staff: User, runs: int):
+        """A demand published at a community: read candidates, score, write the top matches
+        (and the notifications of new matches, in the same transaction, as the task does).
+        Each run is rolled back, so the dataset stays as seeded."""
+        rng = random.Random(2026)
+        communities = list(
+            Committee.objects.filter(tenant=tenant, level=Level.COMMUNITY).values_list("pk", "name")
+        )
+        categories = dict(Category.objects.filter(tenant=tenant).values_list("name", "pk"))
+        timings, found = [], []
+        for n in range(max(runs, 1) + 2):  # two warm-up runs: jieba's dictionary, caches
+            committee_id, name = rng.choice(communities)
+            category = list(DEMAND_TEMPLATES)[n % len(DEMAND_TEMPLATES)]
+            title, description = rng.choice(DEMAND_TEMPLATES[category])
+            with transaction.atomic():
+                now = timezone.now()
+                demand = Demand.objects.create(
+                    tenant=tenant,
+                    committee_id=committee_id,
+                    handling_committee_id=committee_id,
+                    title=title.format(p=short_name(name)),
+                    description=description,
+                    category_id=categories[category],
+                    source="resident",
+                    status=DemandStatus.PUBLISHED,
+                    quantity=Decimal(10) if n % 2 else None,
+                    quantity_unit="people" if n % 2 else "",
+                    created_by=staff,
+                    published_at=now,
+                )
+                started = time.perf_counter()
+                matches = matching.match_demand(demand.pk)
+                elapsed = (time.perf_counter() - started) * 1000
+                transaction.set_rollback(True)
+            if n >= 2:
+                timings.append(elapsed)
+                found.append(len(matches))
+        timings.sort()
+        p50 = statistics.median(timings)
+        p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+        return (
+            f"match one new demand, p50/p95 ms (n={len(timings)}, "
+            f"{statistics.mean(found):.1f} matches)",
+            f"{p50:.1f} / {p95:.1f}",
+            f"< {BUDGET_MATCH_MS:.0f} ms",
+            p95 < BUDGET_MATCH_MS,
+        )
+
+    def bench_full_pass(self, tenant: Tenant):
+        started = time.perf_counter()
+        result = matching.full_pass(tenant.pk)
+        elapsed = time.perf_counter() - started
+        return (
+            f"full pass: {result['demands']:,} demands x {result['resources']:,} resources"
+            f" -> {result['matches']:,} matches",
+            f"{elapsed:.1f} s",
+            f"< {BUDGET_FULL_PASS_S:.0f} s",
+            elapsed < BUDGET_FULL_PASS_S,
+        )
+
+    def bench_import(self, staff: User, street: Committee):
+        seconds = demand_bench.resource_import_seconds(staff, street)
+        return (
+            f"import a 10,000-row resource workbook ({street.name})",
+            f"{seconds:.1f} s",
+            f"< {BUDGET_IMPORT_S:.0f} s",
+            seconds < BUDGET_IMPORT_S,
+        )
+
+    def bench_notify(self, tenant: Tenant):
+        """One bulletin to the contacts of every member unit: queued (notify and its commit),
+        then delivered by one worker (every delivery sent in-process, in the task's chunks)."""
+        contacts = User.objects.filter(
+            tenant=tenant, is_active=True, grants__role=Role.UNIT_CONTACT
+        ).distinct()
+        recipients = list(contacts.only("pk", "email", "is_active"))
+        units = MemberUnit.objects.filter(tenant=tenant).count()
+        if not recipients:
+            return [("notify all units: no unit contact accounts (run seed_scale)", "-", "", None)]
+        root = Committee.objects.get(tenant=tenant, parent__isnull=True)
+        key = f"bench-bulletin:{timezone.now().isoformat()}"
+        queued_ids: list[int] = []
+        real_enqueue = notifications.enqueue
+        notifications.enqueue = queued_ids.extend  # count the broker's messages, send none
+        try:
+            started = time.perf_counter()
+            with transaction.atomic():
+                created = notifications.notify(
+                    tenant_id=tenant.pk,
+                    recipients=recipients,
+                    event=Event.BULLETIN,
+                    title="关于开展“双报到”服务月活动的通报",
+                    body="请各成员单位组织党员到社区报到，认领需求清单中的需求。",
+                    link="/demands/",
+                    key=key,
+                    committee=root,
+                )
+            queued = time.perf_counter() - started
+        finally:
+            notifications.enqueue = real_enqueue
+        try:
+            mail.outbox = []
+            chunk = notifications.ENQUEUE_CHUNK
+            started = time.perf_counter()
+            outcomes: dict[str, int] = {}
+            for start in range(0, len(queued_ids), chunk):
+                for outcome, n in notifications.deliveries_send(
+                    queued_ids[start : start + chunk]
+                ).items():
+                    outcomes[outcome] = outcomes.get(outcome, 0) + n
+            delivered = time.perf_counter() - started
+            sent = len(mail.outbox)
+        finally:
+            mail.outbox = []
+            Delivery.objects.filter(tenant=tenant, notification__key=key).delete()
+            Delivery.objects.filter(tenant=tenant, key__startswith=f"{key}").delete()
+            Notification.objects.filter(tenant=tenant, key=key).delete()
+        messages = -(-len(queued_ids) // notifications.ENQUEUE_CHUNK)
+        return [
+            (
+                f"notify {units:,} units' {len(recipients):,} contacts: queued "
+                f"({created:,} notifications, {len(queued_ids):,} deliveries, {messages} tasks)",
+                f"{queued:.1f} s",
+                f"< {BUDGET_QUEUED_S:.0f} s",
+                queued < BUDGET_QUEUED_S,
+            ),
+            (
+                f"  ... delivered by one worker ({sent:,} emails, "
+                + ", ".join(f"{n:,} {o}" for o, n in sorted(outcomes.items()))
+                + ")",
+                f"{delivered:.1f} s",
+                f"< {BUDGET_DELIVERED_S:.0f} s",
+                delivered < BUDGET_DELIVERED_S,
+            ),
+        ]

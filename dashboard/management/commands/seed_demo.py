@@ -9,13 +9,15 @@ import time
 from django.core.management.base import BaseCommand
 
 from committees import seeding as committee_seeding
+from demands import seeding as demand_seeding
 from members import seeding as member_seeding
 
 
 class Command(BaseCommand):
     help = (
         "Load three demo tenants (Beijing, Shanghai, Datong) with real trees, demo accounts, "
-        "and member units, party members and service records from the source documents."
+        "and member units, party members, service records, demands and resources from the "
+        "source documents."
     )
 
     def handle(self, *args, **options):
@@ -40,6 +42,12 @@ class Command(BaseCommand):
                 f"{tenant.name}: {result.units} member units, {result.members} party members, "
                 f"{result.records} service records ({time.perf_counter() - step:.1f}s)"
             )
+        step = time.perf_counter()
+        counts = demand_seeding.seed_beijing_demands(beijing)
+        self.stdout.write(
+            f"{beijing.name}: {counts['demands']} demands, {counts['resources']} resources, "
+            f"{counts['matches']} demands with matches ({time.perf_counter() - step:.1f}s)"
+        )
         self.stdout.write(f"seeded in {time.perf_counter() - started:.1f}s")
         self.print_logins(accounts)
 

@@ -5,7 +5,9 @@ district, street and community, then 17,000 member units with their memberships 
 registration, 720,000 party members (each with an account, all sharing one password hash) and
 their registrations, 2,000 service teams, and 3,000,000 service records over the last four
 quarters with their points ledger; members' and teams' points are set from the ledger by one
-aggregate UPDATE each.
+aggregate UPDATE each. Then (`demands.scale`) the default demand categories, a contact account
+for every member unit, 50,000 resources and 40,000 demands (13,500 open; no DemandTransition
+rows at scale).
 
 The rows are written in bulk (PostgreSQL COPY), not through the services one by one: no signal is
 sent for them, so the audit log records none of them and no other receiver runs. That is
@@ -25,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from committees import seeding as committee_seeding
+from demands import scale as demand_scale
 from members import seeding as member_seeding
 
 
@@ -51,6 +54,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--records", type=int, help=f"service records (default {default.records})"
         )
+        demands = demand_scale.DemandSize()
+        parser.add_argument("--demands", type=int, help=f"demands (default {demands.demands})")
+        parser.add_argument(
+            "--resources", type=int, help=f"resources (default {demands.resources})"
+        )
 
     def handle(self, *args, slug, fraction, **options):
         if fraction <= 0:
@@ -63,6 +71,13 @@ class Command(BaseCommand):
         if any(value < 0 for value in counts.values()):
             raise CommandError("counts cannot be negative")
         size = member_seeding.ScaleSize(**counts)
+        demand_counts = {
+            name: options[name] if options.get(name) is not None else round(value * fraction)
+            for name, value in vars(demand_scale.DemandSize()).items()
+        }
+        if any(value < 0 for value in demand_counts.values()):
+            raise CommandError("counts cannot be negative")
+        demand_size = demand_scale.DemandSize(**demand_counts)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 # For this session only: a stage's commit need not wait for the disk, and the
@@ -83,7 +98,14 @@ class Command(BaseCommand):
         self.stdout.write(f"accounts: {created} created in {time.perf_counter() - started:.1f}s")
         self.stdout.write(
             f"target: {size.units} units, {size.members} party members, {size.teams} teams, "
-            f"{size.records} service records"
+            f"{size.records} service records, {demand_size.demands} demands, "
+            f"{demand_size.resources} resources"
         )
-        member_seeding.ScaleSeeder(tenant, size, account_prefix=prefix, out=self.stdout.write).run()
+        seeder = member_seeding.ScaleSeeder(
+            tenant, size, account_prefix=prefix, out=self.stdout.write
+        )
+        seeder.run()
+        started = time.perf_counter()
+        demand_scale.DemandScaleSeeder(seeder, demand_size, out=self.stdout.write).run()
+        self.stdout.write(f"demands data: {time.perf_counter() - started:.1f}s")
         self.stdout.write(f"total: {time.perf_counter() - total:.1f}s")
