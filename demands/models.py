@@ -71,39 +71,55 @@ class DemandStatus(models.TextChoices):
 OPEN_DEMAND_STATUSES = [DemandStatus.PUBLISHED]
 
 
-class DemandQuerySet(ScopedQuerySetMixin, models.QuerySet):
-    """Staff see demands handled in their subtree (an escalated demand is seen by the level it
-    rose to as well as where it arose); a unit contact sees published demands its unit can serve
-    and the demands it raised."""
+class UnitAwareScopeMixin(ScopedQuerySetMixin):
+    """The scoping entry point of the lists: rows whose committee (along any of
+    `committee_paths`) lies in the user's scopes, or that concern a unit the user is contact for.
 
-    committee_path = "committee"
+    An escalated demand is seen both where it arose and by the level it rose to, hence several
+    paths. Committee ranges become id subqueries, so the big tables keep their indexes."""
+
+    committee_paths: tuple[str, ...] = ("committee",)
+
+    def unit_condition(self, unit_ids: set[int], action) -> Q | None:
+        return None
 
     def visible_to(self, user, action: Action | str = Action.VIEW):
-        from committees.scoping import scope_q, user_scopes
+        from committees.scoping import scope_ids_q, user_scopes
 
         scopes = user_scopes(user, action)
-        condition = scope_q(scopes, "committee")
-        if condition is not None:
-            condition |= scope_q(scopes, "handling_committee")
-        unit_ids = (
-            user.unit_ids()
-            if getattr(user, "is_authenticated", False) and hasattr(user, "unit_ids")
-            else set()
-        )
-        if unit_ids and action == Action.VIEW:
-            unit_condition = (
-                Q(raised_by_unit_id__in=unit_ids)
-                | Q(
-                    pk__in=Match.objects.filter(resource__offered_by_id__in=unit_ids).values(
-                        "demand_id"
-                    )
-                )
-                | Q(pk__in=Claim.objects.filter(unit_id__in=unit_ids).values("demand_id"))
-            )
-            condition = unit_condition if condition is None else condition | unit_condition
-        if condition is None:
+        terms = [scope_ids_q(scopes, path) for path in self.committee_paths]
+        if getattr(user, "is_authenticated", False) and hasattr(user, "unit_ids"):
+            unit_ids = user.unit_ids()
+            if unit_ids:
+                terms.append(self.unit_condition(unit_ids, action))
+        terms = [term for term in terms if term is not None]
+        if not terms:
             return self.none()
+        condition = terms[0]
+        for term in terms[1:]:
+            condition |= term
         return self.filter(condition)
+
+
+class DemandQuerySet(UnitAwareScopeMixin, models.QuerySet):
+    """Staff see demands arising or handled in their subtree; a unit contact sees the demands its
+    unit raised, claimed or was matched with."""
+
+    committee_path = "committee"
+    committee_paths = ("committee", "handling_committee")
+
+    def unit_condition(self, unit_ids, action):
+        if action != Action.VIEW:
+            return None
+        return (
+            Q(raised_by_unit_id__in=unit_ids)
+            | Q(
+                pk__in=Match.objects.filter(resource__offered_by_id__in=unit_ids).values(
+                    "demand_id"
+                )
+            )
+            | Q(pk__in=Claim.objects.filter(unit_id__in=unit_ids).values("demand_id"))
+        )
 
 
 class Demand(models.Model):
@@ -237,19 +253,12 @@ class ResourceStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤回")
 
 
-class ResourceQuerySet(ScopedQuerySetMixin, models.QuerySet):
+class ResourceQuerySet(UnitAwareScopeMixin, models.QuerySet):
     committee_path = "committee"
+    committee_paths = ("committee",)
 
-    def visible_to(self, user, action: Action | str = Action.VIEW):
-        scoped = super().visible_to(user, action)
-        unit_ids = (
-            user.unit_ids()
-            if getattr(user, "is_authenticated", False) and hasattr(user, "unit_ids")
-            else set()
-        )
-        if unit_ids:
-            return self.filter(Q(pk__in=scoped.values("pk")) | Q(offered_by_id__in=unit_ids))
-        return scoped
+    def unit_condition(self, unit_ids, action):
+        return Q(offered_by_id__in=unit_ids)
 
 
 class Resource(models.Model):
@@ -326,25 +335,12 @@ class ClaimStatus(models.TextChoices):
     RELEASED = "released", _("已释放")
 
 
-class ClaimQuerySet(ScopedQuerySetMixin, models.QuerySet):
+class ClaimQuerySet(UnitAwareScopeMixin, models.QuerySet):
     committee_path = "demand__committee"
+    committee_paths = ("demand__committee", "demand__handling_committee")
 
-    def visible_to(self, user, action: Action | str = Action.VIEW):
-        from committees.scoping import scope_q, user_scopes
-
-        scopes = user_scopes(user, action)
-        condition = scope_q(scopes, "demand__committee")
-        if condition is not None:
-            condition |= scope_q(scopes, "demand__handling_committee")
-        unit_ids = (
-            user.unit_ids()
-            if getattr(user, "is_authenticated", False) and hasattr(user, "unit_ids")
-            else set()
-        )
-        if unit_ids:
-            unit_condition = Q(unit_id__in=unit_ids)
-            condition = unit_condition if condition is None else condition | unit_condition
-        return self.filter(condition) if condition is not None else self.none()
+    def unit_condition(self, unit_ids, action):
+        return Q(unit_id__in=unit_ids)
 
 
 class Claim(models.Model):
@@ -394,25 +390,12 @@ class Claim(models.Model):
         return f"{self.unit} ↔ {self.demand}"
 
 
-class MatchQuerySet(ScopedQuerySetMixin, models.QuerySet):
+class MatchQuerySet(UnitAwareScopeMixin, models.QuerySet):
     committee_path = "demand__committee"
+    committee_paths = ("demand__committee", "demand__handling_committee")
 
-    def visible_to(self, user, action: Action | str = Action.VIEW):
-        from committees.scoping import scope_q, user_scopes
-
-        scopes = user_scopes(user, action)
-        condition = scope_q(scopes, "demand__committee")
-        if condition is not None:
-            condition |= scope_q(scopes, "demand__handling_committee")
-        unit_ids = (
-            user.unit_ids()
-            if getattr(user, "is_authenticated", False) and hasattr(user, "unit_ids")
-            else set()
-        )
-        if unit_ids:
-            unit_condition = Q(resource__offered_by_id__in=unit_ids)
-            condition = unit_condition if condition is None else condition | unit_condition
-        return self.filter(condition) if condition is not None else self.none()
+    def unit_condition(self, unit_ids, action):
+        return Q(resource__offered_by_id__in=unit_ids)
 
 
 class Match(models.Model):
