@@ -67,8 +67,8 @@ def committee_level_counts(committee: Committee) -> list[tuple[str, int]]:
 
 def committee_by_reference(*, user, reference: str, action) -> list[Committee]:
     """Committees the user may act on, named by exact division code or exact name."""
-    reference = reference.strip()
+    reference = (reference or "").strip()
     scoped = Committee.objects.visible_to(user, action).open()
-    if reference.isdigit():
+    if reference.isascii() and reference.isdigit():
         return list(scoped.filter(division_code=reference)[:2])
     return list(scoped.filter(name=reference)[:5])

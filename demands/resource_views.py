@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -508,19 +508,15 @@ class ResourceImportView(LoginRequiredMixin, View):
 
 
 class ImportBatchMixin(ScopedPageMixin):
-    """Resource uploads: those of committees in the user's reach, and the user's own (a unit's
-    contact has no committee scope but sees what they uploaded)."""
+    """Resource uploads, read through `ImportBatch.objects.visible_to` (which includes the
+    user's own: a unit's contact has no committee scope but sees what they uploaded)."""
 
     model = ImportBatch
 
     def get_scoped_queryset(self):
-        user = self.request.user
-        visible = ImportBatch.objects.visible_to(user).filter(kind=offers.KIND_RESOURCES)
-        own = ImportBatch.objects.filter(
-            kind=offers.KIND_RESOURCES, uploaded_by_id=user.pk, tenant_id=user.tenant_id
-        )
         return (
-            ImportBatch.objects.filter(Q(pk__in=visible.values("pk")) | Q(pk__in=own.values("pk")))
+            ImportBatch.objects.visible_to(self.request.user)
+            .filter(kind=offers.KIND_RESOURCES)
             .select_related("committee", "uploaded_by")
             .order_by("-uploaded_at", "-pk")
         )

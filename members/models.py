@@ -614,6 +614,34 @@ class Registration(models.Model):
         return f"{self.member or self.unit} → {self.community}"
 
 
+class ServiceTeamQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    """Staff see the teams of their subtree; a party member sees the teams of the community
+    where their registration is confirmed, the ones they may join."""
+
+    committee_path = "community"
+
+    def visible_to(self, user, action: Action | str = Action.VIEW):
+        from committees.scoping import scope_ids_q, user_scopes
+
+        if not getattr(user, "is_authenticated", False) or not user.tenant_id:
+            return self.none()
+        terms = [scope_ids_q(user_scopes(user, action), "community")]
+        if action == Action.VIEW and user.own_party_member_id():
+            terms.append(
+                Q(
+                    tenant_id=user.tenant_id,
+                    community_id__in=PartyMember.objects.filter(
+                        pk=user.own_party_member_id(),
+                        registration_status=RegistrationStatus.CONFIRMED,
+                    ).values("community_id"),
+                )
+            )
+        terms = [term for term in terms if term is not None]
+        if not terms:
+            return self.none()
+        return self.filter(terms[0] | terms[1] if len(terms) == 2 else terms[0])
+
+
 class TeamKind(models.TextChoices):
     WISH_CLAIMING = "wish_claiming", _("心愿认领队")
     GROUP_SERVICE = "group_service", _("组团服务队")
@@ -629,7 +657,7 @@ class ServiceTeam(models.Model):
     points = models.DecimalField(_("积分"), max_digits=12, decimal_places=1, default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CommunityScopedQuerySet.as_manager()
+    objects = ServiceTeamQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("服务队")
@@ -792,6 +820,19 @@ def import_upload_path(instance: ImportBatch, filename: str) -> str:
     return f"imports/{instance.tenant_id}/{timezone.now():%Y/%m}/{filename}"
 
 
+class ImportBatchQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    """Uploads of committees in the user's reach, and always the user's own uploads."""
+
+    committee_path = "committee"
+
+    def visible_to(self, user, action: Action | str = Action.VIEW):
+        scoped = super().visible_to(user, action)
+        if not getattr(user, "is_authenticated", False) or not user.tenant_id:
+            return scoped
+        own = Q(uploaded_by_id=user.pk, tenant_id=user.tenant_id)
+        return self.filter(Q(pk__in=scoped.values("pk")) | own)
+
+
 class ImportBatch(models.Model):
     """One uploaded workbook. The file is kept whatever happens to it; a rejected workbook keeps
     the list of its bad rows and why, and nothing from it was imported."""
@@ -810,7 +851,7 @@ class ImportBatch(models.Model):
         _("错误"), default=list
     )  # [{"row": 7, "field": "...", "message": "..."}]
 
-    objects = CommitteeScopedQuerySet.as_manager()
+    objects = ImportBatchQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("导入记录")

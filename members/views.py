@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from committees import selectors as selectors_committees
 from committees.models import Committee
 from committees.scoped import ScopedPageMixin, add_service_errors
 from committees.scoping import Action, can
@@ -54,12 +55,8 @@ PAGE_SIZE = 50
 
 def resolve_committee(user, reference: str, action: Action) -> Committee:
     """A committee the user may act on, named by exact division code or exact name."""
-    reference = (reference or "").strip()
-    scoped = Committee.objects.visible_to(user, action).open()
-    matches = (
-        list(scoped.filter(division_code=reference)[:2])
-        if reference.isdigit()
-        else list(scoped.filter(name=reference)[:2])
+    matches = selectors_committees.committee_by_reference(
+        user=user, reference=reference, action=action
     )
     if not matches:
         raise ValidationError(
@@ -596,11 +593,7 @@ class TeamJoinView(ScopedPageMixin, View):
 
     def post(self, request, pk):
         member = PartyMember.objects.visible_to(request.user).filter(user=request.user).first()
-        team = ServiceTeam.objects.filter(
-            pk=pk,
-            tenant_id=request.user.tenant_id,
-            community_id=getattr(member, "community_id", None),
-        ).first()
+        team = ServiceTeam.objects.visible_to(request.user).filter(pk=pk).first()
         if member is None or team is None:
             raise Http404
         try:
@@ -661,11 +654,9 @@ class MyServiceView(ScopedPageMixin, View):
             .order_by("-served_on", "-pk")[:50]
         )
         teams = (
-            ServiceTeam.objects.filter(
-                tenant_id=member.tenant_id, community_id=member.community_id
-            ).order_by("kind", "name")
-            if member.community_id
-            else ServiceTeam.objects.none()
+            ServiceTeam.objects.visible_to(self.request.user)
+            .filter(community_id=member.community_id)
+            .order_by("kind", "name")
         )
         joined = set(member.teams.values_list("pk", flat=True))
         context = {

@@ -247,10 +247,25 @@ class TestClaims:
         assert not Claim.objects.exists()
 
     def test_emails_wait_in_the_outbox_until_commit(self, world):
+        from django.core import mail
+        from django.test import TestCase
+
+        from members.models import User
+        from notifications.models import DeliveryStatus
+
+        User.objects.filter(pk=world.community_staff.pk).update(email="dhm@example.org")
         unit, contact = self.setup_unit(world)
         demand = f.demand(world.community, world.community_staff)
-        services.claim_by_unit(actor=contact, unit=unit, demand=demand)
-        assert Delivery.objects.filter(channel="email").exists() or not world.community_staff.email
+        with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+            services.claim_by_unit(actor=contact, unit=unit, demand=demand)
+        delivery = Delivery.objects.get(channel="email", payload__to="dhm@example.org")
+        # Written with the claim, in its transaction; nothing sent before the commit.
+        assert delivery.status == DeliveryStatus.PENDING and mail.outbox == []
+        for callback in callbacks:
+            callback()
+        delivery.refresh_from_db()
+        assert delivery.status == DeliveryStatus.SENT
+        assert [m.to for m in mail.outbox] == [["dhm@example.org"]]
 
 
 def accept_in_process(claim_id: int, actor_id: int, barrier, results) -> None:

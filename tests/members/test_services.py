@@ -355,3 +355,41 @@ class TestServiceAndPoints:
             )
             == []
         )
+
+
+@pytest.mark.django_db
+def test_a_member_sees_the_teams_of_their_confirmed_community_only(world):
+    from members.models import ServiceTeam
+
+    here = services.team_create(community=world.community, name="心愿认领队", kind="wish_claiming")
+    services.team_create(community=world.community2, name="先锋队", kind="vanguard")
+    pending = f.party_member(world.community, confirmed=False)
+    assert not ServiceTeam.objects.visible_to(pending.user).exists()
+    confirmed = f.party_member(world.community)
+    assert list(ServiceTeam.objects.visible_to(confirmed.user)) == [here]
+    assert not ServiceTeam.objects.visible_to(confirmed.user, "change").exists()
+
+
+@pytest.mark.django_db
+def test_an_uploader_sees_their_own_import_batches_and_nobody_elses(world):
+    from django.core.files.base import ContentFile
+
+    from members.models import ImportBatch, Role
+
+    from ..factories import UserFactory
+
+    contact = UserFactory(tenant=world.city.tenant)
+    services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=f.unit(world.street))
+    batch = ImportBatch(
+        tenant=world.city.tenant,
+        kind="resources",
+        committee=world.street,
+        uploaded_by=contact,
+        original_name="a.xlsx",
+        status="rejected",
+    )
+    batch.file.save("a.xlsx", ContentFile(b"x"), save=True)
+    assert list(ImportBatch.objects.visible_to(contact)) == [batch]
+    assert list(ImportBatch.objects.visible_to(world.street_staff)) == [batch]
+    assert not ImportBatch.objects.visible_to(world.sibling_staff).exists()
+    assert not ImportBatch.objects.visible_to(world.other_admin).exists()
