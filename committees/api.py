@@ -4,8 +4,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
+from core.api import ScopedReadOnlyViewSet
+
 from .models import Committee, Kind, Level
-from .scoped import ScopedReadOnlyViewSet
 
 
 class CommitteeSerializer(serializers.ModelSerializer):

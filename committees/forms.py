@@ -1,30 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import StyledForm
+
 from .models import Kind, Level
-
-
-class StyledForm(forms.Form):
-    """Gives every widget the page's styling and marks fields that failed validation."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                continue
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs.setdefault("class", css)
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        # Errors from a service arrive after validation; mark every failed field the same way.
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                classes = widget.attrs.get("class", "").split()
-                if "is-invalid" not in classes:
-                    widget.attrs["class"] = " ".join([*classes, "is-invalid"])
 
 
 class CommitteeCreateForm(StyledForm):

@@ -7,7 +7,7 @@ from mptt.managers import TreeManager
 from mptt.models import MPTTModel, TreeForeignKey
 from mptt.querysets import TreeQuerySet
 
-from .scoping import ScopedQuerySetMixin
+from core.scoping import ScopedQuerySetMixin
 
 
 class Tenant(models.Model):
@@ -47,7 +47,7 @@ class Kind(models.TextChoices):
 
 
 class CommitteeQuerySet(ScopedQuerySetMixin, TreeQuerySet):
-    committee_path = ""
+    committee_paths = ("",)
 
     def open(self) -> CommitteeQuerySet:
         return self.filter(closed_at__isnull=True)

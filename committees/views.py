@@ -6,11 +6,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from core.forms import add_service_errors
+from core.scoping import Action, can
+from core.views import ScopedPageMixin
+
 from . import selectors, services
 from .forms import CommitteeCloseForm, CommitteeCreateForm, CommitteeMoveForm, CommitteeRenameForm
 from .models import LEVEL_ORDER, Committee
-from .scoped import ScopedPageMixin, add_service_errors
-from .scoping import Action, can
 
 
 class CommitteeTreeView(ScopedPageMixin, View):
@@ -64,7 +66,7 @@ class TreeWriteView(ScopedPageMixin, View):
     (403), and the change itself made by a service that holds the tree lock."""
 
     model = Committee
-    required_action = Action.MANAGE_TREE
+    action = Action.MANAGE_TREE
     form_class: type
     title = ""
     submit_label = ""

@@ -2,18 +2,23 @@
 
 from rest_framework.routers import DefaultRouter
 
+from categories.api import CategoryViewSet
 from committees.api import CommitteeViewSet
 from demands import api as demands_api
-from demands import resource_api
 from members import api as members_api
+from party_members import api as party_members_api
+from resources import api as resources_api
 
 router = DefaultRouter()
 router.register("committees", CommitteeViewSet, basename="committee")
 router.register("member-units", members_api.MemberUnitViewSet, basename="memberunit")
 router.register("memberships", members_api.MembershipViewSet, basename="membership")
-router.register("party-members", members_api.PartyMemberViewSet, basename="partymember")
-router.register("service-records", members_api.ServiceRecordViewSet, basename="servicerecord")
-demands_api.register(router)
-resource_api.register(router)
+router.register("party-members", party_members_api.PartyMemberViewSet, basename="partymember")
+router.register("service-records", party_members_api.ServiceRecordViewSet, basename="servicerecord")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("resources", resources_api.ResourceViewSet, basename="resource")
+router.register("demands", demands_api.DemandViewSet, basename="demand")
+router.register("claims", demands_api.ClaimViewSet, basename="claim")
+router.register("matches", demands_api.MatchViewSet, basename="match")
 
 urlpatterns = router.urls

@@ -52,7 +52,7 @@ app.conf.update(
             "schedule": crontab(minute=17),
         },
         "purge-audit-log": {
-            "task": "members.tasks.purge_audit_log",
+            "task": "audit.tasks.purge_audit_log",
             "schedule": crontab(hour=3, minute=41),
         },
     },

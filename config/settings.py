@@ -59,16 +59,24 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "mptt",
     "axes",
-    # Before "members": members.admin takes auditlog's LogEntry off the admin site.
+    # Before "audit": audit.admin takes auditlog's LogEntry off the admin site.
     "auditlog",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # The project's rooms, bottom floor first (the import-linter contract keeps the floors).
+    "core",
     "committees",
+    "notifications",
     "members",
+    "accounts",
+    "audit",
+    "party_members",
+    "categories",
+    "resources",
     "demands",
     "projects",
-    "notifications",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -81,8 +89,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "members.middleware.SessionTimeoutMiddleware",
-    "members.middleware.AuditContextMiddleware",
+    "accounts.middleware.SessionTimeoutMiddleware",
+    "audit.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a flagged lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -136,7 +144,7 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     # Length (10) and three of four kinds of character, with Chinese messages.
-    {"NAME": "members.validators.PasswordComplexityValidator"},
+    {"NAME": "accounts.validators.PasswordComplexityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -175,6 +183,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # A service's ValidationError is a 400 with field errors (core.api).
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "党建工作协调委员会平台 API",
@@ -207,21 +217,21 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout do not restart it: the page promises a time, and it holds.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "members.middleware.client_ip"
-AXES_LOCKOUT_CALLABLE = "members.auth_views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_COOLOFF_MESSAGE = _("登录失败次数过多，该账号在当前地址已被暂时锁定，请稍后再试。")
 AXES_HTTP_RESPONSE_CODE = 429
 
-# Idle and absolute timeouts, enforced by members.middleware.SessionTimeoutMiddleware.
+# Idle and absolute timeouts, enforced by accounts.middleware.SessionTimeoutMiddleware.
 SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30))
 SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env_int("SESSION_ABSOLUTE_TIMEOUT_HOURS", 8))
 
-# The optional second factor of administrators (TOTP, members.auth_views).
+# The optional second factor of administrators (TOTP, accounts.views).
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "党建工作协调委员会平台")
 
-# Every write to the business models (listed in members.audit.AUDITED_MODELS), with actor and
-# address (members.middleware); append-only in PostgreSQL (members migration 0004) and purged
-# after the retention period, which cannot be set below 180 days.
+# Every write to the business models (each app declares them in its AppConfig's
+# `audited_models`), with actor and address (audit.middleware); append-only in PostgreSQL (audit
+# migration 0002) and purged after the retention period, which cannot be set below 180 days.
 AUDIT_LOG_RETENTION_DAYS = max(180, env_int("AUDIT_LOG_RETENTION_DAYS", 180))
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
 

@@ -19,22 +19,22 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from committees.models import Committee
-from committees.scoped import ScopedReadOnlyViewSet
-from committees.scoping import Action, can
-from members.models import MemberUnit
-
-from . import selectors, services
-from .models import (
+from core.api import ScopedReadOnlyViewSet
+from core.scoping import Action, can
+from demands.models import (
     Claim,
     ClaimDirection,
     Demand,
     DemandKind,
     DemandStatus,
     Match,
-    Resource,
     Source,
     Urgency,
 )
+from members.models import MemberUnit
+from resources.models import Resource
+
+from . import selectors, services
 
 
 def service_errors(error: DjangoValidationError) -> serializers.ValidationError:
@@ -542,10 +542,3 @@ class MatchViewSet(ScopedReadOnlyViewSet):
             .select_related("resource", "resource__offered_by")
             .order_by("demand_id", "rank")
         )
-
-
-def register(router) -> None:
-    """Add this module's viewsets to the API router."""
-    router.register("demands", DemandViewSet, basename="demand")
-    router.register("claims", ClaimViewSet, basename="claim")
-    router.register("matches", MatchViewSet, basename="match")

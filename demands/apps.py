@@ -4,4 +4,12 @@ from django.utils.translation import gettext_lazy as _
 
 class DemandsConfig(AppConfig):
     name = "demands"
-    verbose_name = _("需求与资源")
+    verbose_name = _("需求清单")
+    audited_models = {"Demand": {}, "DemandAttachment": {}, "Claim": {}}
+
+    def ready(self) -> None:
+        from resources.signals import resources_changed
+
+        from .services import rematch_for_changed_resources
+
+        resources_changed.connect(rematch_for_changed_resources, dispatch_uid="demands_rematch")

@@ -7,9 +7,10 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from committees.forms import StyledForm
+from core.forms import StyledForm
+from demands.models import DemandKind, Source, Urgency
+from resources.models import CapacityUnit
 
-from .models import CapacityUnit, DemandKind, Source, Urgency
 from .services import ATTACHMENT_MAX_BYTES, ATTACHMENT_MAX_COUNT, REASON_MAX_LENGTH
 
 

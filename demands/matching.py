@@ -25,9 +25,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from committees.models import Committee
+from demands.models import Demand, DemandStatus, Match
 from members.models import Membership
-
-from .models import CapacityUnit, Demand, DemandStatus, Match, Resource, ResourceStatus
+from resources.models import CapacityUnit, Resource, ResourceStatus
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The demand list, the resource list, two-way claims and the matching engine's proposals."""
+"""The demand list (需求清单), two-way claims (双向认领) and the matching engine's proposals."""
 
 from __future__ import annotations
 
@@ -7,35 +7,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from categories.models import Category
 from committees.models import Committee, Tenant
-from committees.scoping import Action, ScopedQuerySetMixin
-from members.models import MemberUnit, PartyMember
-
-
-class Category(models.Model):
-    """A tenant's taxonomy of needs, each with how long an unmatched demand may wait at each level
-    before it escalates one level up."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField(_("名称"), max_length=50)
-    keywords = models.CharField(
-        _("关键词"), max_length=300, blank=True, help_text=_("用空格分隔，帮助匹配。")
-    )
-    # {"community": 7, "street": 14, "district": 30}: days; a level not listed never escalates.
-    escalation_days = models.JSONField(_("上报期限（天）"), default=dict)
-    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
-    is_active = models.BooleanField(_("启用"), default=True)
-
-    class Meta:
-        verbose_name = _("需求类别")
-        verbose_name_plural = _("需求类别")
-        ordering = ["position", "pk"]
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "name"], name="category_unique_name")
-        ]
-
-    def __str__(self) -> str:
-        return self.name
+from core.scoping import Action, ScopedQuerySetMixin
+from members.models import MemberUnit
+from party_members.models import PartyMember
+from resources.models import Resource
 
 
 class Source(models.TextChoices):
@@ -71,55 +48,29 @@ class DemandStatus(models.TextChoices):
 OPEN_DEMAND_STATUSES = [DemandStatus.PUBLISHED]
 
 
-class UnitAwareScopeMixin(ScopedQuerySetMixin):
-    """The scoping entry point of the lists: rows whose committee (along any of
-    `committee_paths`) lies in the user's scopes, or that concern a unit the user is contact for.
+class DemandQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    """Staff see demands arising or handled in their subtree (an escalated demand is seen both
+    where it arose and by the level it rose to); a unit contact sees the demands its unit raised,
+    claimed or was matched with, and keeps (changes) the ones it raised."""
 
-    An escalated demand is seen both where it arose and by the level it rose to, hence several
-    paths. Committee ranges become id subqueries, so the big tables keep their indexes."""
-
-    committee_paths: tuple[str, ...] = ("committee",)
-
-    def unit_condition(self, unit_ids: set[int], action) -> Q | None:
-        return None
-
-    def visible_to(self, user, action: Action | str = Action.VIEW):
-        from committees.scoping import scope_ids_q, user_scopes
-
-        scopes = user_scopes(user, action)
-        terms = [scope_ids_q(scopes, path) for path in self.committee_paths]
-        if getattr(user, "is_authenticated", False) and hasattr(user, "unit_ids"):
-            unit_ids = user.unit_ids()
-            if unit_ids:
-                terms.append(self.unit_condition(unit_ids, action))
-        terms = [term for term in terms if term is not None]
-        if not terms:
-            return self.none()
-        condition = terms[0]
-        for term in terms[1:]:
-            condition |= term
-        return self.filter(condition)
-
-
-class DemandQuerySet(UnitAwareScopeMixin, models.QuerySet):
-    """Staff see demands arising or handled in their subtree; a unit contact sees the demands its
-    unit raised, claimed or was matched with."""
-
-    committee_path = "committee"
     committee_paths = ("committee", "handling_committee")
 
-    def unit_condition(self, unit_ids, action):
+    def extra_terms(self, user, action):
+        unit_ids = user.unit_ids()
+        if not unit_ids:
+            return []
+        raised = Q(raised_by_unit_id__in=unit_ids, tenant_id=user.tenant_id)
         if action != Action.VIEW:
-            return None
-        return (
-            Q(raised_by_unit_id__in=unit_ids)
+            return [raised]
+        return [
+            raised
             | Q(
                 pk__in=Match.objects.filter(resource__offered_by_id__in=unit_ids).values(
                     "demand_id"
                 )
             )
             | Q(pk__in=Claim.objects.filter(unit_id__in=unit_ids).values("demand_id"))
-        )
+        ]
 
 
 class Demand(models.Model):
@@ -229,99 +180,6 @@ class DemandAttachment(models.Model):
         return self.original_name
 
 
-class ResourceKind(models.TextChoices):
-    VENUE = "venue", _("场地")
-    VOLUNTEERS = "volunteers", _("人员")
-    EXPERTISE = "expertise", _("专业技能")
-    FUNDS = "funds", _("资金")
-    GOODS = "goods", _("物资")
-    EQUIPMENT = "equipment", _("设备")
-
-
-class CapacityUnit(models.TextChoices):
-    SQUARE_METRES = "m2", _("平方米")
-    PEOPLE = "people", _("人")
-    HOURS = "hours", _("小时")
-    YUAN = "yuan", _("元")
-    ITEMS = "items", _("件")
-    PLACES = "places", _("个")
-
-
-class ResourceStatus(models.TextChoices):
-    ACTIVE = "active", _("可用")
-    PAUSED = "paused", _("暂停")
-    WITHDRAWN = "withdrawn", _("已撤回")
-
-
-class ResourceQuerySet(UnitAwareScopeMixin, models.QuerySet):
-    committee_path = "committee"
-    committee_paths = ("committee",)
-
-    def unit_condition(self, unit_ids, action):
-        return Q(offered_by_id__in=unit_ids)
-
-
-class Resource(models.Model):
-    """What a member unit (or a committee itself) offers to the subtree of `committee`."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    committee = models.ForeignKey(
-        Committee, on_delete=models.PROTECT, related_name="resources", verbose_name=_("服务范围")
-    )
-    offered_by = models.ForeignKey(
-        MemberUnit,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="resources",
-        verbose_name=_("提供单位"),
-    )
-    kind = models.CharField(_("资源类型"), max_length=16, choices=ResourceKind.choices)
-    category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="resources", verbose_name=_("类别")
-    )
-    title = models.CharField(_("名称"), max_length=120)
-    description = models.TextField(_("描述"), blank=True)
-    capacity = models.DecimalField(_("总量"), max_digits=12, decimal_places=1)
-    capacity_unit = models.CharField(_("单位"), max_length=16, choices=CapacityUnit.choices)
-    remaining = models.DecimalField(_("剩余"), max_digits=12, decimal_places=1)
-    available_from = models.DateField(_("可用开始"), null=True, blank=True)
-    available_until = models.DateField(_("可用截止"), null=True, blank=True)
-    status = models.CharField(
-        _("状态"), max_length=16, choices=ResourceStatus.choices, default=ResourceStatus.ACTIVE
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ResourceQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("资源")
-        verbose_name_plural = _("资源清单")
-        constraints = [
-            models.CheckConstraint(condition=Q(capacity__gt=0), name="resource_capacity_positive"),
-            models.CheckConstraint(
-                condition=Q(remaining__gte=0) & Q(remaining__lte=models.F("capacity")),
-                name="resource_remaining_in_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(available_until__isnull=True)
-                | Q(available_from__isnull=True)
-                | Q(available_until__gte=models.F("available_from")),
-                name="resource_window_order",
-            ),
-        ]
-        indexes = [
-            models.Index(fields=["tenant", "category", "status"], name="resource_candidates")
-        ]
-
-    def __str__(self) -> str:
-        return self.title
-
-
 class ClaimDirection(models.TextChoices):
     UNIT_CLAIMS = "unit_claims", _("单位认领需求")
     STAFF_REQUESTS = "staff_requests", _("社区申请资源")
@@ -335,12 +193,14 @@ class ClaimStatus(models.TextChoices):
     RELEASED = "released", _("已释放")
 
 
-class ClaimQuerySet(UnitAwareScopeMixin, models.QuerySet):
-    committee_path = "demand__committee"
+class ClaimQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    """Staff see the claims on demands of their subtree; a unit contact its unit's claims."""
+
     committee_paths = ("demand__committee", "demand__handling_committee")
 
-    def unit_condition(self, unit_ids, action):
-        return Q(unit_id__in=unit_ids)
+    def extra_terms(self, user, action):
+        unit_ids = user.unit_ids()
+        return [Q(unit_id__in=unit_ids, tenant_id=user.tenant_id)] if unit_ids else []
 
 
 class Claim(models.Model):
@@ -390,12 +250,20 @@ class Claim(models.Model):
         return f"{self.unit} ↔ {self.demand}"
 
 
-class MatchQuerySet(UnitAwareScopeMixin, models.QuerySet):
-    committee_path = "demand__committee"
+class MatchQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    """Staff see the proposals for demands of their subtree; a unit contact the proposals of its
+    unit's resources and those for the demands it raised."""
+
     committee_paths = ("demand__committee", "demand__handling_committee")
 
-    def unit_condition(self, unit_ids, action):
-        return Q(resource__offered_by_id__in=unit_ids)
+    def extra_terms(self, user, action):
+        unit_ids = user.unit_ids()
+        if not unit_ids:
+            return []
+        own = Q(resource__offered_by_id__in=unit_ids, tenant_id=user.tenant_id)
+        if action != Action.VIEW:
+            return [own]
+        return [own | Q(demand__raised_by_unit_id__in=unit_ids, tenant_id=user.tenant_id)]
 
 
 class Match(models.Model):

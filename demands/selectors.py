@@ -10,12 +10,10 @@ from django.db.models import Case, Count, F, IntegerField, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from categories.models import Category
 from committees.models import Committee
-from committees.scoping import Action, can
-from members.models import PartyMember, RegistrationStatus
-
-from .models import (
-    Category,
+from core.scoping import Action, can
+from demands.models import (
     Claim,
     ClaimDirection,
     Demand,
@@ -27,6 +25,8 @@ from .models import (
     Source,
     Urgency,
 )
+from party_members.models import PartyMember, RegistrationStatus
+
 from .services import TRANSITIONS
 
 # The list's sort keys, each ascending; "-key" sorts descending.

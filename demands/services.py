@@ -17,15 +17,11 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from categories.models import Category
+from categories.services import resolve_category
 from committees.models import Committee
-from members.models import MemberUnit, PartyMember, RegistrationStatus, Role
-from members.services import Errors
-from notifications import services as notifications
-from notifications.models import Event
-
-from .models import (
-    CapacityUnit,
-    Category,
+from core.errors import Errors
+from demands.models import (
     Claim,
     ClaimDirection,
     ClaimStatus,
@@ -34,12 +30,14 @@ from .models import (
     DemandKind,
     DemandStatus,
     DemandTransition,
-    Resource,
-    ResourceKind,
-    ResourceStatus,
     Source,
     Urgency,
 )
+from members.models import MemberUnit, Role
+from notifications import services as notifications
+from notifications.models import Event
+from party_members.models import PartyMember, RegistrationStatus
+from resources.models import CapacityUnit, Resource, ResourceStatus
 
 # The ways a demand may move, and which of them need a reason.
 TRANSITIONS: dict[str, set[str]] = {
@@ -115,17 +113,6 @@ class DemandData:
     quantity: Decimal | str | None = None
     quantity_unit: str = ""
     extra: dict = field(default_factory=dict)
-
-
-def resolve_category(tenant_id: int, value) -> Category | None:
-    if isinstance(value, Category):
-        return value if value.tenant_id == tenant_id and value.is_active else None
-    if value in (None, ""):
-        return None
-    categories = Category.objects.filter(tenant_id=tenant_id, is_active=True)
-    if isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit()):
-        return categories.filter(pk=int(value)).first()
-    return categories.filter(name=str(value).strip()).first()
 
 
 def clean_demand(
@@ -454,130 +441,24 @@ def escalations_run(limit: int = 500) -> int:
     return sum(1 for pk in due if demand_escalate(demand=Demand(pk=pk)) is not None)
 
 
-# --- resources ----------------------------------------------------------------------------------
+# --- rematching when resources change ----------------------------------------------------------
 
 
-@dataclass
-class ResourceData:
-    title: str
-    kind: str
-    category: Category | int | str | None
-    capacity: Decimal | str | None
-    capacity_unit: str
-    description: str = ""
-    available_from: dt.date | None = None
-    available_until: dt.date | None = None
-
-
-# A paused resource can be offered again; a withdrawn one is gone for good.
-RESOURCE_TRANSITIONS: dict[str, set[str]] = {
-    ResourceStatus.ACTIVE: {ResourceStatus.PAUSED, ResourceStatus.WITHDRAWN},
-    ResourceStatus.PAUSED: {ResourceStatus.ACTIVE, ResourceStatus.WITHDRAWN},
-    ResourceStatus.WITHDRAWN: set(),
-}
-
-
-def clean_resource(
-    *, tenant_id: int, committee: Committee | None, data: ResourceData, errors: Errors | None = None
-) -> dict:
-    """Validate a resource's fields in full; returns the clean values or raises every problem.
-
-    With `errors` given, problems are added to it instead of raised (imports and bulk create
-    collect them row by row). Pass the category as a Category of the tenant to spare a query."""
-    own = errors is None
-    errors = errors or Errors()
-    title = (data.title or "").strip()
-    if not title:
-        errors.add("title", _("请填写资源名称。"))
-    elif len(title) > 120:
-        errors.add("title", _("资源名称不能超过120个字。"))
-    if data.kind not in ResourceKind.values:
-        errors.add("kind", _("未知的资源类型“%(k)s”。") % {"k": data.kind or ""})
-    category = resolve_category(tenant_id, data.category)
-    if category is None:
-        errors.add("category", _("未知的需求类别“%(c)s”。") % {"c": data.category or ""})
-    capacity = None
-    try:
-        capacity = Decimal(str(data.capacity)).quantize(Decimal("0.1"))
-        if capacity <= 0:
-            errors.add("capacity", _("容量应大于0，当前为%(c)s。") % {"c": capacity})
-        elif capacity >= Decimal("1e11"):
-            errors.add("capacity", _("容量过大。"))
-    except (InvalidOperation, TypeError, ValueError):
-        capacity = None
-        errors.add("capacity", _("容量应为数字。"))
-    if data.capacity_unit not in CapacityUnit.values:
-        errors.add("capacity_unit", _("未知的容量单位“%(u)s”。") % {"u": data.capacity_unit or ""})
-    if data.available_from and data.available_until and data.available_until < data.available_from:
-        errors.add("available_until", _("可用截止日期不能早于开始日期。"))
-    if committee is None or committee.tenant_id != tenant_id or committee.closed_at is not None:
-        errors.add("committee", _("请选择资源服务的协调委员会。"))
-    if own:
-        errors.raise_if_any()
-    return {
-        "title": title,
-        "kind": data.kind,
-        "category": category,
-        "capacity": capacity,
-        "capacity_unit": data.capacity_unit,
-        "description": (data.description or "").strip(),
-        "available_from": data.available_from,
-        "available_until": data.available_until,
-    }
-
-
-@transaction.atomic
-def resource_create(
-    *, actor, committee: Committee, data: ResourceData, offered_by: MemberUnit | None = None
-) -> Resource:
-    """Offer a resource to a committee's subtree, by a member unit or by the committee itself."""
-    errors = Errors()
-    clean = clean_resource(
-        tenant_id=committee.tenant_id, committee=committee, data=data, errors=errors
-    )
-    if offered_by is not None and offered_by.tenant_id != committee.tenant_id:
-        errors.add("offered_by", _("提供单位不属于本市。"))
-    errors.raise_if_any()
-    resource = Resource.objects.create(
-        tenant_id=committee.tenant_id,
-        committee=committee,
-        offered_by=offered_by,
-        created_by=actor,
-        remaining=clean["capacity"],
-        **clean,
-    )
-    schedule_resource_matching(resource.pk)
-    return resource
-
-
-@transaction.atomic
-def resources_bulk_create(
-    *, actor, rows: list[tuple[Committee, MemberUnit | None, dict]]
-) -> list[Resource]:
-    """Create already-validated resources at once (imports, the bulk API), then match them in
-    one pass after commit."""
-    resources = Resource.objects.bulk_create(
-        [
-            Resource(
-                tenant_id=c.tenant_id,
-                committee=c,
-                offered_by=u,
-                created_by=actor,
-                remaining=clean["capacity"],
-                **clean,
-            )
-            for c, u, clean in rows
-        ],
-        batch_size=2000,
-    )
-    schedule_resources_matching(resources)
-    return resources
-
-
-def schedule_resource_matching(resource_id: int) -> None:
+def rematch_for_changed_resources(sender, *, tenant_id: int, resource_ids: list[int], **kwargs):
+    """Receiver of `resources.signals.resources_changed` (sent after commit): one resource is
+    rematched against the demands it may serve; many are grouped so that each open demand they
+    could serve is rescored once."""
     from .tasks import match_resource
 
-    transaction.on_commit(lambda: match_resource.delay(resource_id))
+    if len(resource_ids) == 1:
+        match_resource.delay(resource_ids[0])
+        return
+    resources = Resource.objects.filter(pk__in=resource_ids).select_related("committee")
+    sites: dict[int, set[tuple[int, int, int]]] = {}
+    for resource in resources:
+        site = resource.committee
+        sites.setdefault(resource.category_id, set()).add((site.tree_id, site.lft, site.rght))
+    _rescore_demands_served(tenant_id, sites)
 
 
 # Beyond this many places per category, rescoring every open demand of the category is cheaper
@@ -585,20 +466,6 @@ def schedule_resource_matching(resource_id: int) -> None:
 # nothing.
 _MAX_RANGES = 200
 _MAX_DEMANDS_RESCORED = 5000
-
-
-def schedule_resources_matching(resources: list[Resource]) -> None:
-    """Many new resources: after commit, rescore once each open demand they could serve, rather
-    than once per resource (10,000 imported rows would otherwise rescore the same demands
-    10,000 times)."""
-    if not resources:
-        return
-    tenant_id = resources[0].tenant_id
-    sites: dict[int, set[tuple[int, int, int]]] = {}
-    for resource in resources:
-        site = resource.committee
-        sites.setdefault(resource.category_id, set()).add((site.tree_id, site.lft, site.rght))
-    transaction.on_commit(lambda: _rescore_demands_served(tenant_id, sites))
 
 
 def _outermost(ranges: set[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -636,60 +503,6 @@ def _rescore_demands_served(tenant_id: int, sites: dict[int, set[tuple[int, int,
     )
     for demand_id in demand_ids:
         match_demand.delay(demand_id)
-
-
-@transaction.atomic
-def resource_update(
-    *, resource: Resource, data: ResourceData, committee: Committee | None = None
-) -> Resource:
-    """Change what a resource offers (and, with `committee`, where). What accepted claims have
-    committed stays committed: the remaining capacity moves with the total, and the total cannot
-    fall below what is committed."""
-    current = Resource.objects.select_for_update().get(pk=resource.pk)
-    if current.status == ResourceStatus.WITHDRAWN:
-        raise ValidationError(_("已撤回的资源不能再修改。"))
-    committee = committee or current.committee
-    errors = Errors()
-    clean = clean_resource(
-        tenant_id=current.tenant_id, committee=committee, data=data, errors=errors
-    )
-    committed = current.capacity - current.remaining
-    if "capacity" not in errors.by_field and clean["capacity"] < committed:
-        errors.add(
-            "capacity",
-            _("总量不能少于已承诺给认领的%(c)s。") % {"c": committed},
-        )
-    errors.raise_if_any()
-    for name, value in clean.items():
-        setattr(current, name, value)
-    current.committee = committee
-    current.remaining = clean["capacity"] - committed
-    current.save()
-    schedule_resource_matching(current.pk)
-    return current
-
-
-@transaction.atomic
-def resource_set_status(*, resource: Resource, status: str) -> Resource:
-    """Pause a resource, offer it again, or withdraw it for good. Capacity already committed to
-    accepted claims stays committed; a paused or withdrawn resource takes no new claims."""
-    if status not in ResourceStatus.values:
-        raise ValidationError({"status": _("未知的状态。")})
-    current = Resource.objects.select_for_update().get(pk=resource.pk)
-    if current.status != status:
-        if status not in RESOURCE_TRANSITIONS[current.status]:
-            raise ValidationError(
-                {
-                    "status": _("资源已是“%(a)s”，不能再改为“%(b)s”。")
-                    % {"a": current.get_status_display(), "b": ResourceStatus(status).label}
-                }
-            )
-        current.status = status
-        current.save(update_fields=["status", "updated_at"])
-        if status == ResourceStatus.ACTIVE:
-            schedule_resource_matching(current.pk)
-    resource.status = current.status
-    return current
 
 
 # --- two-way claims -------------------------------------------------------------------------------

@@ -26,15 +26,11 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 
 from committees.models import Committee
-from committees.scoped import ScopedPageMixin, add_service_errors
-from committees.scoping import Action, can
-from members import excel
-from members.models import MemberUnit
-
-from . import selectors, services
-from .forms import ClaimForm, DemandForm, ReasonForm
-from .models import (
-    CapacityUnit,
+from core import excel
+from core.forms import add_service_errors
+from core.scoping import Action, can
+from core.views import ScopedPageMixin
+from demands.models import (
     Claim,
     ClaimStatus,
     Demand,
@@ -44,6 +40,11 @@ from .models import (
     Source,
     Urgency,
 )
+from members.models import MemberUnit
+from resources.models import CapacityUnit
+
+from . import selectors, services
+from .forms import ClaimForm, DemandForm, ReasonForm
 from .selectors import DEFAULT_SORT, DemandFilters, Rights, may_answer, may_release
 
 PAGE_SIZE = 30

@@ -1,15 +1,8 @@
-from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from .models import RoleGrant, User
-
-# The audit log is read by each tenant's audit administrator on /audit/, and by no one else: not
-# even a platform superuser reads it in the admin site. (auditlog is installed before members, so
-# its admin module has registered LogEntry by now.)
-if admin.site.is_registered(LogEntry):
-    admin.site.unregister(LogEntry)
 
 
 class RoleGrantInline(admin.TabularInline):

@@ -9,12 +9,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from committees.models import Committee
-from committees.scoped import ScopedReadOnlyViewSet
-from committees.scoping import Action, can
+from core.api import ScopedReadOnlyViewSet
+from core.identifiers import mask_phone
+from core.scoping import Action, can
+from members.models import Membership, MemberUnit, UnitKind
 
 from . import services
-from .identifiers import mask_phone
-from .models import Membership, MemberUnit, PartyMember, ServiceRecord, UnitKind
 from .selectors import can_see_unit_contact
 
 
@@ -173,67 +173,3 @@ class MembershipViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         return super().get_queryset().order_by("pk")
-
-
-class PartyMemberSerializer(serializers.ModelSerializer):
-    phone = serializers.SerializerMethodField()
-
-    class Meta:
-        model = PartyMember
-        fields = [
-            "id",
-            "name",
-            "phone",
-            "employer_name",
-            "community",
-            "registration_status",
-            "points",
-        ]
-
-    def get_phone(self, member) -> str:
-        return mask_phone(member.phone)
-
-
-class PartyMemberViewSet(ScopedReadOnlyViewSet):
-    model = PartyMember
-    serializer_class = PartyMemberSerializer
-    filterset_fields = ["community", "registration_status"]
-
-    def get_queryset(self):
-        return super().get_queryset().order_by("pk")
-
-    def retrieve(self, request, *args, **kwargs):
-        """Party membership is sensitive: reading one member's record is audited."""
-        from .audit import record_personal_data_access
-
-        member = self.get_object()
-        if member.user_id != request.user.pk:
-            record_personal_data_access(request.user, member, request)
-        return Response(self.get_serializer(member).data)
-
-
-class ServiceRecordSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ServiceRecord
-        fields = [
-            "id",
-            "community",
-            "member",
-            "team",
-            "served_on",
-            "hours",
-            "kind",
-            "description",
-            "location",
-            "status",
-            "verified_at",
-        ]
-
-
-class ServiceRecordViewSet(ScopedReadOnlyViewSet):
-    model = ServiceRecord
-    serializer_class = ServiceRecordSerializer
-    filterset_fields = ["community", "member", "team", "status", "kind"]
-
-    def get_queryset(self):
-        return super().get_queryset().order_by("-served_on", "pk")

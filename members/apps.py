@@ -4,14 +4,15 @@ from django.utils.translation import gettext_lazy as _
 
 class MembersConfig(AppConfig):
     name = "members"
-    verbose_name = _("成员与账号")
-
-    def ready(self) -> None:
-        from django.contrib.auth.signals import user_logged_in
-
-        from . import audit
-        from .middleware import stamp_session
-
-        audit.register_audited_models()
-        audit.connect_signals()
-        user_logged_in.connect(stamp_session, dispatch_uid="members_stamp_session")
+    verbose_name = _("成员单位与账号")
+    audited_models = {
+        "User": {"exclude": {"password", "last_login"}, "m2m": {"groups", "user_permissions"}},
+        "RoleGrant": {},
+        "MemberUnit": {},
+        "Membership": {},
+        "Seat": {},
+        "Subcommittee": {},
+        "RotationSlot": {},
+        "Alliance": {"m2m": {"units"}},
+        "AllianceSpan": {},
+    }

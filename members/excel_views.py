@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from committees.forms import StyledForm
 from committees.models import Committee
-from committees.scoped import ScopedPageMixin, add_service_errors
-from committees.scoping import Action, can, user_scopes
-
-from . import excel, imports, selectors
-from .models import ROLES_FOR_ACTION, ImportBatch, MemberUnit, UnitKind, User
+from core import excel
+from core.forms import StyledForm, add_service_errors
+from core.models import ImportBatch
+from core.scoping import Action, can, user_scopes
+from core.views import ScopedPageMixin
+from members import imports, selectors
+from members.models import ROLES_FOR_ACTION, MemberUnit, UnitKind, User
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:

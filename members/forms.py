@@ -1,15 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from committees.forms import StyledForm
-from committees.models import Tenant
+from core.forms import StyledForm, date_input
 
-from .models import AllianceKind, PartyOrgType, SeatRole, ServiceKind, SubcommitteeField, UnitKind
-
-
-def date_input() -> forms.DateInput:
-    # A browser date box only accepts ISO dates, whatever the page's language.
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+from .models import AllianceKind, PartyOrgType, SeatRole, SubcommitteeField, UnitKind
 
 
 class UnitForm(StyledForm):
@@ -39,60 +33,6 @@ class UnitContactForm(StyledForm):
     contact_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
     party_org_type = forms.ChoiceField(label=_("党组织类型"), choices=PartyOrgType.choices)
     party_member_count = forms.IntegerField(label=_("党员人数"), min_value=0)
-
-
-class JoinForm(StyledForm):
-    tenant = forms.ModelChoiceField(
-        label=_("所在城市"), queryset=Tenant.objects.filter(is_active=True), empty_label=None
-    )
-    name = forms.CharField(
-        label=_("姓名"), max_length=64, widget=forms.TextInput(attrs={"autocomplete": "name"})
-    )
-    phone = forms.CharField(
-        label=_("手机号"),
-        max_length=20,
-        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
-    )
-    employer_name = forms.CharField(
-        label=_("工作单位"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
-    )
-    community = forms.CharField(
-        label=_("居住地社区（村）"), max_length=100, help_text=_("填写社区名称或12位区划代码。")
-    )
-    username = forms.CharField(
-        label=_("用户名"),
-        max_length=150,
-        widget=forms.TextInput(attrs={"autocomplete": "username"}),
-    )
-    password = forms.CharField(
-        label=_("密码"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        strip=False,
-        help_text=_("至少10位，包含大写字母、小写字母、数字、符号中的至少三种。"),
-    )
-
-
-class ServiceForm(StyledForm):
-    served_on = forms.DateField(label=_("服务日期"), widget=date_input())
-    hours = forms.DecimalField(
-        label=_("服务时长（小时，不含路程）"), max_digits=4, decimal_places=1
-    )
-    kind = forms.ChoiceField(label=_("服务类型"), choices=ServiceKind.choices)
-    description = forms.CharField(
-        label=_("服务内容"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    location = forms.CharField(label=_("服务地点"), max_length=200, required=False)
-
-
-class StaffServiceForm(ServiceForm):
-    member = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class RejectForm(StyledForm):
-    reason = forms.CharField(label=_("退回原因"), max_length=200)
 
 
 class SeatForm(StyledForm):

@@ -22,10 +22,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from committees.models import Committee, Level
-from committees.scoping import Action, can
+from core import excel, identifiers
+from core.models import ImportBatch, ImportStatus
+from core.scoping import Action, can
+from members import services
+from members.models import MemberUnit, PartyOrgType, UnitKind, User
 
-from . import excel, identifiers, services
-from .models import ImportBatch, ImportStatus, MemberUnit, PartyOrgType, UnitKind, User
 from .selectors import unit_contact_phone
 
 KIND_MEMBER_UNITS = "member_units"

@@ -3,11 +3,10 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee, Tenant
-from committees.scoping import Action, Scope, ScopedQuerySetMixin
+from core.scoping import Action, Scope, ScopedQuerySetMixin, scope_ids_q, scope_q, user_scopes
 
 
 class Role(models.TextChoices):
@@ -93,10 +92,14 @@ class User(AbstractUser):
         }
 
     def own_party_member_id(self) -> int | None:
-        """The user's own party-member record, looked up once per request."""
+        """The user's own party-member record, looked up once per request (through the reverse
+        relation, so this floor need not import the party-members room above it)."""
         if not hasattr(self, "_own_party_member_id"):
             self._own_party_member_id = (
-                PartyMember.objects.filter(user_id=self.pk).values_list("pk", flat=True).first()
+                type(self)
+                .objects.filter(pk=self.pk, party_member__isnull=False)
+                .values_list("party_member__pk", flat=True)
+                .first()
             )
         return self._own_party_member_id
 
@@ -124,6 +127,12 @@ class User(AbstractUser):
         return outermost
 
 
+class RoleGrantQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    """Grants at the committees of the user's scope, or for units standing there."""
+
+    committee_paths = ("committee", "member_unit__committee")
+
+
 class RoleGrant(models.Model):
     """A role held at a scope: a committee (which means its whole subtree) or a member unit."""
 
@@ -147,6 +156,8 @@ class RoleGrant(models.Model):
         blank=True,
     )
     granted_at = models.DateTimeField(_("授予时间"), auto_now_add=True)
+
+    objects = RoleGrantQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("角色授权")
@@ -199,23 +210,21 @@ class PartyOrgType(models.TextChoices):
     NONE = "none", _("未建立党组织")
 
 
-class MemberUnitQuerySet(models.QuerySet):
+class MemberUnitQuerySet(ScopedQuerySetMixin, models.QuerySet):
     """Units visible to a user: those standing in the user's subtrees, those that are members of
     a committee in them, and the units the user is contact for."""
 
-    def visible_to(self, user, action: Action | str = Action.VIEW):
-        from committees.scoping import scope_ids_q, user_scopes
+    committee_paths = ("committee",)
 
-        scopes = user_scopes(user, action)
-        unit_ids = user.unit_ids() if getattr(user, "is_authenticated", False) else set()
-        if not scopes and not unit_ids:
-            return self.none()
-        conditions = Q(pk__in=unit_ids)
-        if scopes:
-            located = scope_ids_q(scopes, "committee")
-            members = Membership.objects.filter(scope_ids_q(scopes, "committee")).values("unit_id")
-            conditions |= located | Q(pk__in=members)
-        return self.filter(conditions)
+    def extra_terms(self, user, action):
+        terms = []
+        unit_ids = user.unit_ids()
+        if unit_ids:
+            terms.append(Q(pk__in=unit_ids, tenant_id=user.tenant_id))
+        member_of = scope_ids_q(user_scopes(user, action), "committee", Membership)
+        if member_of is not None:
+            terms.append(Q(pk__in=Membership.objects.filter(member_of).values("unit_id")))
+        return terms
 
 
 class MemberUnit(models.Model):
@@ -264,11 +273,7 @@ class MembershipStatus(models.TextChoices):
 
 
 class CommitteeScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):
-    committee_path = "committee"
-
-
-class CommunityScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):
-    committee_path = "community"
+    committee_paths = ("committee",)
 
 
 class Membership(models.Model):
@@ -389,6 +394,10 @@ class Subcommittee(models.Model):
         return self.name
 
 
+class RotationSlotQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    committee_paths = ("subcommittee__committee",)
+
+
 class RotationSlot(models.Model):
     """One turn in a subcommittee's rotation: a unit whose leader acts as chair."""
 
@@ -402,7 +411,11 @@ class RotationSlot(models.Model):
     )
     chair_name = models.CharField(_("代理主任"), max_length=64)
 
+    objects = RotationSlotQuerySet.as_manager()
+
     class Meta:
+        verbose_name = _("轮值安排")
+        verbose_name_plural = _("轮值安排")
         ordering = ["subcommittee", "position"]
         constraints = [
             models.UniqueConstraint(
@@ -419,21 +432,18 @@ class AllianceKind(models.TextChoices):
     CROSS_REGION = "cross_region", _("跨区域联盟")
 
 
-class AllianceQuerySet(models.QuerySet):
-    def visible_to(self, user, action: Action | str = Action.VIEW):
-        """An alliance is visible to every committee it spans."""
-        from committees.scoping import scope_q, user_scopes
+class AllianceQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    """An alliance is visible to every committee it spans, and changed from its home committee."""
 
-        scopes = user_scopes(user, action)
-        if not scopes:
-            return self.none()
-        return self.filter(
-            Exists(
-                AllianceSpan.objects.filter(alliance=OuterRef("pk")).filter(
-                    scope_q(scopes, "committee")
-                )
-            )
-        )
+    committee_paths = ("home_committee",)
+
+    def extra_terms(self, user, action):
+        if action != Action.VIEW:
+            return []
+        spans = scope_q(user_scopes(user, action), "committee")
+        if spans is None:
+            return []
+        return [Exists(AllianceSpan.objects.filter(alliance=OuterRef("pk")).filter(spans))]
 
 
 class Alliance(models.Model):
@@ -466,397 +476,27 @@ class Alliance(models.Model):
         return self.name
 
 
+class AllianceSpanQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    committee_paths = ("committee", "alliance__home_committee")
+
+
 class AllianceSpan(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    alliance = models.ForeignKey(Alliance, on_delete=models.CASCADE, related_name="spans")
-    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="+")
+    alliance = models.ForeignKey(
+        Alliance, on_delete=models.CASCADE, related_name="spans", verbose_name=_("联盟")
+    )
+    committee = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="+", verbose_name=_("覆盖的协调委员会")
+    )
+
+    objects = AllianceSpanQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("联盟覆盖范围")
+        verbose_name_plural = _("联盟覆盖范围")
         constraints = [
             models.UniqueConstraint(fields=["alliance", "committee"], name="alliancespan_unique")
         ]
 
     def __str__(self) -> str:
         return f"{self.alliance} · {self.committee}"
-
-
-# --- party members, dual registration, service ----------------------------------------------------
-
-
-class RegistrationStatus(models.TextChoices):
-    PENDING = "pending", _("待确认")
-    CONFIRMED = "confirmed", _("已报到")
-    REJECTED = "rejected", _("已退回")
-    WITHDRAWN = "withdrawn", _("已撤回")
-
-
-class PartyMemberQuerySet(ScopedQuerySetMixin, models.QuerySet):
-    """Staff see the members registered (or asking to register) in their subtree; a member sees
-    their own record."""
-
-    committee_path = "community"
-
-    def visible_to(self, user, action: Action | str = Action.VIEW):
-        from committees.scoping import scope_ids_q, user_scopes
-
-        if not getattr(user, "is_authenticated", False) or not user.tenant_id:
-            return self.none()
-        own_id = user.own_party_member_id()
-        own = Q(pk=own_id, tenant_id=user.tenant_id) if own_id else None
-        scoped = scope_ids_q(user_scopes(user, action), "community")
-        return self._either(scoped, own)
-
-    def _either(self, scoped: Q | None, own: Q | None):
-        # OR-ing an always-false "own" term into a big table's filter costs the planner its
-        # index; most staff are not party members themselves, so leave it out for them.
-        if scoped is None and own is None:
-            return self.none()
-        if scoped is None or own is None:
-            return self.filter(scoped or own)
-        return self.filter(scoped | own)
-
-
-class PartyMember(models.Model):
-    """An in-service party member (在职党员). Party membership is sensitive personal data:
-    contact details are shown only to those who need them, and reads of the record are audited."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="party_member")
-    name = models.CharField(_("姓名"), max_length=64)
-    phone = models.CharField(_("手机号"), max_length=20)
-    employer = models.ForeignKey(
-        MemberUnit,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="party_members",
-        verbose_name=_("工作单位"),
-    )
-    employer_name = models.CharField(_("工作单位名称"), max_length=200, blank=True)
-    community = models.ForeignKey(
-        Committee,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="party_members",
-        verbose_name=_("报到社区"),
-    )
-    registration_status = models.CharField(
-        _("报到状态"), max_length=16, choices=RegistrationStatus.choices, blank=True
-    )
-    points = models.DecimalField(_("积分"), max_digits=10, decimal_places=1, default=0)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-
-    objects = PartyMemberQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("在职党员")
-        verbose_name_plural = _("在职党员")
-        indexes = [
-            models.Index(
-                fields=["tenant", "community", "registration_status"], name="partymember_roster"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Registration(models.Model):
-    """One request of the dual registration (双报到): a unit's party organisation with the
-    community where it stands, or an in-service member with the community where they live."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="registrations")
-    member = models.ForeignKey(
-        PartyMember, on_delete=models.CASCADE, null=True, blank=True, related_name="registrations"
-    )
-    unit = models.ForeignKey(
-        MemberUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="registrations"
-    )
-    status = models.CharField(
-        _("状态"),
-        max_length=16,
-        choices=RegistrationStatus.choices,
-        default=RegistrationStatus.PENDING,
-    )
-    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
-    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    reason = models.CharField(_("退回原因"), max_length=200, blank=True)
-
-    objects = CommunityScopedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("双报到")
-        verbose_name_plural = _("双报到")
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(member__isnull=False) & Q(unit__isnull=True))
-                | (Q(member__isnull=True) & Q(unit__isnull=False)),
-                name="registration_member_or_unit",
-            ),
-            models.UniqueConstraint(
-                fields=["member"],
-                condition=Q(status__in=["pending", "confirmed"]) & Q(member__isnull=False),
-                name="registration_one_open_per_member",
-            ),
-            models.UniqueConstraint(
-                fields=["unit"],
-                condition=Q(status__in=["pending", "confirmed"]) & Q(unit__isnull=False),
-                name="registration_one_open_per_unit",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.member or self.unit} → {self.community}"
-
-
-class ServiceTeamQuerySet(ScopedQuerySetMixin, models.QuerySet):
-    """Staff see the teams of their subtree; a party member sees the teams of the community
-    where their registration is confirmed, the ones they may join."""
-
-    committee_path = "community"
-
-    def visible_to(self, user, action: Action | str = Action.VIEW):
-        from committees.scoping import scope_ids_q, user_scopes
-
-        if not getattr(user, "is_authenticated", False) or not user.tenant_id:
-            return self.none()
-        terms = [scope_ids_q(user_scopes(user, action), "community")]
-        if action == Action.VIEW and user.own_party_member_id():
-            terms.append(
-                Q(
-                    tenant_id=user.tenant_id,
-                    community_id__in=PartyMember.objects.filter(
-                        pk=user.own_party_member_id(),
-                        registration_status=RegistrationStatus.CONFIRMED,
-                    ).values("community_id"),
-                )
-            )
-        terms = [term for term in terms if term is not None]
-        if not terms:
-            return self.none()
-        return self.filter(terms[0] | terms[1] if len(terms) == 2 else terms[0])
-
-
-class TeamKind(models.TextChoices):
-    WISH_CLAIMING = "wish_claiming", _("心愿认领队")
-    GROUP_SERVICE = "group_service", _("组团服务队")
-    VANGUARD = "vanguard", _("先锋队")
-
-
-class ServiceTeam(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="service_teams")
-    name = models.CharField(_("队名"), max_length=100)
-    kind = models.CharField(_("类型"), max_length=32, choices=TeamKind.choices)
-    members = models.ManyToManyField(PartyMember, related_name="teams", blank=True)
-    points = models.DecimalField(_("积分"), max_digits=12, decimal_places=1, default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ServiceTeamQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("服务队")
-        verbose_name_plural = _("服务队")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "community", "name"], name="serviceteam_unique_name"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class ServiceKind(models.TextChoices):
-    VOLUNTEER = "volunteer", _("志愿服务")
-    ENVIRONMENT = "environment", _("环境整治")
-    ELDERLY = "elderly", _("助老助残")
-    CIVILITY = "civility", _("文明引导")
-    EPIDEMIC = "epidemic", _("疫情防控")
-    WISH = "wish", _("心愿认领")
-    OTHER = "other", _("其他")
-
-
-class RecordStatus(models.TextChoices):
-    PENDING = "pending", _("待核实")
-    VERIFIED = "verified", _("已核实")
-    REJECTED = "rejected", _("未通过")
-
-
-class ServiceRecordQuerySet(ScopedQuerySetMixin, models.QuerySet):
-    committee_path = "community"
-
-    def visible_to(self, user, action: Action | str = Action.VIEW):
-        from committees.scoping import scope_ids_q, user_scopes
-
-        if not getattr(user, "is_authenticated", False) or not user.tenant_id:
-            return self.none()
-        own_id = user.own_party_member_id()
-        own = Q(member_id=own_id, tenant_id=user.tenant_id) if own_id else None
-        scoped = scope_ids_q(user_scopes(user, action), "community")
-        if scoped is None and own is None:
-            return self.none()
-        if scoped is None or own is None:
-            return self.filter(scoped or own)
-        return self.filter(scoped | own)
-
-
-class ServiceRecord(models.Model):
-    """One act of service by a member or a team, verified by the community where it was done."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(
-        Committee, on_delete=models.PROTECT, related_name="service_records"
-    )
-    member = models.ForeignKey(
-        PartyMember, on_delete=models.PROTECT, null=True, blank=True, related_name="service_records"
-    )
-    team = models.ForeignKey(
-        ServiceTeam, on_delete=models.PROTECT, null=True, blank=True, related_name="service_records"
-    )
-    served_on = models.DateField(_("服务日期"))
-    hours = models.DecimalField(_("服务时长（小时，不含路程）"), max_digits=4, decimal_places=1)
-    kind = models.CharField(_("服务类型"), max_length=32, choices=ServiceKind.choices)
-    description = models.CharField(_("服务内容"), max_length=500)
-    location = models.CharField(_("服务地点"), max_length=200, blank=True)
-    status = models.CharField(
-        _("状态"), max_length=16, choices=RecordStatus.choices, default=RecordStatus.PENDING
-    )
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    verified_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    verified_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ServiceRecordQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("服务记录")
-        verbose_name_plural = _("服务记录")
-        constraints = [
-            models.CheckConstraint(
-                condition=(Q(member__isnull=False) & Q(team__isnull=True))
-                | (Q(member__isnull=True) & Q(team__isnull=False)),
-                name="servicerecord_member_or_team",
-            ),
-            models.CheckConstraint(
-                condition=Q(hours__gt=0) & Q(hours__lte=24), name="servicerecord_hours"
-            ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["tenant", "community", "status", "served_on"], name="servicerecord_list"
-            ),
-            models.Index(fields=["member", "served_on"], name="servicerecord_member_day"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.member or self.team} {self.served_on} {self.hours}h"
-
-
-class PointsRule(models.Model):
-    """A tenant's rule for turning verified service into points."""
-
-    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="points_rule")
-    points_per_hour = models.DecimalField(
-        _("每小时积分"), max_digits=5, decimal_places=1, default=10
-    )
-    max_hours_per_day = models.DecimalField(
-        _("每日计分时长上限"), max_digits=4, decimal_places=1, default=8
-    )
-
-    class Meta:
-        verbose_name = _("积分规则")
-        verbose_name_plural = _("积分规则")
-
-    def __str__(self) -> str:
-        return f"{self.tenant}: {self.points_per_hour}/h"
-
-
-class PointsEntry(models.Model):
-    """The points ledger: append-only, one entry per verified record (idempotent by constraint)."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="+")
-    member = models.ForeignKey(
-        PartyMember, on_delete=models.PROTECT, null=True, blank=True, related_name="points_entries"
-    )
-    team = models.ForeignKey(
-        ServiceTeam, on_delete=models.PROTECT, null=True, blank=True, related_name="points_entries"
-    )
-    record = models.OneToOneField(
-        ServiceRecord, on_delete=models.PROTECT, related_name="points_entry"
-    )
-    points = models.DecimalField(max_digits=8, decimal_places=1)
-    quarter = models.CharField(_("季度"), max_length=6)  # "2026Q4", of the service date
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = CommunityScopedQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("积分流水")
-        verbose_name_plural = _("积分流水")
-        indexes = [models.Index(fields=["tenant", "quarter", "community"], name="points_ranking")]
-
-    def __str__(self) -> str:
-        return f"{self.member or self.team} +{self.points}"
-
-
-# --- imports ------------------------------------------------------------------------------------
-
-
-class ImportStatus(models.TextChoices):
-    IMPORTED = "imported", _("已导入")
-    REJECTED = "rejected", _("未导入")
-
-
-def import_upload_path(instance: ImportBatch, filename: str) -> str:
-    return f"imports/{instance.tenant_id}/{timezone.now():%Y/%m}/{filename}"
-
-
-class ImportBatchQuerySet(ScopedQuerySetMixin, models.QuerySet):
-    """Uploads of committees in the user's reach, and always the user's own uploads."""
-
-    committee_path = "committee"
-
-    def visible_to(self, user, action: Action | str = Action.VIEW):
-        scoped = super().visible_to(user, action)
-        if not getattr(user, "is_authenticated", False) or not user.tenant_id:
-            return scoped
-        own = Q(uploaded_by_id=user.pk, tenant_id=user.tenant_id)
-        return self.filter(Q(pk__in=scoped.values("pk")) | own)
-
-
-class ImportBatch(models.Model):
-    """One uploaded workbook. The file is kept whatever happens to it; a rejected workbook keeps
-    the list of its bad rows and why, and nothing from it was imported."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(_("导入类型"), max_length=32)  # "member_units", later "resources", ...
-    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="+")
-    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
-    file = models.FileField(_("文件"), upload_to=import_upload_path, max_length=255)
-    original_name = models.CharField(_("原文件名"), max_length=255)
-    status = models.CharField(_("结果"), max_length=16, choices=ImportStatus.choices)
-    row_count = models.PositiveIntegerField(_("数据行数"), default=0)
-    created_count = models.PositiveIntegerField(_("导入条数"), default=0)
-    errors = models.JSONField(
-        _("错误"), default=list
-    )  # [{"row": 7, "field": "...", "message": "..."}]
-
-    objects = ImportBatchQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = _("导入记录")
-        verbose_name_plural = _("导入记录")
-        ordering = ["-uploaded_at"]
-
-    def __str__(self) -> str:
-        return f"{self.original_name} ({self.get_status_display()})"

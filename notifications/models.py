@@ -109,7 +109,7 @@ class DeliveryQuerySet(models.QuerySet):
     def visible_to(self, user, action: str = "view"):
         """The deliveries of the webhook endpoints a user administers; an email delivery is
         nobody's to browse."""
-        from committees.scoping import Action, scope_q, user_scopes
+        from core.scoping import Action, scope_q, user_scopes
 
         condition = scope_q(user_scopes(user, Action.MANAGE_TREE), "endpoint__committee")
         return self.filter(condition) if condition is not None else self.none()
@@ -195,12 +195,12 @@ class WebhookFormat(models.TextChoices):
 
 
 class WebhookEndpointQuerySet(models.QuerySet):
-    committee_path = "committee"
+    committee_paths = ("committee",)
 
     def visible_to(self, user, action: str = "view"):
         """Readers of a subtree see its endpoints exist; only its tenant administrators
         (any action but "view") may list, change or read their secrets."""
-        from committees.scoping import scope_q, user_scopes
+        from core.scoping import scope_q, user_scopes
 
         scopes = user_scopes(user, "manage_tree" if action != "view" else "view")
         condition = scope_q(scopes, "committee")

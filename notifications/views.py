@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from committees.models import Committee
-from committees.scoped import ScopedPageMixin, add_service_errors
-from committees.scoping import Action, user_scopes
+from core.forms import add_service_errors
+from core.scoping import Action, user_scopes
+from core.views import ScopedPageMixin
 
 from . import services
 from .forms import PreferencesForm, WebhookEndpointForm
@@ -170,7 +171,7 @@ class WebhookAdminMixin(ScopedPageMixin):
     """Pages of the webhook endpoints: for the tenant administrators of a subtree."""
 
     model = WebhookEndpoint
-    required_action = Action.MANAGE_TREE
+    action = Action.MANAGE_TREE
 
     def require_administrator(self) -> None:
         if not user_scopes(self.request.user, Action.MANAGE_TREE):

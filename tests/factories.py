@@ -5,9 +5,9 @@ from __future__ import annotations
 import factory
 from django.contrib.auth.hashers import make_password
 
+from accounts import services as account_services
 from committees import services as committee_services
 from committees.models import Committee, Kind, Level, Tenant
-from members import services as member_services
 from members.models import Role, User
 
 TEST_PASSWORD = "Ceshi@2026pass"
@@ -54,9 +54,9 @@ class UserFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, tenant=None, role=None, committee=None, **kwargs):
-        user = member_services.user_create(tenant=tenant, password_hash=password_hash(), **kwargs)
+        user = account_services.user_create(tenant=tenant, password_hash=password_hash(), **kwargs)
         if role:
-            member_services.role_grant(user=user, role=role, committee=committee)
+            account_services.role_grant(user=user, role=role, committee=committee)
         return user
 
 

@@ -10,44 +10,41 @@ from django.core.management import call_command
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
+from categories.models import Category
 from committees import services
 from committees.models import Committee, Kind, Level, Tenant
-from demands.models import (
-    Category,
-    Claim,
-    ClaimStatus,
-    Demand,
-    DemandKind,
-    DemandStatus,
-    Match,
-    Resource,
-)
-from members import identifiers, selectors
-from members import services as member_services
+from core import identifiers
+from demands.models import Claim, ClaimStatus, Demand, DemandKind, DemandStatus, Match
+from members import selectors
 from members.models import (
     Alliance,
     AllianceKind,
     AllianceSpan,
     Membership,
     MemberUnit,
+    Role,
+    RoleGrant,
+    RotationSlot,
+    Seat,
+    SeatRole,
+    Subcommittee,
+    UnitKind,
+    User,
+)
+from party_members import selectors as party_selectors
+from party_members import services as party_services
+from party_members.models import (
     PartyMember,
     PointsEntry,
     PointsRule,
     RecordStatus,
     Registration,
     RegistrationStatus,
-    Role,
-    RoleGrant,
-    RotationSlot,
-    Seat,
-    SeatRole,
     ServiceRecord,
     ServiceTeam,
-    Subcommittee,
     TeamKind,
-    UnitKind,
-    User,
 )
+from resources.models import Resource
 
 MEMBER_MODELS = [
     MemberUnit,
@@ -87,8 +84,8 @@ def assert_ledger_consistent(tenant: Tenant) -> None:
     rule = PointsRule.objects.filter(tenant=tenant).first()
     assert rule is not None or not entries.exists()
     for entry in entries.select_related("record")[:500]:
-        assert entry.points == member_services.points_for(entry.record, rule)
-        assert entry.quarter == member_services.quarter_of(entry.record.served_on)
+        assert entry.points == party_services.points_for(entry.record, rule)
+        assert entry.quarter == party_services.quarter_of(entry.record.served_on)
         assert (entry.member_id, entry.team_id, entry.community_id) == (
             entry.record.member_id,
             entry.record.team_id,
@@ -382,10 +379,10 @@ def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(c
     assert busiest_day["hours"] <= 24
     assert_ledger_consistent(tenant)
     assert members.filter(points__gt=0).exists()
-    quarter = member_services.quarter_of(today)
+    quarter = party_services.quarter_of(today)
     street = Committee.objects.get(tenant=tenant, division_code="110101001000")
     district_leader = users.get(username="bj-scale-test-110101000000")
-    ranking = selectors.points_ranking(
+    ranking = party_selectors.points_ranking(
         user=district_leader, committee=street.parent, quarter=quarter
     )
     assert ranking == sorted(ranking, key=lambda row: -row["points"])

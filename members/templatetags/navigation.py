@@ -2,7 +2,7 @@
 
 from django import template
 
-from committees.scoping import Action
+from core.scoping import Action
 
 register = template.Library()
 

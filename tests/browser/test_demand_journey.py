@@ -11,9 +11,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from demands.categories import categories_ensure_defaults
+from accounts import services as account_services
+from categories.defaults import categories_ensure_defaults
 from demands.models import Claim, ClaimStatus, Demand, DemandStatus, Match
-from members import services as member_services
 from members.models import Role
 
 from ..demands import factories as demand_factories
@@ -80,7 +80,7 @@ def unit_world(world):
     contact = UserFactory(
         tenant=world.city.tenant, username="canzhuo_contact", display_name="王秀英"
     )
-    member_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
+    account_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
     resource = demand_factories.resource(
         world.street,
         world.street_staff,

@@ -12,8 +12,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from members import services
-from members.models import PartyMember, RecordStatus, Registration, ServiceRecord, User
+from members.models import User
+from party_members import services as party_services
+from party_members.models import PartyMember, RecordStatus, Registration, ServiceRecord
 
 pytestmark = pytest.mark.browser
 
@@ -80,14 +81,14 @@ def test_member_registers_on_a_phone_logs_service_and_earns_points(
     yesterday = timezone.localdate() - dt.timedelta(days=1)
 
     # --- The member registers on the phone, without an account.
-    phone.goto("/members/join/")
+    phone.goto("/party-members/join/")
     expect(phone.get_by_role("heading", level=1)).to_have_text("在职党员回社区报到")
     assert_no_horizontal_overflow(phone)
     save_screenshot(phone, "member-join-phone")
     fill_join_form(phone, community=world.community.name)
     phone.get_by_role("button", name="提交报到").tap()
 
-    expect(phone).to_have_url(re.compile(r"/members/me/$"))
+    expect(phone).to_have_url(re.compile(r"/party-members/me/$"))
     expect(phone.get_by_role("alert")).to_have_text("报到申请已提交，待多福巷社区确认。")
     expect(phone.get_by_role("heading", level=1)).to_have_text(MEMBER["name"])
     expect(phone.get_by_test_id("registration-status")).to_have_text("待确认")
@@ -101,14 +102,16 @@ def test_member_registers_on_a_phone_logs_service_and_earns_points(
 
     # --- The community's staff confirm on a desktop, in another browser context.
     login(staff, world.community_staff)
-    staff.goto(f"/members/committees/{world.community.pk}/roster/")
+    staff.goto(f"/party-members/committees/{world.community.pk}/roster/")
     expect(staff.get_by_role("heading", level=1)).to_contain_text("多福巷社区")
     row = staff.locator("tr[data-registration]").filter(has_text=MEMBER["name"])
     expect(row).to_have_count(1)
     expect(row).to_contain_text(MEMBER["employer"])
     expect(row.locator(".badge")).to_have_text("待确认")
     row.get_by_role("button", name="确认报到").click()
-    expect(staff).to_have_url(re.compile(rf"/members/committees/{world.community.pk}/roster/$"))
+    expect(staff).to_have_url(
+        re.compile(rf"/party-members/committees/{world.community.pk}/roster/$")
+    )
     expect(staff.get_by_role("alert")).to_have_text(f"已确认{MEMBER['name']}报到。")
     expect(row.locator(".badge")).to_have_text("已报到")
     expect(row.get_by_role("button", name="确认报到")).to_have_count(0)
@@ -121,7 +124,7 @@ def test_member_registers_on_a_phone_logs_service_and_earns_points(
     fill_service_form(phone, served_on=yesterday, hours="2")
     details.get_by_role("button", name="提交", exact=True).tap()
 
-    expect(phone).to_have_url(re.compile(r"/members/me/$"))
+    expect(phone).to_have_url(re.compile(r"/party-members/me/$"))
     expect(phone.get_by_role("alert")).to_have_text("服务记录已提交，待社区核实。")
     records = phone.locator("li[data-record]")
     expect(records).to_have_count(1)
@@ -133,12 +136,12 @@ def test_member_registers_on_a_phone_logs_service_and_earns_points(
     record_id = records.get_attribute("data-record")
 
     # --- Staff verify it from the list of services waiting for them.
-    staff.goto("/members/services/pending/")
+    staff.goto("/party-members/services/pending/")
     item = staff.locator(f'li[data-record="{record_id}"]')
     expect(item).to_contain_text(MEMBER["name"])
     expect(item).to_contain_text("清理楼道堆物")
     item.get_by_role("button", name="核实", exact=True).click()
-    expect(staff).to_have_url(re.compile(r"/members/services/pending/$"))
+    expect(staff).to_have_url(re.compile(r"/party-members/services/pending/$"))
     expect(staff.get_by_role("alert")).to_have_text("已核实，积分已计入。")
     expect(item).to_have_count(0)
 
@@ -165,12 +168,12 @@ def test_member_registers_on_a_phone_logs_service_and_earns_points(
 
 def test_phone_forms_refuse_a_bad_phone_and_more_than_24_hours(phone_page, world):
     page = phone_page
-    page.goto("/members/join/")
+    page.goto("/party-members/join/")
     fill_join_form(page, community=world.community.division_code, phone="1381234")
     page.get_by_role("button", name="提交报到").tap()
 
     # Refused at the field, the rest of the form kept, and no account created.
-    expect(page).to_have_url(re.compile(r"/members/join/$"))
+    expect(page).to_have_url(re.compile(r"/party-members/join/$"))
     expect(field_error(page, "phone")).to_contain_text("不是有效的电话号码")
     expect(field_error(page, "phone")).to_be_visible()
     phone_input = page.get_by_label("手机号", exact=True)
@@ -186,12 +189,12 @@ def test_phone_forms_refuse_a_bad_phone_and_more_than_24_hours(phone_page, world
     phone_input.fill(MEMBER["phone"])
     page.get_by_label("密码", exact=True).fill(MEMBER["password"])
     page.get_by_role("button", name="提交报到").tap()
-    expect(page).to_have_url(re.compile(r"/members/me/$"))
+    expect(page).to_have_url(re.compile(r"/party-members/me/$"))
     expect(page.get_by_test_id("registration-status")).to_have_text("待确认")
 
     # Confirmation is not what this test is about: the service confirms it directly.
     registration = Registration.objects.get(member__user__username=MEMBER["username"])
-    services.registration_decide(
+    party_services.registration_decide(
         registration=registration, actor=world.community_staff, confirm=True
     )
     page.reload()
@@ -202,7 +205,7 @@ def test_phone_forms_refuse_a_bad_phone_and_more_than_24_hours(phone_page, world
     details.get_by_role("button", name="提交", exact=True).tap()
 
     expect(field_error(page, "hours")).to_have_text("一天的服务时长不能超过24小时。")
-    expect(page).to_have_url(re.compile(r"/members/me/$"))
+    expect(page).to_have_url(re.compile(r"/party-members/me/$"))
     # The page reopens the form by itself, to show the error.
     expect(service_form(page)).to_have_attribute("open", "")
     expect(field_error(page, "hours")).to_be_visible()

@@ -5,9 +5,10 @@ import datetime as dt
 from django.test import TestCase
 from django.utils import timezone
 
+from categories.defaults import categories_ensure_defaults
+from categories.models import Category
 from demands import services
-from demands.categories import categories_ensure_defaults
-from demands.models import Category
+from resources import services as resource_services
 
 
 def committed(action):
@@ -52,7 +53,7 @@ def resource(
     category_name="养老服务",
     **fields,
 ):
-    data = services.ResourceData(
+    data = resource_services.ResourceData(
         title=title,
         kind=fields.pop("kind", "venue"),
         category=category(committee.tenant, category_name),
@@ -62,7 +63,7 @@ def resource(
         **fields,
     )
     return committed(
-        lambda: services.resource_create(
+        lambda: resource_services.resource_create(
             actor=actor, committee=committee, offered_by=unit, data=data
         )
     )

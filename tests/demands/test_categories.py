@@ -7,10 +7,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from demands import category_services as services
-from demands.categories import categories_ensure_defaults
-from demands.models import Category
-from members import services as member_services
+from accounts import services as account_services
+from categories import services
+from categories.defaults import categories_ensure_defaults
+from categories.models import Category
 from members.models import Role
 
 from ..factories import UserFactory
@@ -191,19 +191,19 @@ class TestServices:
 class TestPages:
     def test_the_administrator_lists_creates_and_edits(self, world, client_for, categories):
         client = client_for(world.tenant_admin)
-        listing = client.get(reverse("demands:category_list"))
+        listing = client.get(reverse("categories:category_list"))
         assert listing.status_code == 200
         html = listing.content.decode()
-        assert "养老服务" in html and reverse("demands:category_create") in html
+        assert "养老服务" in html and reverse("categories:category_create") in html
         assert [c.name for c, _days in listing.context["rows"]][:2] == ["养老服务", "医疗卫生"]
 
-        response = client.post(reverse("demands:category_create"), GOOD)
+        response = client.post(reverse("categories:category_create"), GOOD)
         assert response.status_code == 302
         created = Category.objects.get(tenant=world.city.tenant, name="助残服务")
         assert created.escalation_days == {"community": 5, "street": 10, "grid": 2}
         assert created.keywords == "助残 残疾人 无障碍 康复"
 
-        edit = reverse("demands:category_edit", args=[created.pk])
+        edit = reverse("categories:category_edit", args=[created.pk])
         page = client.get(edit)
         assert page.status_code == 200
         assert page.context["form"].initial["escalation_days_street"] == 10
@@ -216,7 +216,7 @@ class TestPages:
     def test_bad_input_shows_chinese_errors_and_saves_nothing(self, world, client_for, categories):
         before = state()
         response = client_for(world.tenant_admin).post(
-            reverse("demands:category_create"),
+            reverse("categories:category_create"),
             {
                 **GOOD,
                 "name": "养老服务",
@@ -242,13 +242,13 @@ class TestPages:
     ):
         user = district_admin(world) if persona == "district_admin" else getattr(world, persona)
         client = client_for(user)
-        listing = client.get(reverse("demands:category_list"))
+        listing = client.get(reverse("categories:category_list"))
         assert listing.status_code == 200
-        assert reverse("demands:category_create") not in listing.content.decode()
+        assert reverse("categories:category_create") not in listing.content.decode()
         before = state()
-        edit = reverse("demands:category_edit", args=[categories["elderly"].pk])
-        assert client.get(reverse("demands:category_create")).status_code == 403
-        assert client.post(reverse("demands:category_create"), GOOD).status_code == 403
+        edit = reverse("categories:category_edit", args=[categories["elderly"].pk])
+        assert client.get(reverse("categories:category_create")).status_code == 403
+        assert client.post(reverse("categories:category_create"), GOOD).status_code == 403
         assert client.get(edit).status_code == 403
         assert client.post(edit, GOOD).status_code == 403
         assert state() == before
@@ -256,35 +256,37 @@ class TestPages:
     def test_a_unit_contact_reads_the_list_and_cannot_write(self, world, client_for, categories):
         unit = mf.unit(world.community, name="某医院")
         contact = UserFactory(tenant=world.city.tenant)
-        member_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
+        account_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
         client = client_for(contact)
-        assert client.get(reverse("demands:category_list")).status_code == 200
-        assert client.post(reverse("demands:category_create"), GOOD).status_code == 403
+        assert client.get(reverse("categories:category_list")).status_code == 200
+        assert client.post(reverse("categories:category_create"), GOOD).status_code == 403
 
     def test_another_tenants_category_is_404_and_changes_nothing(
         self, world, client_for, categories
     ):
         client = client_for(world.other_admin)
         before = state()
-        edit = reverse("demands:category_edit", args=[categories["elderly"].pk])
+        edit = reverse("categories:category_edit", args=[categories["elderly"].pk])
         assert client.get(edit).status_code == 404
         assert client.post(edit, GOOD).status_code == 404
         assert state() == before
-        names = [c.pk for c, _days in client.get(reverse("demands:category_list")).context["rows"]]
+        names = [
+            c.pk for c, _days in client.get(reverse("categories:category_list")).context["rows"]
+        ]
         assert categories["other"].pk in names and categories["elderly"].pk not in names
 
     def test_another_tenants_administrator_creates_in_their_own_tenant(
         self, world, client_for, categories
     ):
-        response = client_for(world.other_admin).post(reverse("demands:category_create"), GOOD)
+        response = client_for(world.other_admin).post(reverse("categories:category_create"), GOOD)
         assert response.status_code == 302
         assert Category.objects.get(name="助残服务").tenant == world.other_city.tenant
 
     def test_anonymous_is_sent_to_login(self, world, client, categories):
         for url in (
-            reverse("demands:category_list"),
-            reverse("demands:category_create"),
-            reverse("demands:category_edit", args=[categories["elderly"].pk]),
+            reverse("categories:category_list"),
+            reverse("categories:category_create"),
+            reverse("categories:category_edit", args=[categories["elderly"].pk]),
         ):
             response = client.get(url)
             assert response.status_code == 302 and "/accounts/login/" in response.url

@@ -11,15 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from demands import demand_urls, services
-from demands.models import (
-    Claim,
-    Demand,
-    DemandAttachment,
-    DemandTransition,
-    Match,
-    Resource,
-)
+from demands import services
+from demands import urls as demand_urls
+from demands.models import Claim, Demand, DemandAttachment, DemandTransition, Match
+from resources.models import Resource
 
 from ..members import factories as mf
 from . import factories as f

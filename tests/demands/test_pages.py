@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from accounts import services as account_services
 from demands import services
 from demands.models import (
     Claim,
@@ -26,7 +27,6 @@ from demands.models import (
     DemandTransition,
     Match,
 )
-from members import services as member_services
 from members.models import Role
 
 from ..factories import UserFactory
@@ -51,7 +51,7 @@ def contact_of(unit, username: str | None = None):
     """A unit contact account for a member unit."""
     kwargs = {"username": username} if username else {}
     contact = UserFactory(tenant=unit.tenant, **kwargs)
-    member_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
+    account_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
     return contact
 
 

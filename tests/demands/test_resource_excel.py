@@ -15,12 +15,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from demands import bench, resource_imports
-from demands.categories import categories_ensure_defaults
-from demands.models import CapacityUnit, Category, Resource, ResourceKind
-from members import excel
+from accounts import services as account_services
+from categories.defaults import categories_ensure_defaults
+from categories.models import Category
+from core import excel
+from core.models import ImportBatch, ImportStatus
+from demo import bench_demands as bench
 from members import services as member_services
-from members.models import ImportBatch, ImportStatus, Role
+from members.models import Role
+from resources import imports as resource_imports
+from resources.models import CapacityUnit, Resource, ResourceKind
 
 from ..factories import UserFactory
 from ..members import factories as mf
@@ -91,7 +95,7 @@ def kept_bytes(batch: ImportBatch) -> bytes:
 
 def contact_for(unit):
     user = UserFactory(tenant=unit.tenant)
-    member_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
+    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
     return user
 
 
@@ -120,7 +124,7 @@ def import_as(user, committee, data, unit=None):
 
 class TestTemplate:
     def test_template_has_headers_drop_downs_and_places(self, world, client_for, categories):
-        response = client_for(world.street_staff).get(reverse("demands:resource_excel_template"))
+        response = client_for(world.street_staff).get(reverse("resources:resource_excel_template"))
         assert response.status_code == 200
         assert response["Content-Type"] == excel.XLSX_CONTENT_TYPE
         assert "attachment" in response["Content-Disposition"]
@@ -155,7 +159,7 @@ class TestTemplate:
 
     def test_another_tenants_categories_are_not_offered(self, world, client_for, categories):
         Category.objects.create(tenant=world.other_city.tenant, name="上海专有类别")
-        response = client_for(world.street_staff).get(reverse("demands:resource_excel_template"))
+        response = client_for(world.street_staff).get(reverse("resources:resource_excel_template"))
         lists = load_workbook(io.BytesIO(response.content))["选项"]
         names = {cell.value for row in lists.iter_rows() for cell in row}
         assert "上海专有类别" not in names
@@ -163,19 +167,19 @@ class TestTemplate:
     def test_a_unit_contact_gets_the_committees_of_their_unit(self, world, client_for, categories):
         unit = mf.unit(world.community, name="国网东城供电公司")
         member_services.membership_add(unit=unit, committee=world.street)
-        response = client_for(contact_for(unit)).get(reverse("demands:resource_excel_template"))
+        response = client_for(contact_for(unit)).get(reverse("resources:resource_excel_template"))
         places = load_workbook(io.BytesIO(response.content))["可填服务范围"]
         codes = {row[0] for row in places.iter_rows(min_row=2, values_only=True)}
         assert codes == {"110101001000", "110101001001"}
 
     def test_a_leader_cannot_download_it(self, world, client_for, categories):
         client = client_for(world.district_leader)
-        assert client.get(reverse("demands:resource_excel_template")).status_code == 403
-        assert client.get(reverse("demands:resource_excel_import")).status_code == 403
+        assert client.get(reverse("resources:resource_excel_template")).status_code == 403
+        assert client.get(reverse("resources:resource_excel_import")).status_code == 403
 
     def test_the_filled_in_template_imports(self, world, client_for, categories):
         client = client_for(world.street_staff)
-        template = client.get(reverse("demands:resource_excel_template")).content
+        template = client.get(reverse("resources:resource_excel_template")).content
         workbook = load_workbook(io.BytesIO(template))
         sheet = workbook["资源清单"]
         sheet.append(resource_row(1))
@@ -183,12 +187,12 @@ class TestTemplate:
         output = io.BytesIO()
         workbook.save(output)
         response = client.post(
-            reverse("demands:resource_excel_import"),
+            reverse("resources:resource_excel_import"),
             {"committee": world.street.pk, "file": upload(output.getvalue())},
         )
         batch = ImportBatch.objects.get()
         assert response.status_code == 302
-        assert response.url == reverse("demands:resource_excel_import_detail", args=[batch.pk])
+        assert response.url == reverse("resources:resource_excel_import_detail", args=[batch.pk])
         assert batch.kind == "resources"
         assert (batch.status, batch.created_count) == (ImportStatus.IMPORTED, 2)
         page = client.get(response.url).content.decode()
@@ -246,7 +250,7 @@ class TestImport:
     def test_a_staff_import_on_behalf_of_a_unit(self, world, client_for, categories):
         unit = mf.unit(world.community, name="国网东城供电公司")
         response = client_for(world.street_staff).post(
-            reverse("demands:resource_excel_import"),
+            reverse("resources:resource_excel_import"),
             {
                 "committee": world.street.pk,
                 "offered_by": unit.credit_code,
@@ -296,7 +300,7 @@ class TestImport:
 
         client = client_for(world.street_staff)
         response = client.post(
-            reverse("demands:resource_excel_import"),
+            reverse("resources:resource_excel_import"),
             {"committee": world.street.pk, "file": upload(data)},
         )
         batch = ImportBatch.objects.get()
@@ -320,8 +324,8 @@ class TestImport:
         for row in bad:
             assert f">{row}</td>" in html
         assert "容量应大于0，当前为-5.0" in html
-        assert reverse("demands:resource_excel_import_file", args=[batch.pk]) in html
-        kept = client.get(reverse("demands:resource_excel_import_file", args=[batch.pk]))
+        assert reverse("resources:resource_excel_import_file", args=[batch.pk]) in html
+        kept = client.get(reverse("resources:resource_excel_import_file", args=[batch.pk]))
         assert b"".join(kept.streaming_content) == data
 
     def test_every_problem_of_a_row_is_listed_in_column_order(self, world, categories):
@@ -381,14 +385,14 @@ class TestImport:
         member_services.membership_add(unit=unit, committee=world.street)
         contact = contact_for(unit)
         client = client_for(contact)
-        page = client.get(reverse("demands:resource_excel_import"))
+        page = client.get(reverse("resources:resource_excel_import"))
         assert page.status_code == 200
         choices = dict(page.context["form"].fields["committee"].widget.choices)
         assert set(choices) == {world.street.pk, world.community.pk}
 
         rows = [resource_row(1), resource_row(2, committee="东华门街道")]
         response = client.post(
-            reverse("demands:resource_excel_import"),
+            reverse("resources:resource_excel_import"),
             {"committee": world.community.pk, "file": upload(workbook_bytes(rows))},
         )
         assert response.status_code == 302
@@ -401,12 +405,12 @@ class TestImport:
         # The contact sees their own upload, though they hold no committee scope.
         assert client.get(response.url).status_code == 200
         assert list(
-            client.get(reverse("demands:resource_excel_import_list")).context["batches"]
+            client.get(reverse("resources:resource_excel_import_list")).context["batches"]
         ) == [batch]
 
         rows = [resource_row(3, committee="银闸社区")]  # not where the unit stands or belongs
         client.post(
-            reverse("demands:resource_excel_import"),
+            reverse("resources:resource_excel_import"),
             {"committee": world.community.pk, "file": upload(workbook_bytes(rows))},
         )
         rejected = ImportBatch.objects.latest("pk")
@@ -418,7 +422,7 @@ class TestImport:
         unit = mf.unit(world.community, name="国网东城供电公司")
         client = client_for(contact_for(unit))
         response = client.post(
-            reverse("demands:resource_excel_import"),
+            reverse("resources:resource_excel_import"),
             {
                 "committee": world.sibling_street.pk,
                 "file": upload(workbook_bytes([resource_row(1)])),
@@ -430,7 +434,7 @@ class TestImport:
 
     def test_a_leader_gets_403_on_the_import(self, world, client_for, categories):
         response = client_for(world.district_leader).post(
-            reverse("demands:resource_excel_import"),
+            reverse("resources:resource_excel_import"),
             {"committee": world.street.pk, "file": upload(workbook_bytes([resource_row(1)]))},
         )
         assert response.status_code == 403
@@ -441,7 +445,7 @@ class TestImport:
     ):
         client = client_for(world.street_staff)
         import_as(world.street_staff, world.street, workbook_bytes([resource_row(1)]))
-        url = reverse("demands:resource_excel_import_list")
+        url = reverse("resources:resource_excel_import_list")
         client.get(url)
         with CaptureQueriesContext(connection) as one:
             client.get(url)
@@ -514,7 +518,7 @@ class TestExport:
         self, world, client_for, resources
     ):
         client = client_for(world.street_staff)
-        rows = exported(client.get(reverse("demands:resource_excel_export")))
+        rows = exported(client.get(reverse("resources:resource_excel_export")))
         by_title = {row["资源名称"]: row for row in rows}
         assert set(by_title) == {"'=cmd|' /C calc'!A0", "助老资金"}
         formula = by_title["'=cmd|' /C calc'!A0"]
@@ -526,13 +530,13 @@ class TestExport:
         assert (funds["总量"], funds["剩余"], funds["单位"]) == (5000, 5000, "元")
         assert funds["状态"] == "可用" and funds["描述"] == "'-1层"
         sheet = load_workbook(
-            io.BytesIO(client.get(reverse("demands:resource_excel_export")).content)
+            io.BytesIO(client.get(reverse("resources:resource_excel_export")).content)
         ).worksheets[0]
         assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
     def test_export_follows_the_lists_filters(self, world, client_for, resources):
         client = client_for(world.district_leader)
-        url = reverse("demands:resource_excel_export")
+        url = reverse("resources:resource_excel_export")
         titles = {row["资源名称"] for row in exported(client.get(url))}
         assert titles == {"'=cmd|' /C calc'!A0", "助老资金", "景山场地"}
         assert [r["资源名称"] for r in exported(client.get(url, {"kind": "funds"}))] == ["助老资金"]
@@ -548,11 +552,13 @@ class TestExport:
 
     def test_the_list_links_to_the_export_with_its_filters(self, world, client_for, resources):
         page = client_for(world.street_staff).get(
-            reverse("demands:resource_list"), {"kind": "funds", "page": "1"}
+            reverse("resources:resource_list"), {"kind": "funds", "page": "1"}
         )
-        link = reverse("demands:resource_excel_export") + "?kind=funds"
+        link = reverse("resources:resource_excel_export") + "?kind=funds"
         assert link in page.content.decode()
 
     def test_the_other_tenant_exports_only_its_own(self, world, client_for, resources):
-        rows = exported(client_for(world.other_admin).get(reverse("demands:resource_excel_export")))
+        rows = exported(
+            client_for(world.other_admin).get(reverse("resources:resource_excel_export"))
+        )
         assert [row["资源名称"] for row in rows] == ["上海场地"]

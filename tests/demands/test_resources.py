@@ -14,11 +14,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from demands import resource_api, resource_imports, services
-from demands.categories import categories_ensure_defaults
-from demands.models import Category, Resource, ResourceStatus
+from accounts import services as account_services
+from categories.defaults import categories_ensure_defaults
+from categories.models import Category
+from core.models import ImportBatch
 from members import services as member_services
-from members.models import ImportBatch, Role
+from members.models import Role
+from resources import api as resource_api
+from resources import imports as resource_imports
+from resources import services as resource_services
+from resources.models import Resource, ResourceStatus
 
 from ..factories import UserFactory
 from ..members import factories as mf
@@ -29,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 def contact_for(unit):
     user = UserFactory(tenant=unit.tenant)
-    member_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
+    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
     return user
 
 
@@ -49,11 +54,13 @@ def make_resources(committee, actor, n, unit=None, **overrides):
             "capacity_unit": "people",
             **overrides,
         }
-        clean = services.clean_resource(
-            tenant_id=committee.tenant_id, committee=committee, data=services.ResourceData(**values)
+        clean = resource_services.clean_resource(
+            tenant_id=committee.tenant_id,
+            committee=committee,
+            data=resource_services.ResourceData(**values),
         )
         rows.append((committee, unit, clean))
-    return services.resources_bulk_create(actor=actor, rows=rows)
+    return resource_services.resources_bulk_create(actor=actor, rows=rows)
 
 
 def category_of(committee):
@@ -120,13 +127,13 @@ def resource_state():
 class TestEntry:
     def test_staff_offer_a_resource_to_a_committee_in_reach(self, world, client_for, setup):
         client = client_for(world.street_staff)
-        page = client.get(reverse("demands:resource_create"))
+        page = client.get(reverse("resources:resource_create"))
         assert page.status_code == 200
         assert page.context["form"].initial["committee"] == "110101001000"
-        response = client.post(reverse("demands:resource_create"), form_payload(world))
+        response = client.post(reverse("resources:resource_create"), form_payload(world))
         resource = Resource.objects.get(title="社区食堂")
         assert response.status_code == 302
-        assert response.url == reverse("demands:resource_detail", args=[resource.pk])
+        assert response.url == reverse("resources:resource_detail", args=[resource.pk])
         assert resource.committee == world.community and resource.offered_by is None
         assert resource.capacity == resource.remaining == Decimal("80")
         assert resource.available_until == dt.date(2026, 12, 31)
@@ -135,14 +142,14 @@ class TestEntry:
     def test_staff_offer_on_behalf_of_a_unit_named_by_credit_code(self, world, client_for, setup):
         client = client_for(world.street_staff)
         payload = form_payload(world, offered_by=setup["unit"].credit_code, committee="东华门街道")
-        assert client.post(reverse("demands:resource_create"), payload).status_code == 302
+        assert client.post(reverse("resources:resource_create"), payload).status_code == 302
         resource = Resource.objects.get(title="社区食堂")
         assert resource.offered_by == setup["unit"] and resource.committee == world.street
 
     def test_bad_input_is_reported_field_by_field_and_saves_nothing(self, world, client_for, setup):
         before = resource_state()
         response = client_for(world.street_staff).post(
-            reverse("demands:resource_create"),
+            reverse("resources:resource_create"),
             form_payload(
                 world,
                 category="999999",
@@ -164,7 +171,7 @@ class TestEntry:
     ):
         before = resource_state()
         response = client_for(world.street_staff).post(
-            reverse("demands:resource_create"),
+            reverse("resources:resource_create"),
             form_payload(world, committee="景山街道", capacity="abc", offered_by="不存在的单位"),
         )
         assert response.status_code == 400
@@ -178,11 +185,11 @@ class TestEntry:
         self, world, client_for, setup
     ):
         client = client_for(setup["contact"])
-        page = client.get(reverse("demands:resource_create"))
+        page = client.get(reverse("resources:resource_create"))
         choices = dict(page.context["form"].fields["committee"].widget.choices)
         assert set(choices) - {""} == {world.community.pk, world.street.pk}
         payload = form_payload(world, committee=str(world.street.pk), offered_by="")
-        assert client.post(reverse("demands:resource_create"), payload).status_code == 302
+        assert client.post(reverse("resources:resource_create"), payload).status_code == 302
         resource = Resource.objects.get(title="社区食堂")
         assert resource.offered_by == setup["unit"] and resource.committee == world.street
 
@@ -205,7 +212,7 @@ class TestEntry:
         payload = form_payload(world, committee=str(world.community.pk))
         payload.update({k: str(objects[v]) for k, v in overrides.items()})
         before = resource_state()
-        response = client_for(setup["contact"]).post(reverse("demands:resource_create"), payload)
+        response = client_for(setup["contact"]).post(reverse("resources:resource_create"), payload)
         assert response.status_code == 400
         assert message in response.context["form"].errors[field][0]
         assert resource_state() == before
@@ -213,9 +220,10 @@ class TestEntry:
     def test_a_leader_cannot_enter_resources(self, world, client_for, setup):
         client = client_for(world.district_leader)
         before = resource_state()
-        assert client.get(reverse("demands:resource_create")).status_code == 403
+        assert client.get(reverse("resources:resource_create")).status_code == 403
         assert (
-            client.post(reverse("demands:resource_create"), form_payload(world)).status_code == 403
+            client.post(reverse("resources:resource_create"), form_payload(world)).status_code
+            == 403
         )
         assert resource_state() == before
 
@@ -225,7 +233,7 @@ class TestEditing:
         resource = setup["unit_resource"]  # 40 people, offered by the unit at 多福巷社区
         Resource.objects.filter(pk=resource.pk).update(remaining=Decimal("30"))  # 10 committed
         client = client_for(world.street_staff)
-        url = reverse("demands:resource_edit", args=[resource.pk])
+        url = reverse("resources:resource_edit", args=[resource.pk])
         page = client.get(url)
         assert page.status_code == 200
         assert page.context["form"].initial["committee"] == "110101001001"
@@ -243,7 +251,7 @@ class TestEditing:
 
     def test_a_unit_contact_edits_their_own_units_resource(self, world, client_for, setup):
         client = client_for(setup["contact"])
-        url = reverse("demands:resource_edit", args=[setup["unit_resource"].pk])
+        url = reverse("resources:resource_edit", args=[setup["unit_resource"].pk])
         assert client.get(url).status_code == 200
         payload = form_payload(world, title="会议室（改）", committee=str(world.street.pk))
         assert client.post(url, payload).status_code == 302
@@ -254,13 +262,13 @@ class TestEditing:
         client = client_for(setup["contact"])
         before = resource_state()
         for pk in (setup["other_unit_resource"].pk, setup["resource"].pk):
-            assert client.get(reverse("demands:resource_detail", args=[pk])).status_code == 404
-            assert client.get(reverse("demands:resource_edit", args=[pk])).status_code == 404
+            assert client.get(reverse("resources:resource_detail", args=[pk])).status_code == 404
+            assert client.get(reverse("resources:resource_edit", args=[pk])).status_code == 404
             assert (
-                client.post(reverse("demands:resource_edit", args=[pk]), form_payload(world))
+                client.post(reverse("resources:resource_edit", args=[pk]), form_payload(world))
             ).status_code == 404
             assert (
-                client.post(reverse("demands:resource_status", args=[pk]), {"status": "paused"})
+                client.post(reverse("resources:resource_status", args=[pk]), {"status": "paused"})
             ).status_code == 404
             assert client.get(reverse("resource-detail", args=[pk])).status_code == 404
             assert (
@@ -276,8 +284,8 @@ class TestEditing:
     def test_pause_resume_and_withdraw(self, world, client_for, setup):
         client = client_for(world.street_staff)
         resource = setup["resource"]
-        url = reverse("demands:resource_status", args=[resource.pk])
-        detail = client.get(reverse("demands:resource_detail", args=[resource.pk]))
+        url = reverse("resources:resource_status", args=[resource.pk])
+        detail = client.get(reverse("resources:resource_detail", args=[resource.pk]))
         assert [a[0] for a in detail.context["status_actions"]] == ["paused", "withdrawn"]
         client.post(url, {"status": "paused"})
         assert Resource.objects.get(pk=resource.pk).status == ResourceStatus.PAUSED
@@ -288,7 +296,7 @@ class TestEditing:
         response = client.post(url, {"status": "active"}, follow=True)
         assert "不能再改为“可用”" in response.content.decode()
         assert Resource.objects.get(pk=resource.pk).status == ResourceStatus.WITHDRAWN
-        edit = client.get(reverse("demands:resource_edit", args=[resource.pk]))
+        edit = client.get(reverse("resources:resource_edit", args=[resource.pk]))
         assert edit.status_code == 302  # a withdrawn resource is not edited
 
 
@@ -310,7 +318,7 @@ class TestCapacity:
         assert resource.remaining == Decimal("20")
 
         page = client_for(world.street_staff).get(
-            reverse("demands:resource_detail", args=[resource.pk])
+            reverse("resources:resource_detail", args=[resource.pk])
         )
         html = page.content.decode()
         assert "剩余20/50人" in html and "已承诺给认领：30人" in html
@@ -344,17 +352,16 @@ def titles(response) -> list[str]:
 
 class TestList:
     def test_staff_see_their_subtree_with_remaining_and_capacity(self, world, client_for, setup):
-        response = client_for(world.street_staff).get(reverse("demands:resource_list"))
+        response = client_for(world.street_staff).get(reverse("resources:resource_list"))
         assert set(titles(response)) == {"街道活动室", "供电公司会议室", "医院义诊"}
         assert "剩余100/100人" in response.content.decode()
 
     def test_filters(self, world, client_for, setup):
-        from demands import services as demand_services
 
-        demand_services.resource_set_status(resource=setup["resource"], status="paused")
+        resource_services.resource_set_status(resource=setup["resource"], status="paused")
         f.resource(world.community2, world.street_staff, title="停车位", category_name="交通停车")
         client = client_for(world.district_leader)
-        url = reverse("demands:resource_list")
+        url = reverse("resources:resource_list")
         assert titles(client.get(url, {"kind": "expertise"})) == ["医院义诊"]
         parking = category(world, "交通停车").pk
         assert titles(client.get(url, {"category": parking})) == ["停车位"]
@@ -385,7 +392,7 @@ class TestList:
     def test_sort_and_pagination(self, world, client_for, setup):
         make_resources(world.community, world.street_staff, 55)
         client = client_for(world.street_staff)
-        url = reverse("demands:resource_list")
+        url = reverse("resources:resource_list")
         narrow = {"committee": world.community.pk, "q": "资源"}
         first = client.get(url, {"sort": "title", **narrow})
         assert first.context["page"].paginator.count == 55
@@ -405,7 +412,7 @@ class TestList:
 
     def test_the_page_takes_the_same_queries_for_1_or_30_resources(self, world, client_for, setup):
         client = client_for(world.sibling_staff)
-        url = reverse("demands:resource_list")
+        url = reverse("resources:resource_list")
         client.get(url)
         with CaptureQueriesContext(connection) as one:
             assert len(titles(client.get(url))) == 1
@@ -430,7 +437,7 @@ class TestList:
 
     def test_a_unit_contact_lists_their_own_units_resources(self, world, client_for, setup):
         client = client_for(setup["contact"])
-        assert titles(client.get(reverse("demands:resource_list"))) == ["供电公司会议室"]
+        assert titles(client.get(reverse("resources:resource_list"))) == ["供电公司会议室"]
         rows = client.get("/api/resources/").json()["results"]
         assert [row["title"] for row in rows] == ["供电公司会议室"]
 
@@ -573,7 +580,7 @@ class TestApi:
         assert response.json() == {"category": ["未知的需求类别“²”。"]}
         for params in ({"offered_by": "²"}, {"committee": "99999999999999999999"}):
             assert client.get("/api/resources/", params).status_code in (200, 400)
-            assert client.get(reverse("demands:resource_list"), params).status_code == 200
+            assert client.get(reverse("resources:resource_list"), params).status_code == 200
         response = client.post(
             "/api/resources/bulk/",
             "title=x",
@@ -581,7 +588,7 @@ class TestApi:
         )
         assert response.status_code == 415
         response = client.post(
-            reverse("demands:resource_create"), form_payload(world, category="²", committee="²")
+            reverse("resources:resource_create"), form_payload(world, category="²", committee="²")
         )
         assert response.status_code == 400
         assert response.context["form"].errors["category"] == ["未知的需求类别“²”。"]
@@ -728,12 +735,12 @@ EDIT_PAYLOAD = {
 }
 # (url name, object key, method, payload): every page and endpoint taking an object.
 PAGES = [
-    ("demands:resource_detail", "resource", "get", None),
-    ("demands:resource_edit", "resource", "get", None),
-    ("demands:resource_edit", "resource", "post", EDIT_PAYLOAD),
-    ("demands:resource_status", "resource", "post", {"status": "withdrawn"}),
-    ("demands:resource_excel_import_detail", "batch", "get", None),
-    ("demands:resource_excel_import_file", "batch", "get", None),
+    ("resources:resource_detail", "resource", "get", None),
+    ("resources:resource_edit", "resource", "get", None),
+    ("resources:resource_edit", "resource", "post", EDIT_PAYLOAD),
+    ("resources:resource_status", "resource", "post", {"status": "withdrawn"}),
+    ("resources:resource_excel_import_detail", "batch", "get", None),
+    ("resources:resource_excel_import_file", "batch", "get", None),
 ]
 ENDPOINTS = [
     ("resource-detail", "resource", "get", None),
@@ -741,12 +748,12 @@ ENDPOINTS = [
 ]
 # Categories are the tenant's, read by all of it: another tenant gets 404, the tenant's
 # non-administrators 403 (tests/demands/test_categories.py).
-TENANT_WIDE = [("demands:category_edit", "category", "post", {"name": "越权"})]
+TENANT_WIDE = [("categories:category_edit", "category", "post", {"name": "越权"})]
 
 
 @pytest.fixture
 def isolated(world, setup):
-    from demands import bench
+    from demo import bench_demands as bench
 
     data = bench.resource_workbook(world.street, rows=2)
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -817,7 +824,11 @@ def test_tenant_wide_pages(world, isolated, client_for, name, key, method, paylo
 
 @pytest.mark.parametrize(
     ("name", "key", "method", "payload"),
-    [p for p in PAGES + ENDPOINTS if p[0] in {"demands:resource_edit", "demands:resource_status"}]
+    [
+        p
+        for p in PAGES + ENDPOINTS
+        if p[0] in {"resources:resource_edit", "resources:resource_status"}
+    ]
     + [p for p in ENDPOINTS if p[2] == "patch"],
 )
 def test_a_leader_cannot_write(world, isolated, client_for, name, key, method, payload):
@@ -830,7 +841,7 @@ def test_a_leader_cannot_write(world, isolated, client_for, name, key, method, p
 def test_a_leader_reads(world, isolated, client_for):
     client = client_for(world.district_leader)
     for name, key, method, _payload in PAGES + ENDPOINTS:
-        if method == "get" and name != "demands:resource_edit":
+        if method == "get" and name != "resources:resource_edit":
             assert call(client, name, isolated[key], "get", None).status_code == 200, name
 
 
@@ -838,12 +849,12 @@ def test_a_leader_reads(world, isolated, client_for):
 def test_lists_and_exports_show_nothing_outside_the_scope(world, isolated, client_for, persona):
     client = client_for(getattr(world, persona))
     own = {"other_admin": "上海场地", "sibling_staff": "景山场地"}[persona]
-    assert titles(client.get(reverse("demands:resource_list"))) == [own]
+    assert titles(client.get(reverse("resources:resource_list"))) == [own]
     assert [r["title"] for r in client.get("/api/resources/").json()["results"]] == [own]
-    listing = client.get(reverse("demands:resource_excel_import_list"))
+    listing = client.get(reverse("resources:resource_excel_import_list"))
     assert list(listing.context["batches"]) == []
     # Filtering by a committee out of reach narrows to nothing rather than widening the list.
-    url = reverse("demands:resource_list")
+    url = reverse("resources:resource_list")
     assert titles(client.get(url, {"committee": world.street.pk})) == []
     assert client.get("/api/resources/", {"committee": world.street.pk}).json()["count"] == 0
 
@@ -853,16 +864,16 @@ def test_writes_into_another_scope_through_list_urls_are_refused(world, isolated
     before = everything()
     for user in (world.other_admin, world.sibling_staff):
         client = client_for(user)
-        response = client.post(reverse("demands:resource_create"), form_payload(world))
+        response = client.post(reverse("resources:resource_create"), form_payload(world))
         assert response.status_code == 400
         assert "在您的工作范围内找不到" in response.context["form"].errors["committee"][0]
         response = client.post(
-            reverse("demands:resource_excel_import"),
+            reverse("resources:resource_excel_import"),
             {"committee": world.street.pk, "file": ""},
         )
         assert response.status_code == 404
         response = client.get(
-            reverse("demands:resource_excel_template"), {"committee": world.street.pk}
+            reverse("resources:resource_excel_template"), {"committee": world.street.pk}
         )
         assert response.status_code == 404
     assert everything() == before

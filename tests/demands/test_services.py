@@ -9,10 +9,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts import services as account_services
 from demands import matching, services
-from demands.models import Claim, ClaimStatus, Demand, DemandStatus, Match, Resource
+from demands.models import Claim, ClaimStatus, Demand, DemandStatus, Match
 from members.models import Role
 from notifications.models import Delivery, Notification
+from resources import services as resource_services
+from resources.models import Resource
 
 from ..factories import UserFactory
 from ..members import factories as mf
@@ -128,8 +131,10 @@ class TestBadInputChangesNothing:
             **overrides,
         }
         with pytest.raises(ValidationError) as error:
-            services.resource_create(
-                actor=world.street_staff, committee=world.street, data=services.ResourceData(**data)
+            resource_services.resource_create(
+                actor=world.street_staff,
+                committee=world.street,
+                data=resource_services.ResourceData(**data),
             )
         assert message in " ".join(error.value.message_dict[field])
         assert not Resource.objects.exists()
@@ -203,9 +208,8 @@ class TestClaims:
     def setup_unit(self, world):
         unit = mf.unit(world.street, name="公交集团保修三厂")
         contact = UserFactory(tenant=world.city.tenant, email="contact@example.org")
-        from members import services as member_services
 
-        member_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
+        account_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
         return unit, contact
 
     def test_staff_request_a_resource_the_unit_accepts_and_capacity_falls_and_returns(self, world):

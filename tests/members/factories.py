@@ -7,9 +7,11 @@ import itertools
 
 from django.utils import timezone
 
+from core.identifiers import credit_code_check_character
 from members import services
-from members.identifiers import credit_code_check_character
-from members.models import RegistrationStatus, UnitKind
+from members.models import UnitKind
+from party_members import services as party_services
+from party_members.models import RegistrationStatus
 
 _serial = itertools.count(1)
 
@@ -34,7 +36,7 @@ def unit(committee, name: str | None = None, kind: str = UnitKind.PRIVATE, **fie
 
 def party_member(community, name: str | None = None, confirmed: bool = True, actor=None, **fields):
     n = next(_serial)
-    member = services.member_self_register(
+    member = party_services.member_self_register(
         tenant=community.tenant,
         username=fields.pop("username", f"pm{n}"),
         password="Dangyuan@2026",
@@ -45,7 +47,7 @@ def party_member(community, name: str | None = None, confirmed: bool = True, act
     )
     if confirmed:
         registration = member.registrations.get(status=RegistrationStatus.PENDING)
-        services.registration_decide(
+        party_services.registration_decide(
             registration=registration, actor=actor or member.user, confirm=True
         )
         member.refresh_from_db()
@@ -53,11 +55,11 @@ def party_member(community, name: str | None = None, confirmed: bool = True, act
 
 
 def service(member, actor, hours="2", days_ago: int = 1, certified: bool = False, **fields):
-    return services.service_record_log(
+    return party_services.service_record_log(
         actor=actor,
         community=member.community,
         member=member,
-        data=services.ServiceData(
+        data=party_services.ServiceData(
             served_on=fields.pop("served_on", timezone.localdate() - dt.timedelta(days=days_ago)),
             hours=hours,
             kind=fields.pop("kind", "volunteer"),

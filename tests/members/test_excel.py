@@ -12,17 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from members import excel, imports, services
-from members.identifiers import credit_code_check_character
-from members.models import (
-    ImportBatch,
-    ImportStatus,
-    Membership,
-    MemberUnit,
-    PartyOrgType,
-    Role,
-    UnitKind,
-)
+from accounts import services as account_services
+from core import excel
+from core.identifiers import credit_code_check_character
+from core.models import ImportBatch, ImportStatus
+from members import imports, services
+from members.models import Membership, MemberUnit, PartyOrgType, Role, UnitKind
 
 from ..factories import UserFactory
 
@@ -97,7 +92,7 @@ def make_unit(committee, name, n, **fields) -> MemberUnit:
 
 def unit_contact(unit: MemberUnit):
     user = UserFactory(tenant=unit.tenant)
-    services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
+    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
     return user
 
 

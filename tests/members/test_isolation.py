@@ -6,19 +6,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from accounts import services as account_services
 from members import services
-from members.models import (
-    Alliance,
-    MemberUnit,
-    PartyMember,
-    Registration,
-    Role,
-    RotationSlot,
-    Seat,
-    ServiceRecord,
-    ServiceTeam,
-    Subcommittee,
-)
+from members.models import Alliance, MemberUnit, Role, RotationSlot, Seat, Subcommittee
+from party_members import services as party_services
+from party_members.models import PartyMember, Registration, ServiceRecord, ServiceTeam
 
 from ..factories import UserFactory
 from . import factories as f
@@ -31,7 +23,9 @@ def objects(world):
     confirmed = f.party_member(world.community, name="李强")
     record = f.service(confirmed, actor=confirmed.user)
     subcommittee = services.subcommittee_create(committee=world.street, field="economy")
-    team = services.team_create(community=world.community, name="心愿认领队", kind="wish_claiming")
+    team = party_services.team_create(
+        community=world.community, name="心愿认领队", kind="wish_claiming"
+    )
     return {
         "team": team,
         "subcommittee": subcommittee,
@@ -62,20 +56,20 @@ PAGES = [
         {"role": "member", "person_name": "越权", "term_start": "2026-01-01"},
     ),
     ("members:subcommittee_create", "street", "post", {"field": "safety"}),
-    ("members:roster", "community", "get", None),
-    ("members:registration_confirm", "registration", "post", {}),
-    ("members:registration_reject", "registration", "post", {"reason": "越权"}),
-    ("members:party_member_detail", "confirmed", "get", None),
+    ("party_members:roster", "community", "get", None),
+    ("party_members:registration_confirm", "registration", "post", {}),
+    ("party_members:registration_reject", "registration", "post", {"reason": "越权"}),
+    ("party_members:party_member_detail", "confirmed", "get", None),
     (
-        "members:staff_service_create",
+        "party_members:staff_service_create",
         "confirmed",
         "post",
         {"served_on": "2026-01-01", "hours": "1", "kind": "other", "description": "越权"},
     ),
-    ("members:service_verify", "record", "post", {}),
-    ("members:service_reject", "record", "post", {}),
-    ("members:team_create", "community", "post", {"name": "越权队", "kind": "vanguard"}),
-    ("members:team_join", "team", "post", {}),
+    ("party_members:service_verify", "record", "post", {}),
+    ("party_members:service_reject", "record", "post", {}),
+    ("party_members:team_create", "community", "post", {"name": "越权队", "kind": "vanguard"}),
+    ("party_members:team_join", "team", "post", {}),
     (
         "members:rotation_set",
         "subcommittee",
@@ -150,7 +144,9 @@ def test_endpoints_are_404_outside_the_scope(world, objects, client_for, name, k
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("name", "key", "method", "payload"),
-    [p for p in PAGES if p[2] == "post" and p[0] != "members:team_join"],  # a member's own act
+    [
+        p for p in PAGES if p[2] == "post" and p[0] != "party_members:team_join"
+    ],  # a member's own act
 )
 def test_a_leader_cannot_write(world, objects, client_for, name, key, method, payload):
     before = state()
@@ -163,7 +159,7 @@ def test_a_leader_cannot_write(world, objects, client_for, name, key, method, pa
 def test_a_unit_contact_sees_only_their_own_unit(world, objects, client_for):
     other = f.unit(world.community, name="另一家单位")
     contact = UserFactory(tenant=world.city.tenant)
-    services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=objects["unit"])
+    account_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=objects["unit"])
     client = client_for(contact)
     assert client.get(reverse("members:unit_detail", args=[objects["unit"].pk])).status_code == 200
     assert client.get(reverse("members:unit_detail", args=[other.pk])).status_code == 404
@@ -172,10 +168,10 @@ def test_a_unit_contact_sees_only_their_own_unit(world, objects, client_for):
     assert [row["name"] for row in client.get("/api/member-units/").json()["results"]] == [
         "国网东城供电公司"
     ]
-    assert client.get(reverse("members:roster", args=[world.community.pk])).status_code == 404
+    assert client.get(reverse("party_members:roster", args=[world.community.pk])).status_code == 404
     assert (
         client.get(
-            reverse("members:party_member_detail", args=[objects["confirmed"].pk])
+            reverse("party_members:party_member_detail", args=[objects["confirmed"].pk])
         ).status_code
         == 404
     )
@@ -193,16 +189,24 @@ def test_lists_show_nothing_outside_the_scope(world, objects, client_for):
         ):
             assert client.get(url).json()["count"] == 0, (persona, url)
         assert client.get(reverse("members:unit_list")).context["page"].paginator.count == 0
-        assert client.get(reverse("members:party_member_list")).context["page"].paginator.count == 0
-        assert client.get(reverse("members:pending_services")).context["page"].paginator.count == 0
+        assert (
+            client.get(reverse("party_members:party_member_list")).context["page"].paginator.count
+            == 0
+        )
+        assert (
+            client.get(reverse("party_members:pending_services")).context["page"].paginator.count
+            == 0
+        )
 
 
 @pytest.mark.django_db
 def test_a_party_member_sees_only_themself(world, objects, client_for):
     client = client_for(objects["confirmed"].user)
-    assert client.get(reverse("members:me")).status_code == 200
+    assert client.get(reverse("party_members:me")).status_code == 200
     assert (
-        client.get(reverse("members:party_member_detail", args=[objects["member"].pk])).status_code
+        client.get(
+            reverse("party_members:party_member_detail", args=[objects["member"].pk])
+        ).status_code
         == 404
     )
     assert [row["name"] for row in client.get("/api/party-members/").json()["results"]] == ["李强"]

@@ -10,15 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as account_services
 from members import services
-from members.models import (
-    MemberUnit,
-    PartyMember,
-    RecordStatus,
-    RegistrationStatus,
-    ServiceRecord,
-    User,
-)
+from members.models import MemberUnit, User
+from party_members.models import PartyMember, RecordStatus, RegistrationStatus, ServiceRecord
 
 from . import factories as f
 
@@ -137,29 +132,31 @@ class TestRegistrationJourney:
             "username": "liuyang",
             "password": "Dangyuan@2026",
         }
-        return client.post(reverse("members:join"), {**data, **overrides})
+        return client.post(reverse("party_members:join"), {**data, **overrides})
 
     def test_join_confirm_log_verify_points_certificate(self, world, client, client_for):
         response = self.join(client, world)
-        assert response.status_code == 302 and response.url == reverse("members:me")
+        assert response.status_code == 302 and response.url == reverse("party_members:me")
         member = PartyMember.objects.get(name="刘洋")
         assert (member.community, member.registration_status) == (
             world.community,
             RegistrationStatus.PENDING,
         )
-        me = client.get(reverse("members:me")).content.decode()
+        me = client.get(reverse("party_members:me")).content.decode()
         assert "待确认" in me and "报到经社区确认后即可记录服务" in me
 
         staff = client_for(world.community_staff)
-        roster = staff.get(reverse("members:roster", args=[world.community.pk])).content.decode()
+        roster = staff.get(
+            reverse("party_members:roster", args=[world.community.pk])
+        ).content.decode()
         assert "刘洋" in roster
         registration = member.registrations.get()
-        staff.post(reverse("members:registration_confirm", args=[registration.pk]))
+        staff.post(reverse("party_members:registration_confirm", args=[registration.pk]))
 
         client.force_login(member.user)
         yesterday = timezone.localdate() - dt.timedelta(days=1)
         response = client.post(
-            reverse("members:me"),
+            reverse("party_members:me"),
             {
                 "served_on": yesterday,
                 "hours": "2",
@@ -173,13 +170,16 @@ class TestRegistrationJourney:
         assert record.status == RecordStatus.PENDING
 
         staff = client_for(world.community_staff)
-        assert "胡同周末大扫除" in staff.get(reverse("members:pending_services")).content.decode()
-        staff.post(reverse("members:service_verify", args=[record.pk]))
+        assert (
+            "胡同周末大扫除"
+            in staff.get(reverse("party_members:pending_services")).content.decode()
+        )
+        staff.post(reverse("party_members:service_verify", args=[record.pk]))
         member.refresh_from_db()
         assert member.points == 20
 
         client.force_login(member.user)
-        pdf = client.get(reverse("members:certificate"))
+        pdf = client.get(reverse("party_members:certificate"))
         assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
     def test_a_bad_phone_and_another_citys_community(self, world, client):
@@ -198,7 +198,7 @@ class TestRegistrationJourney:
     def test_hours_over_24_are_refused_on_the_form(self, world, client_for):
         member = f.party_member(world.community)
         response = client_for(member.user).post(
-            reverse("members:me"),
+            reverse("party_members:me"),
             {
                 "served_on": timezone.localdate(),
                 "hours": "25",
@@ -233,7 +233,7 @@ class TestStructureAndRanking:
         member = f.party_member(world.community, name="赵敏")
         f.service(member, world.community_staff, hours="2", days_ago=0, certified=True)
         response = client_for(world.district_leader).get(
-            reverse("members:ranking"), {"committee": world.street.pk}
+            reverse("party_members:ranking"), {"committee": world.street.pk}
         )
         assert [row["name"] for row in response.context["ranking"]] == ["赵敏"]
 
@@ -287,7 +287,7 @@ class TestUnitApiWrites:
 
         unit = f.unit(world.community, name="美团")
         contact = UserFactory(tenant=world.city.tenant)
-        services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
+        account_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
         client = client_for(contact)
         url = f"/api/member-units/{unit.pk}/"
         assert (

@@ -10,21 +10,20 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from accounts import services as account_services
 from committees.models import Level
-from members import identifiers, selectors, services
-from members.models import (
-    Alliance,
-    AllianceKind,
-    MemberUnit,
+from core import identifiers
+from members import selectors, services
+from members.models import Alliance, AllianceKind, MemberUnit, SubcommitteeField, UnitKind, User
+from party_members import selectors as party_selectors
+from party_members import services as party_services
+from party_members.models import (
     PartyMember,
     PointsEntry,
     RecordStatus,
     Registration,
     RegistrationStatus,
     ServiceRecord,
-    SubcommitteeField,
-    UnitKind,
-    User,
 )
 
 from ..factories import CommitteeFactory
@@ -143,7 +142,7 @@ class TestUnits:
         elsewhere = f.unit(world.sibling_community, name="华熙LIVE")
         services.membership_add(unit=elsewhere, committee=world.street)
         contact = UserFactory(tenant=world.city.tenant)
-        services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
+        account_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
         assert set(MemberUnit.objects.visible_to(world.street_staff)) == {unit, elsewhere}
         assert set(MemberUnit.objects.visible_to(world.sibling_staff)) == {elsewhere}
         assert set(MemberUnit.objects.visible_to(contact)) == {unit}
@@ -221,12 +220,14 @@ class TestDualRegistration:
         assert member.registration_status == RegistrationStatus.PENDING
         registration = Registration.objects.get(member=member)
         assert list(Registration.objects.visible_to(world.street_staff)) == [registration]
-        services.registration_decide(
+        party_services.registration_decide(
             registration=registration, actor=world.community_staff, confirm=True
         )
         member.refresh_from_db()
         assert member.registration_status == RegistrationStatus.CONFIRMED
-        roster = selectors.committee_roster(user=world.community_staff, community=world.community)
+        roster = party_selectors.committee_roster(
+            user=world.community_staff, community=world.community
+        )
         assert [r.member for r in roster["members"]] == [member]
 
     def test_registering_in_another_tenants_community_is_rejected(self, world):
@@ -237,7 +238,7 @@ class TestDualRegistration:
             division_code="310101002001",
         )
         with pytest.raises(ValidationError) as error:
-            services.member_self_register(
+            party_services.member_self_register(
                 tenant=world.city.tenant,
                 username="zhang",
                 password="Dangyuan@2026",
@@ -258,10 +259,10 @@ class TestDualRegistration:
         member = f.party_member(world.community, confirmed=False)
         registration = member.registrations.get()
         with pytest.raises(ValidationError):
-            services.registration_decide(
+            party_services.registration_decide(
                 registration=registration, actor=world.community_staff, confirm=False
             )
-        services.registration_decide(
+        party_services.registration_decide(
             registration=registration,
             actor=world.community_staff,
             confirm=False,
@@ -273,9 +274,11 @@ class TestDualRegistration:
     def test_a_unit_registers_with_a_community_where_it_stands(self, world):
         unit = f.unit(world.street)
         with pytest.raises(ValidationError) as error:
-            services.unit_registration_request(unit=unit, community=world.sibling_community)
+            party_services.unit_registration_request(unit=unit, community=world.sibling_community)
         assert "辖内的社区报到" in error.value.message_dict["community"][0]
-        registration = services.unit_registration_request(unit=unit, community=world.community)
+        registration = party_services.unit_registration_request(
+            unit=unit, community=world.community
+        )
         assert registration.status == RegistrationStatus.PENDING
 
 
@@ -286,12 +289,12 @@ class TestServiceAndPoints:
         record = f.service(member, actor=member.user, hours="2.5")
         assert record.status == RecordStatus.PENDING
         assert not PointsEntry.objects.exists()
-        services.service_record_verify(record=record, actor=world.community_staff)
+        party_services.service_record_verify(record=record, actor=world.community_staff)
         member.refresh_from_db()
         assert member.points == Decimal("25.0")
         with pytest.raises(ValidationError):
-            services.service_record_verify(record=record, actor=world.community_staff)
-        services.points_award(record=record)  # a repeated award changes nothing
+            party_services.service_record_verify(record=record, actor=world.community_staff)
+        party_services.points_award(record=record)  # a repeated award changes nothing
         member.refresh_from_db()
         assert member.points == Decimal("25.0")
         assert PointsEntry.objects.count() == 1
@@ -331,7 +334,7 @@ class TestServiceAndPoints:
         assert ServiceRecord.objects.count() == 1
 
     def test_points_follow_the_tenant_rule_and_rankings(self, world):
-        from members.models import PointsRule
+        from party_members.models import PointsRule
 
         PointsRule.objects.create(tenant=world.city.tenant, points_per_hour=5, max_hours_per_day=4)
         a = f.party_member(world.community, name="甲")
@@ -341,8 +344,8 @@ class TestServiceAndPoints:
         f.service(b, world.street_staff, hours="3", certified=True)  # 15
         f.service(b, world.street_staff, hours="2", days_ago=2, certified=True)  # 10
         f.service(c, world.sibling_staff, hours="8", certified=True)
-        quarter = services.quarter_of(timezone.localdate() - dt.timedelta(days=1))
-        ranking = selectors.points_ranking(
+        quarter = party_services.quarter_of(timezone.localdate() - dt.timedelta(days=1))
+        ranking = party_selectors.points_ranking(
             user=world.district_leader, committee=world.street, quarter=quarter
         )
         assert [(r["name"], r["points"]) for r in ranking] == [
@@ -350,7 +353,7 @@ class TestServiceAndPoints:
             ("甲", Decimal("20.0")),
         ]
         assert (
-            selectors.points_ranking(
+            party_selectors.points_ranking(
                 user=world.sibling_staff, committee=world.street, quarter=quarter
             )
             == []
@@ -359,10 +362,12 @@ class TestServiceAndPoints:
 
 @pytest.mark.django_db
 def test_a_member_sees_the_teams_of_their_confirmed_community_only(world):
-    from members.models import ServiceTeam
+    from party_members.models import ServiceTeam
 
-    here = services.team_create(community=world.community, name="心愿认领队", kind="wish_claiming")
-    services.team_create(community=world.community2, name="先锋队", kind="vanguard")
+    here = party_services.team_create(
+        community=world.community, name="心愿认领队", kind="wish_claiming"
+    )
+    party_services.team_create(community=world.community2, name="先锋队", kind="vanguard")
     pending = f.party_member(world.community, confirmed=False)
     assert not ServiceTeam.objects.visible_to(pending.user).exists()
     confirmed = f.party_member(world.community)
@@ -374,12 +379,15 @@ def test_a_member_sees_the_teams_of_their_confirmed_community_only(world):
 def test_an_uploader_sees_their_own_import_batches_and_nobody_elses(world):
     from django.core.files.base import ContentFile
 
-    from members.models import ImportBatch, Role
+    from core.models import ImportBatch
+    from members.models import Role
 
     from ..factories import UserFactory
 
     contact = UserFactory(tenant=world.city.tenant)
-    services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=f.unit(world.street))
+    account_services.role_grant(
+        user=contact, role=Role.UNIT_CONTACT, member_unit=f.unit(world.street)
+    )
     batch = ImportBatch(
         tenant=world.city.tenant,
         kind="resources",

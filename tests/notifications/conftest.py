@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import TestCase
 
-from members import services as member_services
+from accounts import services as account_services
 from members.models import Role
 from notifications import services
 
@@ -54,5 +54,5 @@ def contact(world):
     """A member unit's contact: no committee grant at all, only the unit."""
     unit = mf.unit(world.community, name="国网东城供电公司")
     user = UserFactory(tenant=world.city.tenant, username="gw_contact", email="gw@example.cn")
-    member_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
+    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
     return user

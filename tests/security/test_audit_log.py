@@ -18,11 +18,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import services as audit
+from audit import tasks
+from audit.middleware import AuditContextMiddleware
 from committees.models import Committee
 from config.celery import app as celery_app
-from members import audit, services, tasks
-from members.middleware import AuditContextMiddleware
-from members.models import MemberUnit, PartyMember, User
+from members.models import MemberUnit, User
+from party_members import services as party_services
+from party_members.models import PartyMember
 
 from ..factories import UserFactory
 from .conftest import Admins, as_user
@@ -117,13 +120,13 @@ def test_the_business_models_are_audited_and_passwords_are_not():
         "members.RotationSlot",
         "members.Alliance",
         "members.AllianceSpan",
-        "members.PartyMember",
-        "members.Registration",
-        "members.ServiceTeam",
-        "members.ServiceRecord",
-        "members.PointsRule",
-        "members.PointsEntry",
-        "members.ImportBatch",
+        "party_members.PartyMember",
+        "party_members.Registration",
+        "party_members.ServiceTeam",
+        "party_members.ServiceRecord",
+        "party_members.PointsRule",
+        "party_members.PointsEntry",
+        "core.ImportBatch",
     } <= audited
     excluded = auditlog.get_model_fields(User)["exclude_fields"]
     assert {"password", "last_login"} <= set(excluded)
@@ -207,7 +210,7 @@ def test_the_retention_cannot_be_set_below_180_days(settings):
 
 def test_the_purge_runs_daily():
     schedule = celery_app.conf.beat_schedule
-    assert any(job["task"] == "members.tasks.purge_audit_log" for job in schedule.values())
+    assert any(job["task"] == "audit.tasks.purge_audit_log" for job in schedule.values())
 
 
 # --- who reads it ---------------------------------------------------------------------------------
@@ -316,7 +319,7 @@ def test_the_nav_links_the_audit_log_for_the_auditor_only(world, admins: Admins,
 def test_reading_a_party_member_is_recorded_and_shown_to_the_auditor(
     world, admins: Admins, client_for
 ):
-    member = services.member_self_register(
+    member = party_services.member_self_register(
         tenant=world.city.tenant,
         username="pm_zhang",
         password="Dangyuan@2026",
@@ -324,7 +327,7 @@ def test_reading_a_party_member_is_recorded_and_shown_to_the_auditor(
         phone="13912345678",
         community=world.community,
     )
-    request = RequestFactory().get(f"/members/party-members/{member.pk}/", REMOTE_ADDR="10.7.7.7")
+    request = RequestFactory().get(f"/party-members/{member.pk}/", REMOTE_ADDR="10.7.7.7")
     entry = audit.record_personal_data_access(world.community_staff, member, request)
     assert entry.action == LogEntry.Action.ACCESS
     assert entry.actor == world.community_staff and entry.remote_addr == "10.7.7.7"

@@ -12,8 +12,8 @@ from django.contrib.auth.password_validation import (
 )
 from django.core.exceptions import ValidationError
 
+from accounts.validators import PasswordComplexityValidator, character_kinds
 from members.models import User
-from members.validators import PasswordComplexityValidator, character_kinds
 
 from ..factories import TEST_PASSWORD
 

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from rest_framework.authtoken.models import Token
 
-from members import middleware
+from accounts import middleware
 
 pytestmark = pytest.mark.django_db
 

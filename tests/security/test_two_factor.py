@@ -12,7 +12,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from members import auth_views
+from accounts import views as auth_views
 from members.models import User
 
 from ..factories import TEST_PASSWORD

@@ -1,0 +1,18 @@
+"""What the navigation offers to whom: `{% if user|is_auditor %}`."""
+
+from django import template
+
+from accounts import views as auth_views
+from audit import services as audit
+
+register = template.Library()
+
+
+@register.filter
+def is_auditor(user) -> bool:
+    return audit.is_auditor(user)
+
+
+@register.filter
+def is_administrator(user) -> bool:
+    return auth_views.is_administrator(user)

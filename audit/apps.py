@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    verbose_name = _("审计")
+
+    def ready(self) -> None:
+        from . import services
+
+        services.register_audited_models()
+        services.connect_signals()

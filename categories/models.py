@@ -1,0 +1,58 @@
+"""The tenant's taxonomy (需求类别): what demands ask for and resources offer, with how long an
+unmatched demand may wait at each level before it rises one level up.
+
+A room of its own below both lists: a resource is filed under a category as much as a demand is,
+and the resources room stands below the demands room.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from committees.models import Tenant
+from core.scoping import Action
+
+
+class CategoryQuerySet(models.QuerySet):
+    def visible_to(self, user, action: Action | str = Action.VIEW) -> CategoryQuerySet:
+        """Everyone of a tenant reads its whole taxonomy (it is the city's vocabulary); only its
+        root administrators change it. Fails closed for anyone without a tenant."""
+        from .policies import may_edit_categories
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if not user.tenant_id:
+            return self.none()
+        if Action(action) != Action.VIEW and not may_edit_categories(user):
+            return self.none()
+        return self.filter(Q(tenant_id=user.tenant_id))
+
+
+class Category(models.Model):
+    """A tenant's taxonomy of needs, each with how long an unmatched demand may wait at each level
+    before it escalates one level up."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("名称"), max_length=50)
+    keywords = models.CharField(
+        _("关键词"), max_length=300, blank=True, help_text=_("用空格分隔，帮助匹配。")
+    )
+    # {"community": 7, "street": 14, "district": 30}: days; a level not listed never escalates.
+    escalation_days = models.JSONField(_("上报期限（天）"), default=dict)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("需求类别")
+        verbose_name_plural = _("需求类别")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="category_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

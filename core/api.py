@@ -1,0 +1,56 @@
+"""The API's base classes: scoping applied once, and services' errors translated once.
+
+Every viewset names its model; the base reads through `Model.objects.visible_to(user, action)`
+with the action of the request's method, so a PATCH of an object the caller may only read is a
+403 and one outside the scope a 404. A service's `ValidationError` becomes a 400 with field
+errors, its `PermissionDenied` a 403, through the exception handler below.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
+from rest_framework import exceptions, serializers, viewsets
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import field_messages
+from .scoping import Action, action_for_method
+
+
+class ScopedViewSetMixin:
+    model: type[Model]
+
+    def scope_action(self) -> Action:
+        return action_for_method(self.request.method)
+
+    def get_queryset(self) -> QuerySet:
+        return self.model.objects.visible_to(self.request.user, Action.VIEW)
+
+    def get_object(self):
+        # Found among what the caller may read (else 404); changing needs the change scope.
+        obj = super().get_object()
+        action = self.scope_action()
+        if (
+            action != Action.VIEW
+            and not self.model.objects.visible_to(self.request.user, action)
+            .filter(pk=obj.pk)
+            .exists()
+        ):
+            raise exceptions.PermissionDenied
+        return obj
+
+
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """The API's base: every list and detail reads through the model's scoping entry point."""
+
+
+def service_errors(error: DjangoValidationError) -> serializers.ValidationError:
+    return serializers.ValidationError(field_messages(error))
+
+
+def exception_handler(exc, context):
+    """DRF's handler, taught that a service's Django ValidationError is a 400 with field
+    errors (DRF already maps Django's PermissionDenied and Http404)."""
+    if isinstance(exc, DjangoValidationError):
+        exc = service_errors(exc)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,54 @@
+"""The form base of every page: styled widgets, invalid fields marked, a service's errors shown
+on their fields."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from .errors import NON_FIELD, field_messages
+
+
+def date_input() -> forms.DateInput:
+    # A browser date box only accepts ISO dates, whatever the page's language.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class StyledForm(forms.Form):
+    """Gives every widget the page's styling and marks fields that failed validation."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs.setdefault("class", css)
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        # Errors from a service arrive after validation; mark every failed field the same way.
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                classes = widget.attrs.get("class", "").split()
+                if "is-invalid" not in classes:
+                    widget.attrs["class"] = " ".join([*classes, "is-invalid"])
+
+    def add_service_errors(self, error: ValidationError, aliases: dict[str, str] | None = None):
+        """Show a service's ValidationError on the form's fields (by the service's field name,
+        or an alias of it), and what belongs to no field above the form."""
+        aliases = aliases or {}
+        for name, messages in field_messages(error).items():
+            name = aliases.get(name, name)
+            self.add_error(name if name in self.fields and name != NON_FIELD else None, messages)
+
+    def error_text(self) -> str:
+        return "；".join(e for errors in self.errors.values() for e in errors)
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """For a form that is not a StyledForm (Django's own)."""
+    for name, messages in field_messages(error).items():
+        form.add_error(name if name in form.fields else None, messages)

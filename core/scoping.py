@@ -1,0 +1,180 @@
+"""The scoping rule no code may skip.
+
+Every queryset that reaches a page or the API goes through `visible_to(user, action)`. A user sees a
+row when it belongs to the user's tenant and its committee lies inside the MPTT range of a committee
+where the user holds a grant allowing the action. With no grant, nothing: the rule fails closed.
+
+This module stands on the bottom floor: it knows neither the user model nor the committee model.
+It asks the user for `committee_scopes(action)`, a list of `Scope` ranges, which `members.User`
+provides, and finds the committee table by following the model's own foreign keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db import models
+from django.db.models import Q
+
+
+class Action(StrEnum):
+    VIEW = "view"  # read the committee's subtree
+    CHANGE = "change"  # act on business records in the subtree (staff)
+    MANAGE_TREE = "manage_tree"  # create, rename, move, close committees (tenant administrators)
+
+
+# What each HTTP method asks of the scope: reading views, everything else changes.
+ACTION_FOR_METHOD: dict[str, Action] = {
+    "GET": Action.VIEW,
+    "HEAD": Action.VIEW,
+    "OPTIONS": Action.VIEW,
+}
+
+
+def action_for_method(method: str) -> Action:
+    return ACTION_FOR_METHOD.get(method.upper(), Action.CHANGE)
+
+
+@dataclass(frozen=True)
+class Scope:
+    tenant_id: int
+    tree_id: int
+    lft: int
+    rght: int
+
+    def covers(self, committee) -> bool:
+        return (
+            committee.tenant_id == self.tenant_id
+            and committee.tree_id == self.tree_id
+            and self.lft <= committee.lft
+            and committee.rght <= self.rght
+        )
+
+
+def user_scopes(user, action: Action | str) -> list[Scope]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    scopes = getattr(user, "committee_scopes", None)
+    return list(scopes(Action(action))) if scopes else []
+
+
+def user_unit_ids(user) -> set[int]:
+    """The member units the user acts for as their contact (none for an anonymous user)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    unit_ids = getattr(user, "unit_ids", None)
+    return set(unit_ids()) if unit_ids else set()
+
+
+def scope_q(scopes: list[Scope], committee_path: str = "") -> Q | None:
+    """The filter selecting rows whose committee lies in one of the scopes, or None for nothing."""
+    prefix = f"{committee_path}__" if committee_path else ""
+    condition = None
+    for scope in scopes:
+        term = Q(
+            **{
+                f"{prefix}tenant_id": scope.tenant_id,
+                f"{prefix}tree_id": scope.tree_id,
+                f"{prefix}lft__gte": scope.lft,
+                f"{prefix}rght__lte": scope.rght,
+            }
+        )
+        condition = term if condition is None else condition | term
+    return condition
+
+
+def related_model(model: type[models.Model], path: str) -> type[models.Model]:
+    """The model at the end of a foreign-key path such as "demand__committee"."""
+    for name in path.split("__"):
+        model = model._meta.get_field(name).related_model
+    return model
+
+
+def scope_ids_q(scopes: list[Scope], committee_path: str, model: type[models.Model]) -> Q | None:
+    """The same filter as `scope_q`, written for a big table: its committee key must be in the
+    ids of the scoped ranges. No join to the committee table, so the planner can use the
+    table's own index on that key even when the condition is OR-ed with others.
+
+    `model` is the model the path starts from; the committee model is found along the path."""
+    condition = scope_q(scopes)
+    if condition is None:
+        return None
+    committee_model = related_model(model, committee_path)
+    ids = committee_model._base_manager.filter(condition).values("pk")
+    return Q(**{f"{committee_path}_id__in": ids})
+
+
+def subtree_q(committee, path: str = "committee") -> Q:
+    """Rows whose committee (along `path`) lies in the committee's subtree, itself included."""
+    prefix = f"{path}__" if path else ""
+    return Q(
+        **{
+            f"{prefix}tree_id": committee.tree_id,
+            f"{prefix}lft__gte": committee.lft,
+            f"{prefix}rght__lte": committee.rght,
+        }
+    )
+
+
+def covers(outer, inner) -> bool:
+    """Whether committee `inner` lies in the subtree of committee `outer` (itself included)."""
+    return (
+        outer.tenant_id == inner.tenant_id
+        and outer.tree_id == inner.tree_id
+        and outer.lft <= inner.lft
+        and inner.rght <= outer.rght
+    )
+
+
+def any_of(terms: list[Q | None]) -> Q | None:
+    terms = [term for term in terms if term is not None]
+    if not terms:
+        return None
+    condition = terms[0]
+    for term in terms[1:]:
+        condition |= term
+    return condition
+
+
+class ScopedQuerySetMixin:
+    """Mixed into the queryset of every tenant-owned model: the one scoping entry point.
+
+    `committee_paths` name the foreign-key paths from the model to the committees that govern it
+    (("",) for Committee itself; several when a row is seen in more than one place, such as an
+    escalated demand). A model that is also reached another way (a unit contact's own unit, a
+    party member's own record) adds those terms in `extra_terms`; each must carry the tenant.
+    """
+
+    committee_paths: tuple[str, ...] = ("committee",)
+
+    def extra_terms(self, user, action: Action) -> list[Q | None]:
+        return []
+
+    def visible_to(self, user, action: Action | str = Action.VIEW) -> models.QuerySet:
+        action = Action(action)
+        scopes = user_scopes(user, action)
+        terms: list[Q | None] = []
+        for path in self.committee_paths:
+            if path:
+                terms.append(scope_ids_q(scopes, path, self.model))
+            else:
+                terms.append(scope_q(scopes))
+        if getattr(user, "is_authenticated", False) and getattr(user, "tenant_id", None):
+            terms.extend(self.extra_terms(user, action))
+        condition = any_of(terms)
+        if condition is None:
+            return self.none()
+        return self.filter(condition)
+
+    @classmethod
+    def governing_path(cls) -> str:
+        """The path to the committee whose scope decides who may change a row."""
+        return cls.committee_paths[0]
+
+
+def can(user, action: Action | str, committee) -> bool:
+    """Whether the user may take the action on a committee (and so on what belongs to it)."""
+    if committee is None:
+        return False
+    return any(scope.covers(committee) for scope in user_scopes(user, action))

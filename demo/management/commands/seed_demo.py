@@ -1,0 +1,71 @@
+"""Seed a realistic city for the demo: Beijing, Shanghai and Datong with their real trees.
+
+The seeding commands live in `dashboard`, the top floor, because they compose the seeding
+functions of every app below it. Running it again adds only what is missing.
+"""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from demo import accounts as demo_accounts
+from demo import city as member_seeding
+from demo import demands as demand_seeding
+from demo import trees as committee_seeding
+
+
+class Command(BaseCommand):
+    help = (
+        "Load three demo tenants (Beijing, Shanghai, Datong) with real trees, demo accounts, "
+        "and member units, party members, service records, demands and resources from the "
+        "source documents."
+    )
+
+    def handle(self, *args, **options):
+        started = time.perf_counter()
+        beijing = self.timed(committee_seeding.tenant_with_tree, committee_seeding.BEIJING)
+        shanghai = self.timed(committee_seeding.tenant_with_tree, committee_seeding.SHANGHAI)
+        datong = self.timed(committee_seeding.tenant_with_tree, committee_seeding.DATONG)
+        accounts = [
+            *demo_accounts.ensure_accounts(beijing, demo_accounts.BEIJING_ACCOUNTS),
+            *demo_accounts.ensure_accounts(shanghai, demo_accounts.SHANGHAI_ACCOUNTS),
+            *demo_accounts.ensure_accounts(datong, demo_accounts.DATONG_ACCOUNTS),
+        ]
+        for seed, tenant in [
+            (member_seeding.seed_beijing, beijing),
+            (member_seeding.seed_shanghai, shanghai),
+            (member_seeding.seed_datong, datong),
+        ]:
+            step = time.perf_counter()
+            result = seed(tenant)
+            accounts += result.logins
+            self.stdout.write(
+                f"{tenant.name}: {result.units} member units, {result.members} party members, "
+                f"{result.records} service records ({time.perf_counter() - step:.1f}s)"
+            )
+        step = time.perf_counter()
+        counts = demand_seeding.seed_beijing_demands(beijing)
+        self.stdout.write(
+            f"{beijing.name}: {counts['demands']} demands, {counts['resources']} resources, "
+            f"{counts['matches']} demands with matches ({time.perf_counter() - step:.1f}s)"
+        )
+        self.stdout.write(f"seeded in {time.perf_counter() - started:.1f}s")
+        self.print_logins(accounts)
+
+    def timed(self, load, spec):
+        started = time.perf_counter()
+        tenant = load(spec)
+        count = tenant.committees.count()
+        self.stdout.write(
+            f"{tenant.name}: {count} committees ({time.perf_counter() - started:.1f}s)"
+        )
+        return tenant
+
+    def print_logins(self, accounts):
+        """One line per login: where it acts is a committee, or the unit a contact acts for."""
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {member_seeding.DEMO_PASSWORD})")
+        for account, place in accounts:
+            self.stdout.write(
+                f"  {account.username:<18} {account.role:<15} {place.tenant.name} · {place.name}"
+            )

@@ -1,9 +1,0 @@
-from celery import shared_task
-
-from . import audit
-
-
-@shared_task
-def purge_audit_log() -> int:
-    """Daily: drop the audit entries past the retention period; returns how many."""
-    return audit.audit_log_purge()

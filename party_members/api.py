@@ -1,0 +1,73 @@
+"""The party members API: thin serializers over the services, every list read through `visible_to`."""
+
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from core.api import ScopedReadOnlyViewSet
+from core.identifiers import mask_phone
+
+from .models import PartyMember, ServiceRecord
+
+
+class PartyMemberSerializer(serializers.ModelSerializer):
+    phone = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PartyMember
+        fields = [
+            "id",
+            "name",
+            "phone",
+            "employer_name",
+            "community",
+            "registration_status",
+            "points",
+        ]
+
+    def get_phone(self, member) -> str:
+        return mask_phone(member.phone)
+
+
+class PartyMemberViewSet(ScopedReadOnlyViewSet):
+    model = PartyMember
+    serializer_class = PartyMemberSerializer
+    filterset_fields = ["community", "registration_status"]
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("pk")
+
+    def retrieve(self, request, *args, **kwargs):
+        """Party membership is sensitive: reading one member's record is audited."""
+        from audit.services import record_personal_data_access
+
+        member = self.get_object()
+        if member.user_id != request.user.pk:
+            record_personal_data_access(request.user, member, request)
+        return Response(self.get_serializer(member).data)
+
+
+class ServiceRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ServiceRecord
+        fields = [
+            "id",
+            "community",
+            "member",
+            "team",
+            "served_on",
+            "hours",
+            "kind",
+            "description",
+            "location",
+            "status",
+            "verified_at",
+        ]
+
+
+class ServiceRecordViewSet(ScopedReadOnlyViewSet):
+    model = ServiceRecord
+    serializer_class = ServiceRecordSerializer
+    filterset_fields = ["community", "member", "team", "status", "kind"]
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("-served_on", "pk")

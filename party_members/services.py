@@ -1,0 +1,345 @@
+"""Write operations of party members: the dual registration (双报到), service records and their
+points, service teams."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.services import user_create
+from committees.models import Committee, Level, Tenant
+from core import identifiers
+from core.errors import Errors
+from members.models import MemberUnit, Role, User
+
+from .models import (
+    PartyMember,
+    PointsEntry,
+    PointsRule,
+    RecordStatus,
+    Registration,
+    RegistrationStatus,
+    ServiceKind,
+    ServiceRecord,
+    ServiceTeam,
+)
+
+SEPARATED_ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
+COMMUNITY_LEVELS = {Level.COMMUNITY}
+
+
+# --- dual registration --------------------------------------------------------------------------
+
+
+def _validate_community(errors: Errors, *, tenant: Tenant, community: Committee | None) -> None:
+    if community is None:
+        errors.add("community", _("请选择报到社区。"))
+    elif community.tenant_id != tenant.pk:
+        errors.add(
+            "community",
+            _("所选社区不属于%(tenant)s，请选择居住地所在社区。") % {"tenant": tenant.name},
+        )
+    elif community.level not in COMMUNITY_LEVELS or community.closed_at is not None:
+        errors.add("community", _("“%(name)s”不是可报到的社区（村）。") % {"name": community.name})
+
+
+@transaction.atomic
+def member_self_register(
+    *,
+    tenant: Tenant,
+    username: str,
+    password: str,
+    name: str,
+    phone: str,
+    community: Committee | None,
+    employer_name: str = "",
+    employer: MemberUnit | None = None,
+) -> PartyMember:
+    """An in-service party member opens an account and asks to register with the community
+    where they live; community staff confirm."""
+    errors = Errors()
+    username = (username or "").strip()
+    if not username:
+        errors.add("username", _("请填写用户名。"))
+    elif User.objects.filter(username=username).exists():
+        errors.add("username", _("用户名“%(name)s”已被使用。") % {"name": username})
+    if not (name or "").strip():
+        errors.add("name", _("请填写姓名。"))
+    phone = errors.check("phone", identifiers.validate_phone, phone)
+    _validate_community(errors, tenant=tenant, community=community)
+    if employer is not None and employer.tenant_id != tenant.pk:
+        errors.add("employer", _("所选单位不属于本市。"))
+    errors.check(
+        "password", lambda value: validate_password(value, User(username=username)), password
+    )
+    errors.raise_if_any()
+    user = user_create(
+        tenant=tenant, username=username, password=password, display_name=name.strip(), phone=phone
+    )
+    member = PartyMember.objects.create(
+        tenant=tenant,
+        user=user,
+        name=name.strip(),
+        phone=phone,
+        employer=employer,
+        employer_name=(employer_name or (employer.name if employer else "")).strip(),
+        community=community,
+        registration_status=RegistrationStatus.PENDING,
+    )
+    Registration.objects.create(tenant=tenant, community=community, member=member)
+    return member
+
+
+@transaction.atomic
+def member_registration_request(*, member: PartyMember, community: Committee) -> Registration:
+    """A registered member moves: withdraws the open registration and asks the new community."""
+    errors = Errors()
+    _validate_community(errors, tenant=member.tenant, community=community)
+    errors.raise_if_any()
+    member = PartyMember.objects.select_for_update().get(pk=member.pk)
+    Registration.objects.filter(
+        member=member, status__in=[RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED]
+    ).update(status=RegistrationStatus.WITHDRAWN, decided_at=timezone.now())
+    member.community = community
+    member.registration_status = RegistrationStatus.PENDING
+    member.save(update_fields=["community", "registration_status"])
+    return Registration.objects.create(tenant=member.tenant, community=community, member=member)
+
+
+@transaction.atomic
+def unit_registration_request(*, unit: MemberUnit, community: Committee) -> Registration:
+    """A unit's party organisation registers with the community where the unit stands."""
+    errors = Errors()
+    _validate_community(errors, tenant=unit.tenant, community=community)
+    if not errors.by_field:
+        located = unit.committee
+        inside = (
+            community.tree_id == located.tree_id
+            and located.lft <= community.lft
+            and community.rght <= located.rght
+        )
+        if not inside:
+            errors.add(
+                "community",
+                _("单位党组织应到单位所在地“%(place)s”辖内的社区报到。") % {"place": located.name},
+            )
+    if Registration.objects.filter(
+        unit=unit, status__in=[RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED]
+    ).exists():
+        errors.add("community", _("“%(unit)s”已有报到记录。") % {"unit": unit.name})
+    errors.raise_if_any()
+    return Registration.objects.create(tenant=unit.tenant, community=community, unit=unit)
+
+
+@transaction.atomic
+def registration_decide(
+    *, registration: Registration, actor: User, confirm: bool, reason: str = ""
+) -> Registration:
+    """Community staff confirm (or send back, with a reason) a registration."""
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status != RegistrationStatus.PENDING:
+        raise ValidationError(
+            _("该报到已处理（%(status)s）。") % {"status": registration.get_status_display()}
+        )
+    if not confirm and not reason.strip():
+        raise ValidationError({"reason": _("退回时请说明原因。")})
+    registration.status = RegistrationStatus.CONFIRMED if confirm else RegistrationStatus.REJECTED
+    registration.decided_at = timezone.now()
+    registration.decided_by = actor
+    registration.reason = reason.strip()
+    registration.save()
+    if registration.member_id:
+        PartyMember.objects.filter(pk=registration.member_id).update(
+            registration_status=registration.status
+        )
+    return registration
+
+
+# --- service records and points -------------------------------------------------------------------
+
+
+@dataclass
+class ServiceData:
+    served_on: dt.date | None
+    hours: Decimal | str | None
+    kind: str
+    description: str
+    location: str = ""
+
+
+def quarter_of(day: dt.date) -> str:
+    return f"{day.year}Q{(day.month - 1) // 3 + 1}"
+
+
+def _clean_service(errors: Errors, data: ServiceData) -> tuple[dt.date | None, Decimal | None]:
+    today = timezone.localdate()
+    served_on = data.served_on
+    if served_on is None:
+        errors.add("served_on", _("请填写服务日期。"))
+    elif served_on > today:
+        errors.add("served_on", _("服务日期不能晚于今天。"))
+    try:
+        hours = Decimal(str(data.hours)).quantize(Decimal("0.1"))
+    except (ArithmeticError, ValueError, TypeError):
+        errors.add("hours", _("服务时长应为数字（小时）。"))
+        hours = None
+    if hours is not None:
+        if hours <= 0:
+            errors.add("hours", _("服务时长应大于0。"))
+        elif hours > 24:
+            errors.add("hours", _("一天的服务时长不能超过24小时。"))
+    if data.kind not in ServiceKind.values:
+        errors.add("kind", _("未知的服务类型。"))
+    if not (data.description or "").strip():
+        errors.add("description", _("请填写服务内容。"))
+    return served_on, hours
+
+
+@transaction.atomic
+def service_record_log(
+    *,
+    actor: User,
+    community: Committee,
+    data: ServiceData,
+    member: PartyMember | None = None,
+    team: ServiceTeam | None = None,
+    certified: bool = False,
+) -> ServiceRecord:
+    """Log one act of service. Whoever records it certifies it: when community staff record it
+    (`certified`), it is verified at once and earns its points; a member's own log waits for
+    the community's verification."""
+    errors = Errors()
+    if (member is None) == (team is None):
+        errors.add("member", _("服务记录须属于一名党员或一支服务队。"))
+    owner = member or team
+    if owner is not None and community.tenant_id != owner.tenant_id:
+        errors.add("community", _("服务社区不属于本市。"))
+    elif community.level not in COMMUNITY_LEVELS:
+        errors.add("community", _("服务记录应记在社区（村）。"))
+    served_on, hours = _clean_service(errors, data)
+    if member is not None and served_on and hours and "hours" not in errors.by_field:
+        # Lock the member so two logs of the same day cannot both slip under 24 hours.
+        PartyMember.objects.select_for_update().filter(pk=member.pk).first()
+        logged = ServiceRecord.objects.filter(member=member, served_on=served_on).exclude(
+            status=RecordStatus.REJECTED
+        ).aggregate(total=Sum("hours"))["total"] or Decimal(0)
+        if logged + hours > 24:
+            errors.add(
+                "hours",
+                _("%(day)s已记录%(logged)s小时，再加%(hours)s小时将超过一天24小时。")
+                % {"day": served_on, "logged": logged, "hours": hours},
+            )
+    errors.raise_if_any()
+    record = ServiceRecord.objects.create(
+        tenant_id=community.tenant_id,
+        community=community,
+        member=member,
+        team=team,
+        served_on=served_on,
+        hours=hours,
+        kind=data.kind,
+        description=data.description.strip(),
+        location=(data.location or "").strip(),
+        recorded_by=actor,
+    )
+    if certified:
+        _verify(record, actor)
+    return record
+
+
+@transaction.atomic
+def service_record_verify(*, record: ServiceRecord, actor: User) -> ServiceRecord:
+    record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+    if record.status != RecordStatus.PENDING:
+        raise ValidationError(
+            _("该记录已处理（%(status)s）。") % {"status": record.get_status_display()}
+        )
+    _verify(record, actor)
+    return record
+
+
+@transaction.atomic
+def service_record_reject(*, record: ServiceRecord, actor: User) -> ServiceRecord:
+    record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+    if record.status != RecordStatus.PENDING:
+        raise ValidationError(
+            _("该记录已处理（%(status)s）。") % {"status": record.get_status_display()}
+        )
+    record.status = RecordStatus.REJECTED
+    record.verified_by = actor
+    record.verified_at = timezone.now()
+    record.save(update_fields=["status", "verified_by", "verified_at"])
+    return record
+
+
+def _verify(record: ServiceRecord, actor: User) -> None:
+    record.status = RecordStatus.VERIFIED
+    record.verified_by = actor
+    record.verified_at = timezone.now()
+    record.save(update_fields=["status", "verified_by", "verified_at"])
+    points_award(record=record)
+
+
+def points_for(record: ServiceRecord, rule: PointsRule) -> Decimal:
+    return (min(record.hours, rule.max_hours_per_day) * rule.points_per_hour).quantize(
+        Decimal("0.1")
+    )
+
+
+def points_award(*, record: ServiceRecord) -> PointsEntry:
+    """Credit a verified record's points once: the ledger's one-entry-per-record constraint makes
+    a repeated award impossible."""
+    rule, _created = PointsRule.objects.get_or_create(tenant_id=record.tenant_id)
+    entry, created = PointsEntry.objects.get_or_create(
+        record=record,
+        defaults={
+            "tenant_id": record.tenant_id,
+            "community_id": record.community_id,
+            "member_id": record.member_id,
+            "team_id": record.team_id,
+            "points": points_for(record, rule),
+            "quarter": quarter_of(record.served_on),
+        },
+    )
+    if created:
+        owner_model = PartyMember if record.member_id else ServiceTeam
+        owner_id = record.member_id or record.team_id
+        owner_model.objects.filter(pk=owner_id).update(points=F("points") + entry.points)
+    return entry
+
+
+@transaction.atomic
+def team_create(*, community: Committee, name: str, kind: str) -> ServiceTeam:
+    from .models import TeamKind
+
+    errors = Errors()
+    if not (name or "").strip():
+        errors.add("name", _("请填写队名。"))
+    if kind not in TeamKind.values:
+        errors.add("kind", _("未知的服务队类型。"))
+    if ServiceTeam.objects.filter(community=community, name=(name or "").strip()).exists():
+        errors.add("name", _("本社区已有同名服务队。"))
+    errors.raise_if_any()
+    return ServiceTeam.objects.create(
+        tenant_id=community.tenant_id, community=community, name=name.strip(), kind=kind
+    )
+
+
+@transaction.atomic
+def team_join(*, team: ServiceTeam, member: PartyMember) -> None:
+    if member.tenant_id != team.tenant_id:
+        raise ValidationError({"member": _("只能加入本市的服务队。")})
+    if (
+        member.registration_status != RegistrationStatus.CONFIRMED
+        or member.community_id != team.community_id
+    ):
+        raise ValidationError({"member": _("请先到该社区报到并经确认后再加入服务队。")})
+    team.members.add(member)
