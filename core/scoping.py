@@ -173,6 +173,18 @@ class ScopedQuerySetMixin:
         return cls.committee_paths[0]
 
 
+def ensure_in_scope(obj: models.Model, user, action: Action | str = Action.CHANGE) -> None:
+    """After a write, inside its transaction: the saved object must still lie in the user's
+    scope for the action, else the write is refused and rolls back with the transaction (NetBox
+    does the same). Guards against a write that moves an object out of the writer's reach, such
+    as a resource re-homed to a committee the user does not hold."""
+    from django.core.exceptions import PermissionDenied
+
+    manager = type(obj)._default_manager
+    if not manager.visible_to(user, action).filter(pk=obj.pk).exists():
+        raise PermissionDenied
+
+
 def can(user, action: Action | str, committee) -> bool:
     """Whether the user may take the action on a committee (and so on what belongs to it)."""
     if committee is None:
