@@ -6,7 +6,6 @@ and the audit log alike, so a locked pair and an audit entry name the same addre
 
 from __future__ import annotations
 
-import ipaddress
 import time
 
 from django.conf import settings
@@ -27,31 +26,6 @@ SEEN_RESOLUTION_SECONDS = 60
 def now() -> float:
     """Seconds since the epoch; its own function so that tests can move the clock."""
     return time.time()
-
-
-def _valid_ip(value: str | None) -> str | None:
-    try:
-        return str(ipaddress.ip_address((value or "").strip()))
-    except ValueError:
-        return None
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address: REMOTE_ADDR, or with `TRUSTED_PROXY_COUNT` reverse proxies in front
-    (each appending the address it saw to X-Forwarded-For), the address the outermost proxy saw.
-    Entries further left are written by the client and are never trusted."""
-    remote = _valid_ip(request.META.get("REMOTE_ADDR"))
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies <= 0:
-        return remote
-    forwarded = [
-        part.strip()
-        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        if part.strip()
-    ]
-    if len(forwarded) < proxies:
-        return remote
-    return _valid_ip(forwarded[-proxies]) or remote
 
 
 # --- session timeouts ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from auditlog.middleware import AuditlogMiddleware
 from django.http import HttpRequest, HttpResponse
 
-from accounts.middleware import client_ip
+from core.http import client_ip
 
 _current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
 

@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.middleware import client_ip
+from core.http import client_ip
 from members.models import Role
 
 from .middleware import current_request

@@ -217,7 +217,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_RESET_ON_SUCCESS = True
 # Attempts during a lockout do not restart it: the page promises a time, and it holds.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_CLIENT_IP_CALLABLE = "accounts.middleware.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.http.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.lockout_response"
 AXES_COOLOFF_MESSAGE = _("登录失败次数过多，该账号在当前地址已被暂时锁定，请稍后再试。")
 AXES_HTTP_RESPONSE_CODE = 429

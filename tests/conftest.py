@@ -8,14 +8,30 @@ administrator, and an administrator of the other tenant.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 
 from committees.models import Committee, Level
 from members.models import Role, User
 
 from .factories import CommitteeFactory, TenantFactory, user_with_role
+
+
+@pytest.fixture(autouse=True, scope="session")
+def moved_clock():
+    """`TEST_CLOCK=2026-12-01T17:00:00Z make test` runs the whole suite with the clock moved there
+    (and ticking on), to show that no test depends on the hour or the date it runs at: 17:00 UTC
+    is already the next day in Beijing, and the second day of a quarter splits "yesterday" from
+    "two days ago". `make test-clock` runs both. Worker processes keep the real clock."""
+    when = os.environ.get("TEST_CLOCK")
+    if not when:
+        yield None
+        return
+    with time_machine.travel(when, tick=True) as traveller:
+        yield traveller
 
 
 @dataclass

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import traceback
 
 import pytest
 from django.db import connection, connections
@@ -19,9 +20,16 @@ PROCESSES = 4
 CREATES_PER_PROCESS = 12
 
 
-def write_concurrently(street_ids: list[int], district_id: int, slot: int, barrier) -> None:
-    """One worker process: create communities under the streets and move some between them."""
+def write_concurrently(
+    street_ids: list[int], district_id: int, slot: int, barrier, failures
+) -> None:
+    """One worker process: create communities under the streets and move some between them.
+
+    A child must not return into pytest (it would run the parent's teardown), so it always ends
+    with os._exit; an exception is first handed to the parent through `failures`, and the exit
+    code says whether the child finished its work."""
     connections.close_all()  # never share the parent's socket
+    code = 1
     try:
         barrier.wait(timeout=30)
         streets = list(Committee.objects.filter(pk__in=street_ids).order_by("division_code"))
@@ -53,9 +61,12 @@ def write_concurrently(street_ids: list[int], district_id: int, slot: int, barri
             level=Level.STREET,
             division_code=f"110101{slot + 100:03d}000",
         )
+        code = 0
+    except BaseException:
+        failures.put(f"process {slot}:\n{traceback.format_exc()}")
     finally:
         connections.close_all()
-        os._exit(0)
+        os._exit(code)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="advisory locks are PostgreSQL's")
@@ -67,10 +78,12 @@ def test_concurrent_structural_writes_leave_a_consistent_tree():
     street_ids = [world.street.pk, world.sibling_street.pk]
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(PROCESSES)
+    failures = context.Queue()
     connections.close_all()
     processes = [
         context.Process(
-            target=write_concurrently, args=(street_ids, world.district.pk, slot, barrier)
+            target=write_concurrently,
+            args=(street_ids, world.district.pk, slot, barrier, failures),
         )
         for slot in range(1, PROCESSES + 1)
     ]
@@ -78,7 +91,11 @@ def test_concurrent_structural_writes_leave_a_consistent_tree():
         process.start()
     for process in processes:
         process.join(timeout=120)
-        assert process.exitcode == 0
+    errors = []
+    while not failures.empty():
+        errors.append(failures.get(timeout=5))
+    assert errors == [], "\n".join(errors)
+    assert [process.exitcode for process in processes] == [0] * PROCESSES
 
     tenant = world.city.tenant
     assert services.tree_faults(tenant) == []

@@ -177,7 +177,10 @@ class TestLifecycle:
 class TestEscalation:
     def test_an_unmatched_demand_rises_one_level_after_its_deadline(self, world):
         demand = f.demand(world.community, world.community_staff, category_name="交通停车")
-        assert demand.escalation_due_at.date() == timezone.localdate() + dt.timedelta(days=7)
+        # The deadline is an instant; its day is the local (Beijing) day, whatever the server clock.
+        assert timezone.localdate(demand.escalation_due_at) == timezone.localdate() + dt.timedelta(
+            days=7
+        )
         assert services.escalations_run() == 0
         Demand.objects.filter(pk=demand.pk).update(
             escalation_due_at=timezone.now() - dt.timedelta(minutes=1)
@@ -185,7 +188,9 @@ class TestEscalation:
         assert services.escalations_run() == 1
         demand.refresh_from_db()
         assert demand.handling_committee == world.street
-        assert demand.escalation_due_at.date() == timezone.localdate() + dt.timedelta(days=14)
+        assert timezone.localdate(demand.escalation_due_at) == timezone.localdate() + dt.timedelta(
+            days=14
+        )
         note = Notification.objects.get(recipient=world.street_staff, event="escalation")
         assert "超过7天未对接，已上报至东华门街道" in note.body
         assert not Notification.objects.filter(recipient=world.sibling_staff).exists()
