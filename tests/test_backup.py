@@ -45,7 +45,7 @@ def fresh_database():
 
 def test_a_backup_restores_every_row_and_file(world, tmp_path, settings, fresh_database):
     settings.MEDIA_ROOT = tmp_path / "media"
-    demand = f.demand(world.community, world.community_staff)
+    demand = f.demand(world.community, world.community_staff, publish=False)
     attachment = DemandAttachment(
         tenant_id=demand.tenant_id, demand=demand, original_name="现场照片.png"
     )
