@@ -295,9 +295,7 @@ def test_an_anonymous_visitor_is_sent_to_log_in(client):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-def test_an_auditor_reads_every_entry_of_their_tenant_and_none_of_another(
-    world, admins: Admins
-):
+def test_an_auditor_reads_every_entry_of_their_tenant_and_none_of_another(world, admins: Admins):
     rename(as_user(world.tenant_admin), world.street, "北京改名")
     rename(as_user(world.other_admin), world.other_street, "上海改名")
     # Written by nobody (a shell, a migration): still the tenant's, by the row's own tenant.
