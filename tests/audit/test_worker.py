@@ -6,22 +6,15 @@ import pytest
 
 from audit.models import Entry
 
-from ..workers import WorkerProcess, flush_test_redis, producer, wait_for
+from ..test_workers import worker  # noqa: F401 - the worker process fixture
+from ..workers import producer, wait_for
 from .conftest import Admins, as_user
 from .test_bulk_paths import overdue_demand
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.usefixtures("worker")]
 
 
-@pytest.fixture
-def worker(transactional_db, tmp_path):
-    flush_test_redis()
-    process = WorkerProcess(tmp_path / "worker.log").start()
-    yield process
-    process.stop()
-
-
-def test_the_worker_is_named_as_the_actor_of_what_it_writes(world, admins: Admins, worker):
+def test_the_worker_is_named_as_the_actor_of_what_it_writes(world, admins: Admins):
     demand = overdue_demand(world)
     producer().send_task("demands.tasks.run_escalations")
     entry = wait_for(
