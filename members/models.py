@@ -136,8 +136,12 @@ class RoleGrantQuerySet(ScopedQuerySetMixin, models.QuerySet):
 class RoleGrant(models.Model):
     """A role held at a scope: a committee (which means its whole subtree) or a member unit."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="role_grants")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="role_grants", verbose_name=_("租户")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("账号")
+    )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     committee = models.ForeignKey(
         Committee,
@@ -230,7 +234,9 @@ class MemberUnitQuerySet(ScopedQuerySetMixin, models.QuerySet):
 class MemberUnit(models.Model):
     """An organisation in the area that takes part in a committee's work (驻区单位/成员单位)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="member_units")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="member_units", verbose_name=_("租户")
+    )
     committee = models.ForeignKey(
         Committee, on_delete=models.PROTECT, related_name="located_units", verbose_name=_("所在地")
     )
@@ -279,9 +285,18 @@ class CommitteeScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):
 class Membership(models.Model):
     """A unit's membership of a committee (加入/共建关系)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey(MemberUnit, on_delete=models.CASCADE, related_name="memberships")
-    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="memberships")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
+    unit = models.ForeignKey(
+        MemberUnit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("成员单位")
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("协调委员会"),
+    )
     joined_on = models.DateField(_("加入日期"))
     status = models.CharField(
         _("状态"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE
@@ -321,8 +336,12 @@ class SeatRole(models.TextChoices):
 
 
 class Seat(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="seats")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="seats", verbose_name=_("协调委员会")
+    )
     role = models.CharField(_("职务"), max_length=32, choices=SeatRole.choices)
     person_name = models.CharField(_("姓名"), max_length=64)
     title = models.CharField(_("本单位职务"), max_length=100, blank=True)
@@ -369,8 +388,15 @@ class Subcommittee(models.Model):
     any day follows from it, so it advances by itself without a job having to run.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="subcommittees")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.CASCADE,
+        related_name="subcommittees",
+        verbose_name=_("协调委员会"),
+    )
     field = models.CharField(_("领域"), max_length=32, choices=SubcommitteeField.choices)
     name = models.CharField(_("名称"), max_length=100)
     rotation_start = models.DateField(_("轮值起始日"), null=True, blank=True)
@@ -401,9 +427,14 @@ class RotationSlotQuerySet(ScopedQuerySetMixin, models.QuerySet):
 class RotationSlot(models.Model):
     """One turn in a subcommittee's rotation: a unit whose leader acts as chair."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
     subcommittee = models.ForeignKey(
-        Subcommittee, on_delete=models.CASCADE, related_name="rotation"
+        Subcommittee,
+        on_delete=models.CASCADE,
+        related_name="rotation",
+        verbose_name=_("专业委员会"),
     )
     position = models.PositiveSmallIntegerField(_("顺序"))
     unit = models.ForeignKey(
@@ -447,7 +478,9 @@ class AllianceQuerySet(ScopedQuerySetMixin, models.QuerySet):
 
 
 class Alliance(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=16, choices=AllianceKind.choices)
     description = models.TextField(_("简介"), blank=True)
@@ -481,7 +514,9 @@ class AllianceSpanQuerySet(ScopedQuerySetMixin, models.QuerySet):
 
 
 class AllianceSpan(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
     alliance = models.ForeignKey(
         Alliance, on_delete=models.CASCADE, related_name="spans", verbose_name=_("联盟")
     )

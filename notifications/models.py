@@ -173,13 +173,20 @@ class Preference(models.Model):
     """How a user wants one event on one channel: at once, in a daily digest, or not at all."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("账号"),
     )
-    event = models.CharField(max_length=32, choices=Event.choices)
-    channel = models.CharField(max_length=16, choices=Channel.choices)
-    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.IMMEDIATE)
+    event = models.CharField(_("事件"), max_length=32, choices=Event.choices)
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    mode = models.CharField(
+        max_length=16, choices=Mode.choices, default=Mode.IMMEDIATE, verbose_name=_("方式")
+    )
 
     class Meta:
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
         constraints = [
             models.UniqueConstraint(fields=["user", "event", "channel"], name="preference_unique")
         ]
@@ -210,9 +217,14 @@ class WebhookEndpointQuerySet(models.QuerySet):
 class WebhookEndpoint(models.Model):
     """A program or a group robot that hears a committee subtree's events."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="+", verbose_name=_("租户")
+    )
     committee = models.ForeignKey(
-        "committees.Committee", on_delete=models.CASCADE, related_name="+"
+        "committees.Committee",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("协调委员会"),
     )
     name = models.CharField(_("名称"), max_length=100)
     url = models.URLField(_("地址"), max_length=500)
