@@ -5,10 +5,14 @@ import datetime as dt
 from django.test import TestCase
 from django.utils import timezone
 
+from accounts import services as account_services
 from categories.defaults import categories_ensure_defaults
 from categories.models import Category
 from demands import services
+from members.models import Role
 from resources import services as resource_services
+
+from ..factories import UserFactory
 
 
 def committed(action):
@@ -67,3 +71,17 @@ def resource(
             actor=actor, committee=committee, offered_by=unit, data=data
         )
     )
+
+
+def contact_of(unit, username: str | None = None):
+    """A unit contact account for a member unit."""
+    kwargs = {"username": username} if username else {}
+    contact = UserFactory(tenant=unit.tenant, **kwargs)
+    account_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
+    return contact
+
+
+def unit_claim(demand, unit, **fields):
+    """A unit claims a demand through the service, as its contact (only a contact claims for
+    their unit)."""
+    return services.claim_by_unit(actor=contact_of(unit), unit=unit, demand=demand, **fields)

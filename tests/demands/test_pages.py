@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from accounts import services as account_services
 from demands import services
 from demands.models import (
     Claim,
@@ -27,11 +26,10 @@ from demands.models import (
     DemandTransition,
     Match,
 )
-from members.models import Role
 
-from ..factories import UserFactory
 from ..members import factories as mf
 from . import factories as f
+from .factories import contact_of
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n%%EOF\n"
@@ -45,14 +43,6 @@ def media(settings, tmp_path):
 
 def stored_files(root) -> list:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
-
-
-def contact_of(unit, username: str | None = None):
-    """A unit contact account for a member unit."""
-    kwargs = {"username": username} if username else {}
-    contact = UserFactory(tenant=unit.tenant, **kwargs)
-    account_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
-    return contact
 
 
 def committed(action):
@@ -538,11 +528,7 @@ class TestOneClickClaims:
         for i, community in enumerate([world.community, world.community2]):
             demand = f.demand(community, world.street_staff, title=f"助餐{i}")
             unit = mf.unit(world.street, name=f"认领单位{i}")
-            claims.append(
-                services.claim_by_unit(
-                    actor=world.street_staff, unit=unit, demand=demand, quantity="10"
-                )
-            )
+            claims.append(f.unit_claim(demand, unit, quantity="10"))
             Claim.objects.filter(pk=claims[-1].pk).update(resource=resource)
         client = client_for(world.street_staff)
         client.post(reverse("demands:claim_accept", args=[claims[0].pk]))
@@ -712,7 +698,7 @@ class TestWishes:
         for i in range(10):
             wish = f.demand(world.community, world.community_staff, title=f"心愿b{i}", kind="wish")
             if i % 3 == 0:
-                services.wish_claim(member=member, demand=wish)
+                services.wish_claim(actor=member.user, demand=wish)
         with CaptureQueriesContext(connection) as many:
             response = client.get(reverse("demands:wish_list"))
         assert len(response.context["wishes"]) == 8 and len(response.context["claimed"]) == 4
