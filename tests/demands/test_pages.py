@@ -28,6 +28,7 @@ from demands.models import (
 )
 
 from ..members import factories as mf
+from ..party_members import factories as pf
 from . import factories as f
 from .factories import contact_of
 
@@ -649,8 +650,8 @@ class TestWishes:
         wish = f.demand(world.community, world.community_staff, title="想要一台收音机", kind="wish")
         f.demand(world.community, world.community_staff, title="普通需求")
         f.demand(world.community2, world.street_staff, title="银闸的心愿", kind="wish")
-        first = mf.party_member(world.community, name="李强")
-        second = mf.party_member(world.community, name="王芳")
+        first = pf.party_member(world.community, name="李强")
+        second = pf.party_member(world.community, name="王芳")
         client = client_for(first.user)
         page = client.get(reverse("demands:wish_list"))
         assert [w.title for w in page.context["wishes"]] == ["想要一台收音机"]
@@ -670,7 +671,7 @@ class TestWishes:
 
     def test_a_pending_member_sees_no_wishes_and_cannot_claim(self, world, client_for):
         wish = f.demand(world.community, world.community_staff, kind="wish")
-        member = mf.party_member(world.community, confirmed=False)
+        member = pf.party_member(world.community, confirmed=False)
         client = client_for(member.user)
         page = client.get(reverse("demands:wish_list"))
         assert list(page.context["wishes"]) == [] and "报到经社区确认后" in page.content.decode()
@@ -680,7 +681,7 @@ class TestWishes:
 
     def test_a_member_of_another_community_cannot_claim(self, world, client_for):
         wish = f.demand(world.community, world.community_staff, kind="wish")
-        member = mf.party_member(world.sibling_community)
+        member = pf.party_member(world.sibling_community)
         client = client_for(member.user)
         assert list(client.get(reverse("demands:wish_list")).context["wishes"]) == []
         assert client.post(reverse("demands:wish_claim", args=[wish.pk])).status_code == 404
@@ -688,7 +689,7 @@ class TestWishes:
         assert wish.status == DemandStatus.PUBLISHED
 
     def test_the_wish_list_takes_the_same_queries_for_2_or_12_wishes(self, world, client_for):
-        member = mf.party_member(world.community)
+        member = pf.party_member(world.community)
         client = client_for(member.user)
         for i in range(2):
             f.demand(world.community, world.community_staff, title=f"心愿{i}", kind="wish")
@@ -708,7 +709,7 @@ class TestWishes:
         from notifications.models import Notification
 
         wish = f.demand(world.community, world.community_staff, kind="wish")
-        member = mf.party_member(world.community, name="李强")
+        member = pf.party_member(world.community, name="李强")
         client_for(member.user).post(reverse("demands:wish_claim", args=[wish.pk]))
         note = Notification.objects.get(recipient=world.community_staff, event="claim")
         assert "党员李强认领了心愿" in note.title
