@@ -107,18 +107,7 @@ class DemandWriteSerializer(serializers.Serializer):
     publish = serializers.BooleanField(required=False, default=False)
 
 
-DATA_FIELDS = [
-    "title",
-    "description",
-    "category",
-    "kind",
-    "source",
-    "urgency",
-    "people_affected",
-    "needed_by",
-    "quantity",
-    "quantity_unit",
-]
+DATA_FIELDS = services.DEMAND_FIELDS
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -172,8 +161,7 @@ class DemandViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         body = DemandWriteSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         # A PATCH names what changes; the rest stays as it is.
-        values = {name: getattr(demand, name) for name in DATA_FIELDS}
-        values["category"] = demand.category
+        values = services.demand_values(demand)
         values.update({k: v for k, v in body.validated_data.items() if k in DATA_FIELDS})
         demand = services.demand_update(
             actor=request.user, demand=demand, data=services.DemandData(**values)

@@ -26,10 +26,10 @@ from core.errors import Errors, NotAllowed
 from core.scoping import Action, can, covers, user_scopes, user_unit_ids
 from members.models import MemberUnit
 from party_members.models import PartyMember, RegistrationStatus
+from party_members.selectors import own_party_member
 from resources.models import Resource
 
 from .models import TRANSITIONS, Claim, ClaimDirection, Demand, DemandStatus
-from .selectors import party_member_of
 
 # The moves a person makes with a button: (to, label, whether it needs a reason). Claims,
 # projects and releases move demands too, as consequences of those acts.
@@ -244,7 +244,7 @@ def match_action(user, demand: Demand, resource: Resource, open_units: set[int])
 
 def wish_claimer(user) -> PartyMember:
     """The party member claiming a wish: the user's own record, which the community confirmed."""
-    member = party_member_of(user)
+    member = own_party_member(user)
     if member is None:
         raise NotAllowed(_("只有在职党员可以认领心愿。"))
     if member.registration_status != RegistrationStatus.CONFIRMED or member.community is None:

@@ -149,16 +149,6 @@ def resource_for_claim(*, user, demand: Demand, resource_id) -> Resource | None:
 # --- wishes ------------------------------------------------------------------------------------------
 
 
-def party_member_of(user) -> PartyMember | None:
-    """The user's own party-member record, read through its scoping entry point."""
-    return (
-        PartyMember.objects.visible_to(user)
-        .filter(user_id=getattr(user, "pk", None))
-        .select_related("community")
-        .first()
-    )
-
-
 def community_wishes(*, member: PartyMember) -> QuerySet[Demand]:
     """The wishes of the member's community (and of the grids and buildings under it).
 

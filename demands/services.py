@@ -99,6 +99,17 @@ class DemandData:
     extra: dict = field(default_factory=dict)
 
 
+# The fields of a demand that its entry form, its API and its corrections speak of.
+DEMAND_FIELDS = tuple(name for name in DemandData.__dataclass_fields__ if name != "extra")
+
+
+def demand_values(demand: Demand) -> dict:
+    """A demand's fields as they are, to start a correction from."""
+    values = {name: getattr(demand, name) for name in DEMAND_FIELDS}
+    values["category"] = demand.category
+    return values
+
+
 def clean_demand(
     *, tenant_id: int, committee: Committee | None, data: DemandData, errors: Errors | None = None
 ) -> dict:

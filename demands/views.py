@@ -35,6 +35,7 @@ from demands.models import (
     Source,
     Urgency,
 )
+from party_members import selectors as party_selectors
 from party_members.models import PartyMember
 from resources.models import CapacityUnit
 
@@ -234,18 +235,11 @@ def default_committee(user) -> int | None:
 
 
 def demand_data(data: dict) -> services.DemandData:
-    return services.DemandData(
-        title=data.get("title", ""),
-        description=data.get("description", ""),
-        category=data.get("category"),
-        source=data.get("source", ""),
-        kind=data.get("kind", ""),
-        people_affected=data.get("people_affected"),
-        urgency=data.get("urgency", ""),
-        needed_by=data.get("needed_by"),
-        quantity=data.get("quantity"),
-        quantity_unit=data.get("quantity_unit", ""),
-    )
+    """The form's fields for the service; a field the form leaves out (a unit chooses no kind
+    nor source) is empty, and the service decides it."""
+    values = {name: data.get(name) for name in services.DEMAND_FIELDS}
+    text = ("title", "description", "source", "kind", "urgency", "quantity_unit")
+    return services.DemandData(**{**values, **{k: values[k] or "" for k in text}})
 
 
 def saved_message(demand: Demand) -> str:
@@ -265,14 +259,22 @@ class DemandFormMixin(ScopedPageMixin):
     def make_form(self, *args, **kwargs) -> DemandForm:  # pragma: no cover
         raise NotImplementedError
 
-    def create(self, data: dict) -> Demand:  # pragma: no cover
+    def place(self, data: dict) -> dict:  # pragma: no cover
+        """Where the demand arises, as the form gave it, in the service's words."""
         raise NotImplementedError
 
     def post(self, request):
         form = self.make_form(request.POST, request.FILES)
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                demand = self.create(form.cleaned_data)
+                demand = services.demand_create(
+                    actor=request.user,
+                    data=demand_data(data),
+                    publish="publish" in request.POST,
+                    attachments=data["attachments"],
+                    **self.place(data),
+                )
             except ValidationError as error:
                 form.add_service_errors(error, aliases=self.aliases)
             else:
@@ -307,14 +309,8 @@ class DemandCreateView(DemandFormMixin, View):
         initial = {"committee": default_committee(request.user)}
         return self.render_form(self.make_form(initial=initial))
 
-    def create(self, data):
-        return services.demand_create(
-            actor=self.request.user,
-            committee=data["committee"],
-            data=demand_data(data),
-            publish="publish" in self.request.POST,
-            attachments=data["attachments"],
-        )
+    def place(self, data):
+        return {"committee": data["committee"]}
 
 
 class DemandRaiseView(DemandFormMixin, View):
@@ -342,14 +338,8 @@ class DemandRaiseView(DemandFormMixin, View):
         form.initial["unit"] = form.fields["unit"].widget.choices[0][0]
         return self.render_form(form)
 
-    def create(self, data):
-        return services.demand_create(
-            actor=self.request.user,
-            raised_by_unit=data["unit"],
-            data=demand_data(data),
-            publish="publish" in self.request.POST,
-            attachments=data["attachments"],
-        )
+    def place(self, data):
+        return {"raised_by_unit": data["unit"]}
 
 
 class DemandEditView(ScopedPageMixin, View):
@@ -377,18 +367,7 @@ class DemandEditView(ScopedPageMixin, View):
                 request, _("“%(s)s”状态的需求不能再修改。") % {"s": demand.get_status_display()}
             )
             return redirect("demands:demand_detail", pk=demand.pk)
-        fields = (
-            "title",
-            "description",
-            "kind",
-            "source",
-            "urgency",
-            "people_affected",
-            "needed_by",
-            "quantity",
-            "quantity_unit",
-        )
-        initial = {name: getattr(demand, name) for name in fields}
+        initial = services.demand_values(demand)
         initial["category"] = str(demand.category_id)
         return self.render_form(demand, self.make_form(demand, initial=initial))
 
@@ -549,10 +528,7 @@ class WishMixin(ScopedPageMixin):
     model = PartyMember
 
     def get_member(self) -> PartyMember:
-        member = selectors.party_member_of(self.request.user)
-        if member is None:
-            raise Http404
-        return member
+        return get_object_or_404(party_selectors.own_party_members(self.request.user))
 
 
 class WishListView(WishMixin, View):

@@ -70,16 +70,18 @@ def member_service_summary(member: PartyMember) -> dict:
     return {"hours": totals["hours"] or 0, "count": totals["count"], "points": member.points}
 
 
-def own_party_member(user) -> PartyMember | None:
-    """The user's own party-member record, read through its scoping entry point."""
-    if not getattr(user, "is_authenticated", False):
-        return None
+def own_party_members(user) -> QuerySet[PartyMember]:
+    """The user's own party-member record (none, or one), read through its scoping entry
+    point: a party member's pages are a 404 for anyone who is not one."""
     return (
         PartyMember.objects.visible_to(user)
-        .filter(user_id=user.pk)
+        .filter(user_id=getattr(user, "pk", None))
         .select_related("community")
-        .first()
     )
+
+
+def own_party_member(user) -> PartyMember | None:
+    return own_party_members(user).first()
 
 
 def own_records(*, user, member: PartyMember) -> QuerySet[ServiceRecord]:

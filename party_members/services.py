@@ -154,18 +154,21 @@ def unit_registration_request(
     return registration
 
 
+def _locked_for_staff(model, pk: int, actor: User, refusal: str):
+    """A registration or a service record, locked for the write, once the actor is found to be
+    staff of its community."""
+    obj = model.objects.select_for_update(of=("self",)).select_related("community").get(pk=pk)
+    policies.require_staff_of(actor, obj.community, refusal)
+    return obj
+
+
 @transaction.atomic
 def registration_decide(
     *, registration: Registration, actor: User, confirm: bool, reason: str = ""
 ) -> Registration:
     """Community staff confirm (or send back, with a reason) a registration."""
-    registration = (
-        Registration.objects.select_for_update(of=("self",))
-        .select_related("community")
-        .get(pk=registration.pk)
-    )
-    policies.require_staff_of(
-        actor, registration.community, _("只有报到社区的工作人员可以确认或退回报到。")
+    registration = _locked_for_staff(
+        Registration, registration.pk, actor, _("只有报到社区的工作人员可以确认或退回报到。")
     )
     if registration.status != RegistrationStatus.PENDING:
         raise ValidationError(
@@ -291,13 +294,8 @@ def service_record_log(
 def _pending_record(record: ServiceRecord, actor: User) -> ServiceRecord:
     """The record, locked, once the actor is found to be staff where the service was done and
     the record to be still waiting."""
-    record = (
-        ServiceRecord.objects.select_for_update(of=("self",))
-        .select_related("community")
-        .get(pk=record.pk)
-    )
-    policies.require_staff_of(
-        actor, record.community, _("只有服务所在社区的工作人员可以核实服务记录。")
+    record = _locked_for_staff(
+        ServiceRecord, record.pk, actor, _("只有服务所在社区的工作人员可以核实服务记录。")
     )
     if record.status != RecordStatus.PENDING:
         raise ValidationError(

@@ -11,7 +11,7 @@ from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -168,10 +168,7 @@ class OwnRecordMixin(ScopedPageMixin):
     model = PartyMember
 
     def get_member(self) -> PartyMember:
-        member = selectors.own_party_member(self.request.user)
-        if member is None:
-            raise Http404
-        return member
+        return get_object_or_404(selectors.own_party_members(self.request.user))
 
 
 class MyServiceView(OwnRecordMixin, View):

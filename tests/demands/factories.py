@@ -85,3 +85,41 @@ def unit_claim(demand, unit, **fields):
     """A unit claims a demand through the service, as its contact (only a contact claims for
     their unit)."""
     return services.claim_by_unit(actor=contact_of(unit), unit=unit, demand=demand, **fields)
+
+
+def listed_demands(world) -> dict:
+    """The list pages' demands: four of 东华门街道 of every kind, state, source and urgency, and
+    one of the sibling street."""
+    today = timezone.localdate()
+    return {
+        "meals": demand(
+            world.community,
+            world.community_staff,
+            title="老年助餐",
+            urgency="low",
+            people_affected=30,
+            needed_by=today + dt.timedelta(days=30),
+        ),
+        "parking": demand(
+            world.community2,
+            world.street_staff,
+            title="错时停车",
+            category_name="交通停车",
+            source="hotline",
+            urgency="critical",
+            people_affected=200,
+            needed_by=today + dt.timedelta(days=5),
+        ),
+        "draft": demand(
+            world.street,
+            world.street_staff,
+            title="楼道堆物清理",
+            category_name="环境整治",
+            publish=False,
+            urgency="high",
+            people_affected=5,
+            needed_by=None,
+        ),
+        "wish": demand(world.community, world.community_staff, title="想要一台收音机", kind="wish"),
+        "sibling": demand(world.sibling_community, world.sibling_staff, title="景山助餐"),
+    }

@@ -4,14 +4,12 @@ it in all three. A page drops what it does not understand; the API says 400."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 from openpyxl import load_workbook
 
 from . import factories as f
@@ -21,21 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def demands(world):
-    today = timezone.localdate()
-    f.demand(world.community, world.community_staff, title="老年助餐", urgency="low")
-    f.demand(
-        world.community2,
-        world.street_staff,
-        title="错时停车",
-        category_name="交通停车",
-        source="hotline",
-        urgency="critical",
-        people_affected=200,
-        needed_by=today + dt.timedelta(days=5),
-    )
-    f.demand(world.street, world.street_staff, title="楼道堆物清理", publish=False)
-    f.demand(world.community, world.community_staff, title="想要一台收音机", kind="wish")
-    f.demand(world.sibling_community, world.sibling_staff, title="景山助餐")
+    return f.listed_demands(world)
 
 
 def page_titles(client, params) -> list[str]:

@@ -243,41 +243,7 @@ class TestEdit:
 class TestList:
     @pytest.fixture
     def demands(self, world):
-        today = timezone.localdate()
-        return {
-            "meals": f.demand(
-                world.community,
-                world.community_staff,
-                title="老年助餐",
-                urgency="low",
-                people_affected=30,
-                needed_by=today + dt.timedelta(days=30),
-            ),
-            "parking": f.demand(
-                world.community2,
-                world.street_staff,
-                title="错时停车",
-                category_name="交通停车",
-                source="hotline",
-                urgency="critical",
-                people_affected=200,
-                needed_by=today + dt.timedelta(days=5),
-            ),
-            "draft": f.demand(
-                world.street,
-                world.street_staff,
-                title="楼道堆物清理",
-                category_name="环境整治",
-                publish=False,
-                urgency="high",
-                people_affected=5,
-                needed_by=None,
-            ),
-            "wish": f.demand(
-                world.community, world.community_staff, title="想要一台收音机", kind="wish"
-            ),
-            "sibling": f.demand(world.sibling_community, world.sibling_staff, title="景山助餐"),
-        }
+        return f.listed_demands(world)
 
     def titles(self, client, **params):
         response = client.get(reverse("demands:demand_list"), params)
