@@ -81,9 +81,7 @@ def one_committee_by_reference(*, user, reference: str, action, field: str) -> C
     that none or several do."""
     candidates = committee_by_reference(user=user, reference=reference, action=action)
     if not candidates:
-        raise ValidationError(
-            {field: _("在您的管理范围内找不到“%(ref)s”。") % {"ref": reference}}
-        )
+        raise ValidationError({field: _("在您的管理范围内找不到“%(ref)s”。") % {"ref": reference}})
     if len(candidates) > 1:
         raise ValidationError(
             {field: _("有多个名为“%(ref)s”的协调委员会，请改填区划代码。") % {"ref": reference}}
