@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
 
 from .models import LEVEL_ORDER, Committee, Level
 
@@ -72,3 +74,21 @@ def committee_by_reference(*, user, reference: str, action) -> list[Committee]:
     if reference.isascii() and reference.isdigit():
         return list(scoped.filter(division_code=reference)[:2])
     return list(scoped.filter(name=reference)[:5])
+
+
+def one_committee_by_reference(*, user, reference: str, action, field: str) -> Committee:
+    """The one committee the user may act on that a reference names, or a field error saying
+    that none or several do."""
+    candidates = committee_by_reference(user=user, reference=reference, action=action)
+    if not candidates:
+        raise ValidationError({field: _("在您的管理范围内找不到“%(ref)s”。") % {"ref": reference}})
+    if len(candidates) > 1:
+        raise ValidationError(
+            {field: _("有多个名为“%(ref)s”的协调委员会，请改填区划代码。") % {"ref": reference}}
+        )
+    return candidates[0]
+
+
+def outermost_committee(*, user, action) -> Committee | None:
+    """The first, outermost open committee the user may act on."""
+    return Committee.objects.visible_to(user, action).open().order_by("tree_id", "lft").first()

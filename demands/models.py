@@ -46,6 +46,29 @@ class DemandStatus(models.TextChoices):
 
 
 OPEN_DEMAND_STATUSES = [DemandStatus.PUBLISHED]
+# The ways a demand may move, and which of them need a reason.
+TRANSITIONS: dict[str, set[str]] = {
+    DemandStatus.DRAFT: {DemandStatus.PUBLISHED, DemandStatus.WITHDRAWN},
+    DemandStatus.PUBLISHED: {
+        DemandStatus.MATCHED,
+        DemandStatus.REJECTED,
+        DemandStatus.WITHDRAWN,
+        DemandStatus.FULFILLED,
+    },
+    DemandStatus.MATCHED: {
+        DemandStatus.IN_PROJECT,
+        DemandStatus.PUBLISHED,
+        DemandStatus.FULFILLED,
+        DemandStatus.WITHDRAWN,
+    },
+    DemandStatus.IN_PROJECT: {DemandStatus.FULFILLED, DemandStatus.MATCHED},
+    DemandStatus.FULFILLED: set(),
+    DemandStatus.REJECTED: set(),
+    DemandStatus.WITHDRAWN: set(),
+}
+NEEDS_REASON = {DemandStatus.REJECTED, DemandStatus.WITHDRAWN}
+# The states a demand may still be corrected in.
+EDITABLE_STATUSES = (DemandStatus.DRAFT, DemandStatus.PUBLISHED)
 
 
 class DemandQuerySet(ScopedQuerySetMixin, models.QuerySet):

@@ -33,7 +33,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import webhooks
+from core.scoping import Action, ensure_in_scope
+
+from . import policies, webhooks
 from .models import (
     KEY_LENGTH,
     Channel,
@@ -623,10 +625,11 @@ class EndpointData:
 
 
 @transaction.atomic
-def webhook_endpoint_create(*, committee, data: EndpointData) -> WebhookEndpoint:
+def webhook_endpoint_create(*, actor, committee, data: EndpointData) -> WebhookEndpoint:
     """A tenant administrator connects a program or a group robot to a committee's subtree.
     A Standard Webhooks endpoint gets a fresh `whsec_` signing secret; a DingTalk robot keeps the
     secret DingTalk gave it; a WeCom robot needs none (its key is in the URL)."""
+    policies.require_webhook_administrator(actor, committee)
     if data.format not in WebhookFormat.values:
         raise ValidationError({"format": _("请选择Webhook格式。")})
     if not data.url.strip().lower().startswith(("http://", "https://")):
@@ -651,15 +654,24 @@ def webhook_endpoint_create(*, committee, data: EndpointData) -> WebhookEndpoint
     )
     endpoint.full_clean()
     endpoint.save()
+    ensure_in_scope(endpoint, actor, Action.MANAGE_TREE)
     return endpoint
 
 
 @transaction.atomic
-def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool) -> WebhookEndpoint:
+def webhook_endpoint_set_active(
+    *, actor, endpoint: WebhookEndpoint, active: bool
+) -> WebhookEndpoint:
     """Disable (or enable again) an endpoint. A disabled endpoint hears no new events, and
     what was still waiting for it is given up when its turn comes."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint = (
+        WebhookEndpoint.objects.select_for_update(of=("self",))
+        .select_related("committee")
+        .get(pk=endpoint.pk)
+    )
+    policies.require_webhook_administrator(actor, endpoint.committee)
     if endpoint.is_active != active:
         endpoint.is_active = active
         endpoint.save(update_fields=["is_active"])
+    ensure_in_scope(endpoint, actor, Action.MANAGE_TREE)
     return endpoint

@@ -87,6 +87,17 @@ class PartyMember(models.Model):
         return self.name
 
 
+class RegistrationQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    """Staff see the registrations with the communities of their subtree; a unit's contact the
+    registration of their unit's party organisation."""
+
+    committee_paths = ("community",)
+
+    def extra_terms(self, user, action):
+        unit_ids = user.unit_ids()
+        return [Q(unit_id__in=sorted(unit_ids), tenant_id=user.tenant_id)] if unit_ids else []
+
+
 class Registration(models.Model):
     """One request of the dual registration (双报到): a unit's party organisation with the
     community where it stands, or an in-service member with the community where they live."""
@@ -134,7 +145,7 @@ class Registration(models.Model):
     )
     reason = models.CharField(_("退回原因"), max_length=200, blank=True)
 
-    objects = CommunityScopedQuerySet.as_manager()
+    objects = RegistrationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("双报到")

@@ -16,7 +16,8 @@ from demands.models import Claim, ClaimStatus, Demand, DemandStatus, Match
 
 from ..members import factories as mf
 from . import factories as f
-from .test_pages import committed, contact_of, matched_demand
+from .factories import contact_of
+from .test_pages import committed, matched_demand
 
 
 def payload(world, **overrides) -> dict:
@@ -292,9 +293,7 @@ class TestClaims:
         for i, community in enumerate([world.community, world.community2]):
             demand = f.demand(community, world.street_staff, title=f"助餐{i}")
             unit = mf.unit(world.street, name=f"认领单位{i}")
-            claim = services.claim_by_unit(
-                actor=world.street_staff, unit=unit, demand=demand, quantity="10"
-            )
+            claim = f.unit_claim(demand, unit, quantity="10")
             Claim.objects.filter(pk=claim.pk).update(resource=resource)
             claims.append(claim)
         client = client_for(world.street_staff)

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
-
-from django.utils import timezone
 
 from core.identifiers import credit_code_check_character
 from members import services
 from members.models import UnitKind
-from party_members import services as party_services
-from party_members.models import RegistrationStatus
 
 _serial = itertools.count(1)
 
@@ -32,39 +27,3 @@ def unit(committee, name: str | None = None, kind: str = UnitKind.PRIVATE, **fie
         **fields,
     )
     return services.member_unit_create(tenant=committee.tenant, committee=committee, data=data)
-
-
-def party_member(community, name: str | None = None, confirmed: bool = True, actor=None, **fields):
-    n = next(_serial)
-    member = party_services.member_self_register(
-        tenant=community.tenant,
-        username=fields.pop("username", f"pm{n}"),
-        password="Dangyuan@2026",
-        name=name or f"党员{n}",
-        phone=fields.pop("phone", f"139{n:08d}"),
-        community=community,
-        employer_name=fields.pop("employer_name", "某单位"),
-    )
-    if confirmed:
-        registration = member.registrations.get(status=RegistrationStatus.PENDING)
-        party_services.registration_decide(
-            registration=registration, actor=actor or member.user, confirm=True
-        )
-        member.refresh_from_db()
-    return member
-
-
-def service(member, actor, hours="2", days_ago: int = 1, certified: bool = False, **fields):
-    return party_services.service_record_log(
-        actor=actor,
-        community=member.community,
-        member=member,
-        data=party_services.ServiceData(
-            served_on=fields.pop("served_on", timezone.localdate() - dt.timedelta(days=days_ago)),
-            hours=hours,
-            kind=fields.pop("kind", "volunteer"),
-            description=fields.pop("description", "周末卫生大扫除"),
-            location=fields.pop("location", ""),
-        ),
-        certified=certified,
-    )

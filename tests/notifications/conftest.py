@@ -36,7 +36,15 @@ def notify(recipients=(), *, key="k1", event="claim", title="一条通知", comm
 
 
 def endpoint(committee, url, format="standard", name="接收端", secret="", events=None):
+    """Connected by a tenant administrator of the committee's city, as the service requires."""
+    from members.models import Role, User
+
+    admin = User.objects.filter(
+        grants__role=Role.TENANT_ADMIN,
+        grants__committee__in=committee.get_ancestors(include_self=True),
+    ).first()
     return services.webhook_endpoint_create(
+        actor=admin,
         committee=committee,
         data=services.EndpointData(name=name, url=url, format=format, secret=secret, events=events),
     )

@@ -424,7 +424,7 @@ class TestRetries:
                 key="queued",
                 committee=world.street,
             )
-        services.webhook_endpoint_set_active(endpoint=hook, active=False)
+        services.webhook_endpoint_set_active(actor=world.tenant_admin, endpoint=hook, active=False)
         services.deliveries_sweep()
         assert Delivery.objects.get().status == DeliveryStatus.DEAD
         notify(committee=world.street, key="after", recipients=[])
