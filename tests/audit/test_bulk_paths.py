@@ -28,6 +28,7 @@ from party_members.models import PointsEntry
 from ..demands import factories as f
 from ..factories import UserFactory
 from ..members import factories as mf
+from ..party_members import factories as pf
 from ..members.test_excel import unit_row, upload, workbook_bytes
 from .conftest import Admins, as_user, entries, in_request
 
@@ -168,8 +169,8 @@ def test_accepting_a_claim_commits_capacity_by_a_conditional_update(world, admin
 
 
 def test_points_awarded_by_verifying_a_service(world, admins: Admins):
-    member = mf.party_member(world.community)
-    record = mf.service(member, actor=member.user, hours="2.5")
+    member = pf.party_member(world.community)
+    record = pf.service(member, actor=member.user, hours="2.5")
     staff = world.community_staff
     in_request(
         staff,
