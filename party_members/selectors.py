@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Sum
 
 from committees.models import Committee
-from members.selectors import subtree_filter
+from core.scoping import subtree_q
 
 from .models import (
     PartyMember,
@@ -40,9 +40,7 @@ def points_ranking(
     owner = "member" if by == "member" else "team"
     rows = list(
         PointsEntry.objects.visible_to(user)
-        .filter(
-            quarter=quarter, **{f"{owner}__isnull": False}, **subtree_filter(committee, "community")
-        )
+        .filter(subtree_q(committee, "community"), quarter=quarter, **{f"{owner}__isnull": False})
         .values(owner)
         .annotate(total=Sum("points"), records=Count("id"))
         .order_by("-total", owner)[:limit]
