@@ -6,7 +6,15 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee, Tenant
-from core.scoping import Action, Scope, ScopedQuerySetMixin, scope_ids_q, scope_q, user_scopes
+from core.scoping import (
+    Action,
+    Scope,
+    ScopedQuerySetMixin,
+    covers,
+    scope_ids_q,
+    scope_q,
+    user_scopes,
+)
 
 
 class Role(models.TextChoices):
@@ -119,10 +127,7 @@ class User(AbstractUser):
         )
         outermost: list[Committee] = []
         for committee in committees:
-            if not any(
-                o.tree_id == committee.tree_id and o.lft <= committee.lft <= o.rght
-                for o in outermost
-            ):
+            if not any(covers(o, committee) for o in outermost):
                 outermost.append(committee)
         return outermost
 
