@@ -15,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from accounts import services as account_services
 from categories.defaults import categories_ensure_defaults
 from categories.models import Category
 from core import excel
@@ -26,9 +25,10 @@ from members.models import Role
 from resources import imports as resource_imports
 from resources.models import CapacityUnit, Resource, ResourceKind
 
+from ..demands import factories as f
 from ..factories import UserFactory
 from ..members import factories as mf
-from . import factories as f
+from ..members.factories import contact_for
 
 pytestmark = pytest.mark.django_db
 
@@ -93,12 +93,6 @@ def kept_bytes(batch: ImportBatch) -> bytes:
         return handle.read()
 
 
-def contact_for(unit):
-    user = UserFactory(tenant=unit.tenant)
-    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
-    return user
-
-
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -115,7 +109,7 @@ def categories(world):
 
 def import_as(user, committee, data, unit=None):
     return resource_imports.resources_import(
-        user=user, committee=committee, unit=unit, uploaded_file=upload(data)
+        actor=user, committee=committee, unit=unit, uploaded_file=upload(data)
     )
 
 
