@@ -66,6 +66,21 @@ def committee_level_counts(committee: Committee) -> list[tuple[str, int]]:
     return [(Level(level).label, counts[level]) for level in LEVEL_ORDER if counts.get(level)]
 
 
+def committee_filter_choices(user) -> list[Committee]:
+    """The committees a list offers to filter by: the user's own and one level below."""
+    scope = user.scope_committees if getattr(user, "is_authenticated", False) else []
+    if not scope:
+        return []
+    deepest = max(c.depth for c in scope) + 1
+    return list(
+        Committee.objects.visible_to(user)
+        .open()
+        .filter(depth__lte=deepest)
+        .order_by("tree_id", "lft")
+        .only("id", "name", "depth", "tree_id", "lft")[:500]
+    )
+
+
 def committee_label(committee: Committee) -> str:
     """How a committee is offered in a drop-down: its name and, where it has one, its code."""
     if committee.division_code:

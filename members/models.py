@@ -217,7 +217,8 @@ class PartyOrgType(models.TextChoices):
 
 class MemberUnitQuerySet(ScopedQuerySetMixin, models.QuerySet):
     """Units visible to a user: those standing in the user's subtrees, those that are members of
-    a committee in them, and the units the user is contact for."""
+    a committee in them, and the units the user is contact for. A unit is changed where it stands
+    (or by its contact): membership lets staff read a unit, not change it."""
 
     committee_paths = ("committee",)
 
@@ -226,6 +227,8 @@ class MemberUnitQuerySet(ScopedQuerySetMixin, models.QuerySet):
         unit_ids = user.unit_ids()
         if unit_ids:
             terms.append(Q(pk__in=unit_ids, tenant_id=user.tenant_id))
+        if action != Action.VIEW:
+            return terms
         member_of = scope_ids_q(user_scopes(user, action), "committee", Membership)
         if member_of is not None:
             terms.append(Q(pk__in=Membership.objects.filter(member_of).values("unit_id")))

@@ -19,6 +19,7 @@ from django.views import View
 
 from categories.services import categories_for
 from committees.models import Committee
+from committees.selectors import committee_filter_choices
 from core import bulk_views, excel
 from core.forms import add_service_errors
 from core.scoping import Action
@@ -32,21 +33,6 @@ from .models import Resource, ResourceKind, ResourceStatus
 from .selectors import visible_resources
 
 PAGE_SIZE = 50
-
-
-def filter_committees(user) -> list[Committee]:
-    """The committees offered in the list's filter: the user's own and one level below."""
-    scope = user.scope_committees if getattr(user, "is_authenticated", False) else []
-    if not scope:
-        return []
-    deepest = max(c.depth for c in scope) + 1
-    return list(
-        Committee.objects.visible_to(user)
-        .open()
-        .filter(depth__lte=deepest)
-        .order_by("tree_id", "lft")
-        .only("id", "name", "depth", "tree_id", "lft")[:500]
-    )
 
 
 # --- the list and one resource ---------------------------------------------------------------------
@@ -68,7 +54,7 @@ class ResourceListView(ScopedPageMixin, View):
             "statuses": ResourceStatus.choices,
             "sorts": SORT_CHOICES,
             "categories": list(categories_for(request.user)),
-            "committees": filter_committees(request.user),
+            "committees": committee_filter_choices(request.user),
             "query_string": query.urlencode(),
             "can_create": policies.can_offer(request.user),
         }

@@ -80,11 +80,6 @@ def make_unit(committee, name, n, **fields) -> MemberUnit:
     return services.member_unit_create(actor=registrar(committee), committee=committee, data=data)
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def post_import(client, committee, data: bytes, name="成员单位.xlsx"):
     return client.post(
         reverse("members:unit_excel_import"),

@@ -9,11 +9,10 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from categories.defaults import categories_ensure_defaults
 from categories.models import Category
@@ -25,6 +24,7 @@ from members.models import Role
 from resources import imports as resource_imports
 from resources.models import CapacityUnit, Resource, ResourceKind
 
+from .. import excel_helpers as xl
 from ..demands import factories as f
 from ..factories import UserFactory
 from ..members import factories as mf
@@ -57,7 +57,7 @@ FIELDS = [
 
 
 def resource_row(n: int, **overrides) -> list:
-    values = {
+    defaults = {
         "title": f"助餐场地{n}",
         "kind": "场地",
         "category": "养老服务",
@@ -68,34 +68,18 @@ def resource_row(n: int, **overrides) -> list:
         "committee": "110101001001",
         "description": "午餐时段可用",
     }
-    values.update(overrides)
-    return [values[field] for field in FIELDS]
+    return xl.row_of(FIELDS, defaults, **overrides)
 
 
 def workbook_bytes(rows, headers=None, title="资源清单") -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    sheet.append(HEADERS if headers is None else headers)
-    for row in rows:
-        sheet.append(row)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
+    return xl.workbook_bytes(HEADERS if headers is None else headers, rows, title)
 
 
-def upload(data: bytes, name: str = "资源清单.xlsx") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data, content_type=excel.XLSX_CONTENT_TYPE)
+def upload(data: bytes, name: str = "资源清单.xlsx"):
+    return xl.upload(data, name)
 
 
-def kept_bytes(batch: ImportBatch) -> bytes:
-    with batch.file.open("rb") as handle:
-        return handle.read()
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+kept_bytes = xl.kept_bytes
 
 
 @pytest.fixture
@@ -475,12 +459,7 @@ EXPORT_HEADERS = [*HEADERS, "剩余", "状态", "提供单位", "登记时间"]
 
 
 def exported(response) -> list[dict]:
-    assert response.status_code == 200
-    assert response["Content-Type"] == excel.XLSX_CONTENT_TYPE
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == EXPORT_HEADERS
-    return [dict(zip(EXPORT_HEADERS, row, strict=True)) for row in rows[1:]]
+    return xl.exported(response, EXPORT_HEADERS)
 
 
 class TestExport:

@@ -768,7 +768,7 @@ ENDPOINTS = [
     ("resource-detail", "resource", "patch", {"title": "越权修改", "status": "withdrawn"}),
 ]
 # Categories are the tenant's, read by all of it: another tenant gets 404, the tenant's
-# non-administrators 403 (tests/demands/test_categories.py).
+# non-administrators 403 (tests/categories/test_categories.py).
 TENANT_WIDE = [("categories:category_edit", "category", "post", {"name": "越权"})]
 
 
@@ -786,11 +786,6 @@ def isolated(world, setup):
         uploaded_file=SimpleUploadedFile("资源.xlsx", data),
     )
     return {**setup, "batch": batch, "category": category(world)}
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def everything():
@@ -817,8 +812,9 @@ def test_resource_urls_are_in_the_isolation_table():
     ours = {
         name
         for name in all_url_names_with_pk()
-        if name.startswith(("demands:resource_", "demands:category_", "resource-", "category-"))
+        if name.startswith(("resources:", "categories:", "resource-", "category-"))
     }
+    assert ours, "the URL names of the resources room changed: update the prefixes above"
     assert ours - covered == set(), f"add these URLs to the isolation table: {ours - covered}"
 
 
