@@ -306,15 +306,17 @@ class ResourceImportForm(RowForm):
         committee.widget = forms.Select(
             choices=[(c.pk, committee_label(c)) for c in places], attrs={"class": "form-select"}
         )
+        if not self.is_bound:
+            self.initial = {**self.starting_values(places), **self.initial}
 
-    def initial_values(self) -> dict[str, Any]:
+    def starting_values(self, places: list[Committee]) -> dict[str, Any]:
+        """The chosen committee, else the first; a contact's first unit where it stands."""
         context: ResourceContext = self.context
         if not context.acts_as_staff and context.rule.units:
             first = context.rule.units[0]
             return {"offered_by": first.pk, "committee": first.committee_id}
-        choices = list(self.fields["committee"].widget.choices)
-        chosen = self.chosen.pk if self.chosen else (choices[0][0] if choices else None)
-        return {"committee": chosen}
+        chosen = self.chosen or next(iter(places), None)
+        return {"committee": chosen.pk if chosen is not None else None}
 
     def clean_row(self, values):
         context: ResourceContext = self.context

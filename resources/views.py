@@ -248,9 +248,7 @@ class ResourceImportView(ResourceImportPage):
     def get(self, request):
         context = ResourceContext(request.user)
         committee = self.staff_committee(context, request.GET.get("committee"))
-        form = ResourceImportForm(context=context, chosen=committee)
-        form.initial = form.initial_values()
-        return self.render_form(form, committee)
+        return self.render_form(ResourceImportForm(context=context, chosen=committee), committee)
 
     def post(self, request):
         context = ResourceContext(request.user)

@@ -13,10 +13,26 @@ from core import excel
 from core.models import ImportBatch
 
 
-def row_of(fields: Sequence[str], defaults: dict, **overrides) -> list:
-    """A row in the columns' order: `defaults` with some cells changed."""
-    values = {**defaults, **overrides}
-    return [values[field] for field in fields]
+class Sheet:
+    """One list's workbook as the tests fill it in: its header row and fields, its sheet's title,
+    a good row (`good(n)` gives the n-th one's cells by field) and the upload's file name."""
+
+    def __init__(self, *, headers, fields, title: str, good, filename: str) -> None:
+        self.headers, self.fields, self.title = list(headers), list(fields), title
+        self.good, self.filename = good, filename
+
+    def row(self, n: int, **overrides) -> list:
+        """The n-th good row in the columns' order, with some cells changed."""
+        values = {**self.good(n), **overrides}
+        return [values[field] for field in self.fields]
+
+    def workbook(self, rows, headers=None, title: str | None = None) -> bytes:
+        return workbook_bytes(
+            self.headers if headers is None else headers, rows, title or self.title
+        )
+
+    def upload(self, data: bytes, name: str | None = None) -> SimpleUploadedFile:
+        return upload(data, name or self.filename)
 
 
 def workbook_bytes(headers: Sequence, rows: Iterable[Sequence], title: str) -> bytes:

@@ -49,8 +49,12 @@ def bad_check_code(n: int) -> str:
     return good[:17] + wrong
 
 
-def unit_row(n: int, **overrides) -> list:
-    defaults = {
+SHEET = xl.Sheet(
+    headers=HEADERS,
+    fields=FIELDS,
+    title="成员单位",
+    filename="成员单位.xlsx",
+    good=lambda n: {
         "name": f"测试单位{n}",
         "credit_code": credit_code(n),
         "kind": "民营企业",
@@ -60,19 +64,14 @@ def unit_row(n: int, **overrides) -> list:
         "contact_phone": "13812345678",
         "party_org_type": "党支部",
         "party_member_count": 3,
-    }
-    return xl.row_of(FIELDS, defaults, **overrides)
-
-
-def workbook_bytes(rows, headers=None, title="成员单位") -> bytes:
-    return xl.workbook_bytes(HEADERS if headers is None else headers, rows, title)
-
-
-def upload(data: bytes, name: str = "成员单位.xlsx"):
-    return xl.upload(data, name)
-
-
-kept_bytes = xl.kept_bytes
+    },
+)
+unit_row, workbook_bytes, upload, kept_bytes = (
+    SHEET.row,
+    SHEET.workbook,
+    SHEET.upload,
+    xl.kept_bytes,
+)
 
 
 def make_unit(committee, name, n, **fields) -> MemberUnit:

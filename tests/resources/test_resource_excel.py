@@ -56,8 +56,12 @@ FIELDS = [
 ]
 
 
-def resource_row(n: int, **overrides) -> list:
-    defaults = {
+SHEET = xl.Sheet(
+    headers=HEADERS,
+    fields=FIELDS,
+    title="资源清单",
+    filename="资源清单.xlsx",
+    good=lambda n: {
         "title": f"助餐场地{n}",
         "kind": "场地",
         "category": "养老服务",
@@ -67,19 +71,14 @@ def resource_row(n: int, **overrides) -> list:
         "available_until": "2026-12-31",
         "committee": "110101001001",
         "description": "午餐时段可用",
-    }
-    return xl.row_of(FIELDS, defaults, **overrides)
-
-
-def workbook_bytes(rows, headers=None, title="资源清单") -> bytes:
-    return xl.workbook_bytes(HEADERS if headers is None else headers, rows, title)
-
-
-def upload(data: bytes, name: str = "资源清单.xlsx"):
-    return xl.upload(data, name)
-
-
-kept_bytes = xl.kept_bytes
+    },
+)
+resource_row, workbook_bytes, upload, kept_bytes = (
+    SHEET.row,
+    SHEET.workbook,
+    SHEET.upload,
+    xl.kept_bytes,
+)
 
 
 @pytest.fixture
