@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import services as account_services
@@ -116,6 +116,8 @@ class TestUnits:
             f.unit(world.street, kind=UnitKind.PRIVATE, credit_code="")
 
     def test_a_contact_changes_only_their_fields(self, world):
+        from django.core.exceptions import PermissionDenied
+
         unit = f.unit(world.street, name="顺丰速运")
         contact = f.contact_for(unit)
         theirs = services.UnitData.of(unit)
