@@ -73,8 +73,21 @@ class User(AbstractUser):
         return cached
 
     def committee_scopes(self, action: Action) -> list[Scope]:
+        """The ranges where the user may take the action, read off the grants once per request
+        (a 10,000-row import asks for every row)."""
         if not self.is_active or self.tenant_id is None:
             return []
+        grants = self.role_grants()
+        cached = self.__dict__.get("_committee_scopes")
+        if cached is None or cached[0] is not grants:
+            cached = (grants, {})
+            self._committee_scopes = cached
+        scopes = cached[1].get(action)
+        if scopes is None:
+            scopes = cached[1][action] = self._scopes_for(grants, action)
+        return list(scopes)
+
+    def _scopes_for(self, grants: list[RoleGrant], action: Action) -> list[Scope]:
         roles = ROLES_FOR_ACTION.get(action, frozenset())
         return [
             Scope(
@@ -83,7 +96,7 @@ class User(AbstractUser):
                 lft=grant.committee.lft,
                 rght=grant.committee.rght,
             )
-            for grant in self.role_grants()
+            for grant in grants
             if grant.role in roles
             and grant.committee is not None
             and grant.committee.tenant_id == self.tenant_id
