@@ -152,19 +152,28 @@ class ResourceEditView(ScopedPageMixin, View):
 
     model = Resource
 
+    def edit_context(self, resource) -> ResourceContext | None:
+        """How the user changes the resource; None, said in a message, once it is withdrawn."""
+        try:
+            return ResourceContext(self.request.user, instance=resource)
+        except ValidationError as error:
+            messages.error(self.request, "；".join(error.messages))
+            return None
+
     def get(self, request, pk):
         resource = self.get_scoped_object(queryset=visible_resources(request.user))
-        try:
-            context = ResourceContext(request.user, instance=resource)
-        except ValidationError as error:  # withdrawn: nothing to change any more
-            messages.error(request, "；".join(error.messages))
+        context = self.edit_context(resource)
+        if context is None:
             return redirect("resources:resource_detail", pk=resource.pk)
         form = ResourceForm(initial=resource_initial(resource, context), context=context)
         return self.render_form(resource, form)
 
     def post(self, request, pk):
         resource = self.get_scoped_object(queryset=visible_resources(request.user))
-        form = ResourceForm(request.POST, context=ResourceContext(request.user, instance=resource))
+        context = self.edit_context(resource)
+        if context is None:
+            return redirect("resources:resource_detail", pk=resource.pk)
+        form = ResourceForm(request.POST, context=context)
         if form.is_valid():
             try:
                 services.resource_update(

@@ -295,6 +295,20 @@ class TestEditing:
         assert Resource.objects.get(pk=resource.pk).status == ResourceStatus.WITHDRAWN
         edit = client.get(reverse("resources:resource_edit", args=[resource.pk]))
         assert edit.status_code == 302  # a withdrawn resource is not edited
+        before = resource_state()
+        posted = client.post(
+            reverse("resources:resource_edit", args=[resource.pk]), form_payload(world), follow=True
+        )
+        assert "已撤回的资源不能再修改。" in posted.content.decode()
+        assert resource_state() == before
+        response = client.patch(
+            reverse("resource-detail", args=[resource.pk]),
+            {"title": "改名"},
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+        assert response.json() == {"non_field_errors": ["已撤回的资源不能再修改。"]}
+        assert resource_state() == before
 
 
 # --- capacity ---------------------------------------------------------------------------------------
