@@ -144,3 +144,14 @@ def committee_resolver(
         if whole != {(within.tree_id, within.lft, within.rght)}:
             scope = _("“%(name)s”范围内的协调委员会") % {"name": within.name}
     return CommitteeResolver(candidates, field=field, label=label, scope=scope, default=default)
+
+
+def one_committee_by_reference(*, user, reference: str, action, field: str) -> Committee:
+    """The one committee a reference names among those the user may take the action on, or a
+    field error saying why there is none: the committee resolver for a single reference."""
+    return committee_resolver(user=user, action=action, field=field).resolve(reference)
+
+
+def outermost_committee(*, user, action) -> Committee | None:
+    """The first, outermost open committee the user may act on."""
+    return Committee.objects.visible_to(user, action).open().order_by("tree_id", "lft").first()

@@ -156,12 +156,14 @@ class CommitteeMoveView(TreeWriteView):
     submit_label = _("迁移")
 
     def perform(self, committee, data):
-        new_parent = selectors.committee_resolver(
-            user=self.request.user, action=Action.MANAGE_TREE, field="parent"
-        ).resolve(data["parent"])
         return services.committee_move(
             committee=committee,
-            new_parent=new_parent,
+            new_parent=selectors.one_committee_by_reference(
+                user=self.request.user,
+                reference=data["parent"],
+                action=Action.MANAGE_TREE,
+                field="parent",
+            ),
             division_code=data["division_code"] or None,
         )
 

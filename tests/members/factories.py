@@ -40,6 +40,18 @@ def registrar(committee):
     return admin
 
 
+def contact_for(unit):
+    """An account acting for `unit` as its contact (联络员)."""
+    from accounts import services as account_services
+    from members.models import Role
+
+    from ..factories import UserFactory
+
+    user = UserFactory(tenant=unit.tenant)
+    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
+    return user
+
+
 def unit(committee, name: str | None = None, kind: str = UnitKind.PRIVATE, **fields):
     data = services.UnitData(
         name=name or f"单位{next(_serial)}",
@@ -86,15 +98,3 @@ def service(member, actor, hours="2", days_ago: int = 1, certified: bool = False
         ),
         certified=certified,
     )
-
-
-def contact_for(unit):
-    """An account acting for `unit` as its contact (联络员)."""
-    from accounts import services as account_services
-    from members.models import Role
-
-    from ..factories import UserFactory
-
-    user = UserFactory(tenant=unit.tenant)
-    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
-    return user
