@@ -115,6 +115,14 @@ def ensure_units(
         for unit in MemberUnit.objects.filter(tenant=tenant)
     }
     joined = set(Membership.objects.filter(tenant=tenant).values_list("unit_id", "committee_id"))
+    # The tenant's administrator at the root registers them (seeded with the accounts before).
+    registrar = (
+        User.objects.filter(
+            tenant=tenant, grants__role=Role.TENANT_ADMIN, grants__committee__parent__isnull=True
+        )
+        .order_by("pk")
+        .first()
+    )
     units: dict[str, MemberUnit] = {}
     for spec in specs:
         committee = places[spec.at]
@@ -128,7 +136,7 @@ def ensure_units(
                 else landline(rng, area)
             )
             unit = services.member_unit_create(
-                tenant=tenant,
+                actor=registrar,
                 committee=committee,
                 data=services.UnitData(
                     name=spec.name,

@@ -6,7 +6,15 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee, Tenant
-from core.scoping import Action, Scope, ScopedQuerySetMixin, scope_ids_q, scope_q, user_scopes
+from core.scoping import (
+    Action,
+    Scope,
+    ScopedQuerySetMixin,
+    covers,
+    scope_ids_q,
+    scope_q,
+    user_scopes,
+)
 
 
 class Role(models.TextChoices):
@@ -65,8 +73,21 @@ class User(AbstractUser):
         return cached
 
     def committee_scopes(self, action: Action) -> list[Scope]:
+        """The ranges where the user may take the action, read off the grants once per request
+        (a 10,000-row import asks for every row)."""
         if not self.is_active or self.tenant_id is None:
             return []
+        grants = self.role_grants()
+        cached = self.__dict__.get("_committee_scopes")
+        if cached is None or cached[0] is not grants:
+            cached = (grants, {})
+            self._committee_scopes = cached
+        scopes = cached[1].get(action)
+        if scopes is None:
+            scopes = cached[1][action] = self._scopes_for(grants, action)
+        return list(scopes)
+
+    def _scopes_for(self, grants: list[RoleGrant], action: Action) -> list[Scope]:
         roles = ROLES_FOR_ACTION.get(action, frozenset())
         return [
             Scope(
@@ -75,7 +96,7 @@ class User(AbstractUser):
                 lft=grant.committee.lft,
                 rght=grant.committee.rght,
             )
-            for grant in self.role_grants()
+            for grant in grants
             if grant.role in roles
             and grant.committee is not None
             and grant.committee.tenant_id == self.tenant_id
@@ -119,10 +140,7 @@ class User(AbstractUser):
         )
         outermost: list[Committee] = []
         for committee in committees:
-            if not any(
-                o.tree_id == committee.tree_id and o.lft <= committee.lft <= o.rght
-                for o in outermost
-            ):
+            if not any(covers(o, committee) for o in outermost):
                 outermost.append(committee)
         return outermost
 
@@ -216,7 +234,8 @@ class PartyOrgType(models.TextChoices):
 
 class MemberUnitQuerySet(ScopedQuerySetMixin, models.QuerySet):
     """Units visible to a user: those standing in the user's subtrees, those that are members of
-    a committee in them, and the units the user is contact for."""
+    a committee in them, and the units the user is contact for. A unit is changed where it stands
+    (or by its contact): membership lets staff read a unit, not change it."""
 
     committee_paths = ("committee",)
 
@@ -225,6 +244,8 @@ class MemberUnitQuerySet(ScopedQuerySetMixin, models.QuerySet):
         unit_ids = user.unit_ids()
         if unit_ids:
             terms.append(Q(pk__in=unit_ids, tenant_id=user.tenant_id))
+        if action != Action.VIEW:
+            return terms
         member_of = scope_ids_q(user_scopes(user, action), "committee", Membership)
         if member_of is not None:
             terms.append(Q(pk__in=Membership.objects.filter(member_of).values("unit_id")))

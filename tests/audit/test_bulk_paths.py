@@ -28,8 +28,8 @@ from party_members.models import PointsEntry
 from ..demands import factories as f
 from ..factories import UserFactory
 from ..members import factories as mf
-from ..party_members import factories as pf
 from ..members.test_excel import unit_row, upload, workbook_bytes
+from ..party_members import factories as pf
 from .conftest import Admins, as_user, entries, in_request
 
 pytestmark = [
@@ -73,7 +73,7 @@ def test_an_excel_import_of_member_units(world, admins: Admins):
     batch = in_request(
         world.street_staff,
         lambda: imports.member_units_import(
-            user=world.street_staff,
+            actor=world.street_staff,
             committee=world.street,
             uploaded_file=upload(workbook_bytes(rows)),
         ),

@@ -240,7 +240,7 @@ class TestClaims:
 
     def test_a_resource_above_the_street_is_requested_through_its_match(self, world, client_for):
         unit = mf.unit(world.district, name="区医院")
-        f.resource(world.district, world.district_leader, title="助餐志愿者", unit=unit)
+        f.resource(world.district, world.tenant_admin, title="助餐志愿者", unit=unit)
         demand = f.demand(world.community, world.community_staff)
         match = Match.objects.get(demand=demand)
         response = post(

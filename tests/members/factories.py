@@ -17,6 +17,36 @@ def credit_code(region: str = "110101", prefix: str = "91") -> str:
     return body + credit_code_check_character(body)
 
 
+def registrar(committee):
+    """Who registers units in the factories: the administrator at the root of the committee's
+    tenant (the `world` has one for each tenant; made once where there is none)."""
+    from members.models import Role, User
+
+    from ..factories import user_with_role
+
+    admin = User.objects.filter(
+        tenant_id=committee.tenant_id,
+        grants__role=Role.TENANT_ADMIN,
+        grants__committee__parent__isnull=True,
+    ).first()
+    if admin is None:
+        root = committee.get_root()
+        admin = user_with_role(Role.TENANT_ADMIN, root, username=f"registrar{next(_serial)}")
+    return admin
+
+
+def contact_for(unit):
+    """An account acting for `unit` as its contact (联络员)."""
+    from accounts import services as account_services
+    from members.models import Role
+
+    from ..factories import UserFactory
+
+    user = UserFactory(tenant=unit.tenant)
+    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
+    return user
+
+
 def unit(committee, name: str | None = None, kind: str = UnitKind.PRIVATE, **fields):
     data = services.UnitData(
         name=name or f"单位{next(_serial)}",
@@ -26,4 +56,4 @@ def unit(committee, name: str | None = None, kind: str = UnitKind.PRIVATE, **fie
         contact_phone=fields.pop("contact_phone", "13812341234"),
         **fields,
     )
-    return services.member_unit_create(tenant=committee.tenant, committee=committee, data=data)
+    return services.member_unit_create(actor=registrar(committee), committee=committee, data=data)

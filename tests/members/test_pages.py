@@ -71,7 +71,10 @@ class TestUnitPages:
                 "party_member_count": 0,
             },
         )
-        assert "找不到“110101002001”" in response.context["form"].errors["committee"][0]
+        assert response.context["form"].errors["committee"] == [
+            "找不到所在地“110101002001”：只能选择您工作范围内的协调委员会。"
+        ]
+        assert not MemberUnit.objects.exists()
 
     def test_a_leader_cannot_open_the_form(self, world, client_for):
         assert (

@@ -76,7 +76,7 @@ class TestUnits:
             party_member_count="-3",
         )
         with pytest.raises(ValidationError) as error:
-            services.member_unit_create(tenant=world.city.tenant, committee=world.street, data=data)
+            services.member_unit_create(actor=world.street_staff, committee=world.street, data=data)
         assert set(error.value.message_dict) == {
             "name",
             "kind",
@@ -102,15 +102,13 @@ class TestUnits:
             f.unit(world.street, kind=UnitKind.PRIVATE, credit_code="")
 
     def test_a_contact_changes_only_their_fields(self, world):
+        from django.core.exceptions import PermissionDenied
+
         unit = f.unit(world.street, name="顺丰速运")
-        data = services.UnitData(
-            name="改名",
-            kind=UnitKind.OTHER,
-            credit_code="",
-            contact_name="李四",
-            contact_phone="13900001111",
-        )
-        services.member_unit_update(unit=unit, data=data, fields=services.CONTACT_EDITABLE_FIELDS)
+        contact = f.contact_for(unit)
+        theirs = services.UnitData.of(unit)
+        theirs.contact_name, theirs.contact_phone = "李四", "13900001111"
+        services.member_unit_update(actor=contact, unit=unit, data=theirs)
         unit.refresh_from_db()
         assert (unit.name, unit.kind, unit.contact_name, unit.contact_phone) == (
             "顺丰速运",
@@ -118,6 +116,26 @@ class TestUnits:
             "李四",
             "13900001111",
         )
+        # The rest is the staff's: a contact changing it is refused by name, and nothing changes.
+        data = services.UnitData(
+            name="改名",
+            kind=UnitKind.OTHER,
+            credit_code=unit.credit_code,
+            contact_name="王五",
+            contact_phone="13900001111",
+        )
+        with pytest.raises(ValidationError) as error:
+            services.member_unit_update(actor=contact, unit=unit, data=data)
+        assert error.value.message_dict == {
+            "kind": ["单位联络员不能修改此项。"],
+            "name": ["单位联络员不能修改此项。"],
+        }
+        unit.refresh_from_db()
+        assert (unit.name, unit.kind, unit.contact_name) == ("顺丰速运", UnitKind.PRIVATE, "李四")
+        with pytest.raises(PermissionDenied):
+            services.member_unit_update(
+                actor=world.district_leader, unit=unit, data=services.UnitData.of(unit)
+            )
 
     def test_visibility_follows_location_membership_and_contact(self, world):
         from members.models import Role
