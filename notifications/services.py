@@ -24,6 +24,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -33,9 +34,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.errors import Errors
 from core.scoping import Action, ensure_in_scope
 
-from . import policies, webhooks
+from . import egress, policies, webhooks
 from .models import (
     KEY_LENGTH,
     Channel,
@@ -53,6 +55,7 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+DELIVERY_BATCH = 50  # the default of NOTIFICATIONS_DELIVERY_BATCH
 ENQUEUE_CHUNK = 500
 ROBOT_BATCH = 20  # a group robot takes about 20 messages a minute: one summary a minute
 DIGEST_ITEMS = 200
@@ -278,73 +281,99 @@ class Mailer:
                 self.connection = None
 
 
+def delivery_batch_size() -> int:
+    """Deliveries claimed, sent and marked in one transaction (`NOTIFICATIONS_DELIVERY_BATCH`):
+    also the most sends a worker killed in the middle of a batch can repeat."""
+    return max(1, int(getattr(settings, "NOTIFICATIONS_DELIVERY_BATCH", DELIVERY_BATCH)))
+
+
 def deliveries_send(delivery_ids: Iterable[int]) -> dict[str, int]:
-    """Send a chunk of deliveries (the task queued after commit, or by the sweep)."""
+    """Send a chunk of deliveries (the task queued after commit, or by the sweep), a batch per
+    transaction. Returns how many were "sent", "failed", "dead" or "skipped"."""
+    ids = list(delivery_ids)
+    size = delivery_batch_size()
     outcomes: Counter[str] = Counter()
     mailer = Mailer()
     try:
-        for delivery_id in delivery_ids:
-            outcomes[delivery_send(delivery_id, mailer=mailer)] += 1
+        for start in range(0, len(ids), size):
+            outcomes.update(batch_send(ids[start : start + size], mailer))
     finally:
         mailer.close()
-    return dict(outcomes)
+    return {outcome: n for outcome, n in outcomes.items() if n}
 
 
-def delivery_send(delivery_id: int, *, mailer: Mailer | None = None) -> str:
-    """Send one delivery if it is still pending and due: "sent", "failed", "dead" or "skipped".
+def delivery_send(delivery_id: int) -> str:
+    """Send one delivery if it is still pending and due: "sent", "failed", "dead" or "skipped"."""
+    (outcome,) = deliveries_send([delivery_id])
+    return outcome
 
-    The row stays locked while sending, so two workers never send it at once; one that is locked
-    (another worker has it) or no longer pending is skipped. A worker killed mid-send rolls back
-    and the row stays pending for the sweep. Every send carries the delivery's key, so a receiver
-    can drop a repeat."""
-    if mailer is None:
-        mailer = Mailer()
-        try:
-            return delivery_send(delivery_id, mailer=mailer)
-        finally:
-            mailer.close()
+
+def batch_send(delivery_ids: list[int], mailer: Mailer) -> Counter[str]:
+    """Claim the deliveries among `delivery_ids` that are pending and due, send each, and mark
+    them all in the same transaction: one SELECT … FOR UPDATE SKIP LOCKED, the sends, and one
+    UPDATE for the sent ones (one more for failures, if any).
+
+    A row locked by another worker, or no longer pending, is skipped. The rows stay locked while
+    the batch is being sent, so two workers never send one row at once. A worker killed in the
+    middle rolls back the whole batch: its rows are pending again, and the sends it had made
+    are made again later, each with its own key (webhook-id, Message-ID) unchanged."""
+    outcomes: Counter[str] = Counter()
     with transaction.atomic():
-        delivery = (
+        batch = list(
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint")
-            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            .filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING)
             # A duplicate task message must not cut a failed delivery's backoff short. A fresh
             # one goes at once, whatever the clocks of the web and worker machines say.
             .filter(Q(attempts=0) | Q(next_attempt_at__lte=timezone.now()))
             .exclude(channel=DeliveryChannel.ROBOT)
-            .first()
+            .order_by("pk")
         )
-        if delivery is None:
-            return "skipped"
-        if delivery.endpoint_id and not delivery.endpoint.is_active:
-            delivery.status = DeliveryStatus.DEAD
-            delivery.last_error = _("接收端已停用")
-            delivery.save(update_fields=["status", "last_error"])
-            return "dead"
-        try:
-            transmit(delivery, mailer)
-        except Exception as error:  # noqa: BLE001 - any failure is retried, then given up on
-            return record_failure([delivery], error)
-        delivery.status = DeliveryStatus.SENT
-        delivery.sent_at = timezone.now()
-        delivery.attempts += 1
-        delivery.save(update_fields=["status", "sent_at", "attempts"])
-    logger.info("delivery %s sent (attempt %s)", delivery.key, delivery.attempts)
-    return "sent"
+        outcomes["skipped"] = len(delivery_ids) - len(batch)
+        sent: list[Delivery] = []
+        stopped: list[int] = []
+        failures: list[tuple[Delivery, Exception]] = []
+        for delivery in batch:
+            if delivery.endpoint_id and not delivery.endpoint.is_active:
+                stopped.append(delivery.pk)
+                continue
+            try:
+                transmit(delivery, mailer)
+            except Exception as error:  # noqa: BLE001 - any failure is retried, then given up on
+                failures.append((delivery, error))
+            else:
+                sent.append(delivery)
+        if sent:
+            Delivery.objects.filter(pk__in=[d.pk for d in sent]).update(
+                status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
+            )
+        if stopped:
+            Delivery.objects.filter(pk__in=stopped).update(
+                status=DeliveryStatus.DEAD, last_error=_("接收端已停用")
+            )
+        outcomes.update(record_failures(failures))
+    outcomes["sent"] += len(sent)
+    outcomes["dead"] += len(stopped)
+    if sent:
+        # After the commit: each key logged here is sent for good (the reliability test counts).
+        logger.info("deliveries sent: %s", " ".join(f"{d.key}#{d.attempts + 1}" for d in sent))
+    return outcomes
 
 
-def record_failure(batch: list[Delivery], error: Exception) -> str:
+def record_failures(failures: list[tuple[Delivery, Exception]]) -> Counter[str]:
     """Count a failed attempt on each delivery: try again after a backoff, or give up."""
+    outcomes: Counter[str] = Counter()
+    if not failures:
+        return outcomes
     now = timezone.now()
-    message = f"{error.__class__.__name__}: {error}"[:2000]
-    outcome = "failed"
-    for delivery in batch:
+    for delivery, error in failures:
+        message = failure_text(error)
         delivery.attempts += 1
         delivery.last_error = message
         delivery.next_attempt_at = now + backoff(delivery.attempts)
         if delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.DEAD
-            outcome = "dead"
+            outcomes["dead"] += 1
             logger.error(
                 "delivery %s given up after %s attempts: %s",
                 delivery.key,
@@ -352,11 +381,29 @@ def record_failure(batch: list[Delivery], error: Exception) -> str:
                 message,
             )
         else:
+            outcomes["failed"] += 1
             logger.warning(
                 "delivery %s failed (attempt %s): %s", delivery.key, delivery.attempts, message
             )
-    Delivery.objects.bulk_update(batch, ["attempts", "last_error", "next_attempt_at", "status"])
-    return outcome
+    Delivery.objects.bulk_update(
+        [delivery for delivery, _error in failures],
+        ["attempts", "last_error", "next_attempt_at", "status"],
+    )
+    return outcomes
+
+
+def failure_text(error: Exception) -> str:
+    """What the endpoint's page shows: a refusal in the operator's words, else the error."""
+    if isinstance(error, egress.Refused):
+        return str(error)[:2000]
+    return f"{error.__class__.__name__}: {error}"[:2000]
+
+
+def email_message_id(delivery: Delivery) -> str:
+    """The same Message-ID on every send of a delivery, so that a repeat is recognisable."""
+    domain = parseaddr(getattr(settings, "DEFAULT_FROM_EMAIL", "") or "")[1].rpartition("@")[2]
+    digest = hashlib.sha256(f"{delivery.tenant_id}:{delivery.key}".encode()).hexdigest()[:32]
+    return f"<{digest}@{domain or 'localhost'}>"
 
 
 def transmit(delivery: Delivery, mailer: Mailer) -> None:
@@ -371,6 +418,7 @@ def transmit(delivery: Delivery, mailer: Mailer) -> None:
                 body=payload["body"],
                 from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
                 to=[payload["to"]],
+                headers={"Message-ID": email_message_id(delivery)},
             )
         )
         return
@@ -446,7 +494,7 @@ def robot_batch_send(endpoint: WebhookEndpoint, *, now: dt.datetime) -> int:
         try:
             webhooks.post(robot_request(endpoint, batch), robot=True)
         except Exception as error:  # noqa: BLE001 - any failure is retried, then given up on
-            record_failure(batch, error)
+            record_failures([(delivery, error) for delivery in batch])
             return 0
         Delivery.objects.filter(pk__in=ids).update(
             status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
@@ -630,13 +678,22 @@ def webhook_endpoint_create(*, actor, committee, data: EndpointData) -> WebhookE
     A Standard Webhooks endpoint gets a fresh `whsec_` signing secret; a DingTalk robot keeps the
     secret DingTalk gave it; a WeCom robot needs none (its key is in the URL)."""
     policies.require_webhook_administrator(actor, committee)
+    errors = Errors()
     if data.format not in WebhookFormat.values:
-        raise ValidationError({"format": _("请选择Webhook格式。")})
-    if not data.url.strip().lower().startswith(("http://", "https://")):
-        raise ValidationError({"url": _("地址须以http://或https://开头。")})
+        errors.add("format", _("请选择Webhook格式。"))
+    url = data.url.strip()
+    if not url.lower().startswith(("http://", "https://")):
+        errors.add("url", _("地址须以http://或https://开头。"))
+    else:
+        # The address the name resolves to now; every send checks it again (DNS rebinding).
+        try:
+            egress.check(url)
+        except egress.Refused as refused:
+            errors.add("url", str(refused))
     events = sorted(set(data.events or []))
     if unknown := [e for e in events if e not in Event.values]:
-        raise ValidationError({"events": _("未知的事件：%(e)s") % {"e": "、".join(unknown)}})
+        errors.add("events", _("未知的事件：%(e)s") % {"e": "、".join(unknown)})
+    errors.raise_if_any()
     if data.format == WebhookFormat.STANDARD:
         secret = webhooks.new_standard_secret()
     elif data.format == WebhookFormat.DINGTALK:
@@ -647,7 +704,7 @@ def webhook_endpoint_create(*, actor, committee, data: EndpointData) -> WebhookE
         tenant_id=committee.tenant_id,
         committee=committee,
         name=data.name.strip(),
-        url=data.url.strip(),
+        url=url,
         format=data.format,
         secret=secret,
         events=events,
