@@ -29,7 +29,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -113,131 +113,217 @@ def notify(
     or no email for this event. `committee` is where the event happened: webhook endpoints of
     that committee and its ancestors hear it too, once per key. Returns how many notifications
     are new."""
-    title = str(title)[:200]
-    body = str(body)
-    link = str(link)[:300]
-    key = bounded_key(key)
+    message = Message(
+        tenant_id=tenant_id,
+        event=event,
+        title=str(title)[:200],
+        body=str(body),
+        link=str(link)[:300],
+        key=bounded_key(key),
+        now=timezone.now(),
+    )
     users = {user.pk: user for user in recipients if getattr(user, "is_active", True)}
+    write = inbox_and_emails_set_based if connection.vendor == "postgresql" else inbox_and_emails
+    created, delivery_ids = write(message, users) if users else (0, [])
+    if committee is not None:
+        delivery_ids += webhook_deliveries_write(message, committee)
+    enqueue_ids_after_commit(delivery_ids)
+    return created
+
+
+@dataclass(frozen=True)
+class Message:
+    """One event's words, as every recipient gets them."""
+
+    tenant_id: int
+    event: str
+    title: str
+    body: str
+    link: str
+    key: str
+    now: dt.datetime
+
+    @property
+    def email_text(self) -> str:
+        return "\n\n".join(part for part in (self.body, site_url(self.link)) if part)
+
+
+def inbox_and_emails_set_based(message: Message, users: dict) -> tuple[int, list[int]]:
+    """PostgreSQL: the notifications and their email deliveries in one statement, whatever the
+    number of recipients (a bulletin to all 17,000 member units): the recipients travel as two
+    arrays, the rows that already exist are left alone (ON CONFLICT DO NOTHING), and the ids of
+    the new deliveries come back for the queue. Returns (new notifications, delivery ids)."""
+    ids = list(users)
+    emails = [users[pk].email or "" for pk in ids]
+    notification_table = Notification._meta.db_table
+    delivery_table = Delivery._meta.db_table
+    preference_table = Preference._meta.db_table
+    sql = f"""
+        WITH recipient AS (
+            SELECT * FROM unnest(%(ids)s::bigint[], %(emails)s::text[]) AS r (id, email)
+        ), fresh AS (
+            INSERT INTO {notification_table}
+                (tenant_id, recipient_id, event, title, body, link, key, created_at)
+            SELECT %(tenant)s, recipient.id, %(event)s, %(title)s, %(body)s, %(link)s,
+                   %(key)s, %(now)s
+            FROM recipient
+            ON CONFLICT DO NOTHING
+            RETURNING id, recipient_id
+        ), email AS (
+            INSERT INTO {delivery_table}
+                (tenant_id, notification_id, channel, key, payload, status, attempts,
+                 next_attempt_at, last_error, created_at)
+            SELECT %(tenant)s, fresh.id, %(channel)s, %(channel)s || ':' || fresh.id,
+                   jsonb_build_object(
+                       'to', recipient.email, 'subject', %(title)s::text, 'body', %(text)s::text
+                   ),
+                   %(pending)s, 0, %(now)s, '', %(now)s
+            FROM fresh JOIN recipient ON recipient.id = fresh.recipient_id
+            WHERE recipient.email <> '' AND NOT EXISTS (
+                SELECT 1 FROM {preference_table} held
+                WHERE held.user_id = fresh.recipient_id AND held.event = %(event)s
+                  AND held.channel = %(channel)s AND held.mode = ANY (%(held)s)
+            )
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        )
+        SELECT (SELECT count(*) FROM fresh), (SELECT array_agg(id ORDER BY id) FROM email)
+    """
+    params = {
+        "ids": ids,
+        "emails": emails,
+        "tenant": message.tenant_id,
+        "event": message.event,
+        "title": message.title,
+        "body": message.body,
+        "link": message.link,
+        "key": message.key,
+        "now": message.now,
+        "channel": DeliveryChannel.EMAIL.value,
+        "text": message.email_text,
+        "pending": DeliveryStatus.PENDING.value,
+        "held": [Mode.OFF.value, Mode.DIGEST.value],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        created, delivery_ids = cursor.fetchone()
+    return created, list(delivery_ids or [])
+
+
+def inbox_and_emails(message: Message, users: dict) -> tuple[int, list[int]]:
+    """The same through the ORM, for the embedded database (SQLite)."""
     existing = set(
         Notification.objects.filter(
-            tenant_id=tenant_id, recipient_id__in=list(users), key=key
+            tenant_id=message.tenant_id, recipient_id__in=list(users), key=message.key
         ).values_list("recipient_id", flat=True)
     )
     fresh = [
         Notification(
-            tenant_id=tenant_id,
+            tenant_id=message.tenant_id,
             recipient_id=pk,
-            event=event,
-            title=title,
-            body=body,
-            link=link,
-            key=key,
+            event=message.event,
+            title=message.title,
+            body=message.body,
+            link=message.link,
+            key=message.key,
+            created_at=message.now,
         )
         for pk in users
         if pk not in existing
     ]
-    deliveries: list[Delivery] = []
-    now = timezone.now()
-    if fresh:
-        Notification.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
-        created = dict(
-            Notification.objects.filter(
-                tenant_id=tenant_id, recipient_id__in=[n.recipient_id for n in fresh], key=key
-            ).values_list("recipient_id", "pk")
+    if not fresh:
+        return 0, []
+    Notification.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
+    created = dict(
+        Notification.objects.filter(
+            tenant_id=message.tenant_id,
+            recipient_id__in=[n.recipient_id for n in fresh],
+            key=message.key,
+        ).values_list("recipient_id", "pk")
+    )
+    held = set(
+        Preference.objects.filter(
+            user_id__in=list(created),
+            event=message.event,
+            channel=Channel.EMAIL,
+            mode__in=[Mode.OFF, Mode.DIGEST],
+        ).values_list("user_id", flat=True)
+    )
+    emails = [
+        Delivery(
+            tenant_id=message.tenant_id,
+            notification_id=notification_id,
+            channel=DeliveryChannel.EMAIL,
+            key=f"{DeliveryChannel.EMAIL}:{notification_id}",
+            payload={"to": users[pk].email, "subject": message.title, "body": message.email_text},
+            next_attempt_at=message.now,
+            created_at=message.now,
         )
-        held = set(
-            Preference.objects.filter(
-                user_id__in=list(created),
-                event=event,
-                channel=Channel.EMAIL,
-                mode__in=[Mode.OFF, Mode.DIGEST],
-            ).values_list("user_id", flat=True)
-        )
-        text = "\n\n".join(part for part in (body, site_url(link)) if part)
-        deliveries += [
-            Delivery(
-                tenant_id=tenant_id,
-                notification_id=notification_id,
-                channel=DeliveryChannel.EMAIL,
-                key=f"email:{notification_id}",
-                payload={"to": users[pk].email, "subject": title, "body": text},
-                next_attempt_at=now,
-            )
-            for pk, notification_id in created.items()
-            if users[pk].email and pk not in held
-        ]
-    if committee is not None:
-        deliveries += webhook_deliveries(
-            tenant_id=tenant_id,
-            committee=committee,
-            event=event,
-            title=title,
-            body=body,
-            link=link,
-            key=key,
-            now=now,
-        )
-    if deliveries:
-        Delivery.objects.bulk_create(deliveries, batch_size=2000, ignore_conflicts=True)
-        enqueue_after_commit(
-            tenant_id, [d.key for d in deliveries if d.channel != DeliveryChannel.ROBOT]
-        )
-    return len(fresh)
+        for pk, notification_id in created.items()
+        if users[pk].email and pk not in held
+    ]
+    return len(fresh), write_deliveries(emails)
 
 
-def webhook_deliveries(
-    *, tenant_id: int, committee, event: str, title: str, body: str, link: str, key: str, now
-) -> list[Delivery]:
+def write_deliveries(deliveries: list[Delivery]) -> list[int]:
+    """Insert the deliveries that are new; returns the ids of the pending ones a task should
+    send (all but the group robots', which wait for their summary)."""
+    if not deliveries:
+        return []
+    Delivery.objects.bulk_create(deliveries, batch_size=2000, ignore_conflicts=True)
+    keys_of: dict[int, list[str]] = defaultdict(list)
+    for delivery in deliveries:
+        if delivery.channel != DeliveryChannel.ROBOT:
+            keys_of[delivery.tenant_id].append(delivery.key)
+    return [
+        pk
+        for tenant_id, keys in keys_of.items()
+        for pk in Delivery.objects.filter(
+            tenant_id=tenant_id, key__in=keys, status=DeliveryStatus.PENDING
+        ).values_list("pk", flat=True)
+    ]
+
+
+def webhook_deliveries_write(message: Message, committee) -> list[int]:
     """One delivery per active endpoint at the committee or above it that wants the event."""
     endpoints = WebhookEndpoint.objects.filter(
-        tenant_id=tenant_id,
+        tenant_id=message.tenant_id,
         is_active=True,
         committee__tree_id=committee.tree_id,
         committee__lft__lte=committee.lft,
         committee__rght__gte=committee.rght,
     )
     payload = {
-        "event": event,
-        "title": title,
-        "body": body,
-        "link": site_url(link),
-        "key": key,
+        "event": message.event,
+        "title": message.title,
+        "body": message.body,
+        "link": site_url(message.link),
+        "key": message.key,
         "committee": {"id": committee.pk, "name": committee.name},
     }
-    result = []
+    deliveries = []
     for endpoint in endpoints:
-        if not endpoint.wants(event):
+        if not endpoint.wants(message.event):
             continue
         robot = endpoint.format in (WebhookFormat.WECOM, WebhookFormat.DINGTALK)
-        result.append(
+        deliveries.append(
             Delivery(
-                tenant_id=tenant_id,
+                tenant_id=message.tenant_id,
                 endpoint=endpoint,
                 channel=DeliveryChannel.ROBOT if robot else DeliveryChannel.WEBHOOK,
-                key=bounded_key(f"{'robot' if robot else 'webhook'}:{endpoint.pk}:{key}"),
+                key=bounded_key(f"{'robot' if robot else 'webhook'}:{endpoint.pk}:{message.key}"),
                 payload=payload,
-                next_attempt_at=now,
+                next_attempt_at=message.now,
             )
         )
-    return result
+    return write_deliveries(deliveries)
 
 
-def enqueue_after_commit(tenant_id: int, keys: list[str]) -> None:
+def enqueue_ids_after_commit(delivery_ids: list[int]) -> None:
     """Queue the deliveries once the caller's transaction commits. If the broker cannot take
     them then, nothing is lost: the rows are pending and the sweep sends them."""
-    if not keys:
-        return
-
-    def enqueue_keys():
-        enqueue(
-            list(
-                Delivery.objects.filter(
-                    tenant_id=tenant_id, key__in=keys, status=DeliveryStatus.PENDING
-                ).values_list("pk", flat=True)
-            )
-        )
-
-    transaction.on_commit(enqueue_keys, robust=True)
+    if delivery_ids:
+        transaction.on_commit(lambda: enqueue(delivery_ids), robust=True)
 
 
 def enqueue(delivery_ids: list[int]) -> None:
@@ -599,13 +685,8 @@ def digest_send(*, day: dt.date | None = None) -> int:
                 next_attempt_at=timezone.now(),
             )
         )
-    keys_by_tenant: dict[int, list[str]] = defaultdict(list)
-    for digest in digests:
-        keys_by_tenant[digest.tenant_id].append(digest.key)
     before = Delivery.objects.filter(key__in=[d.key for d in digests]).count()
-    Delivery.objects.bulk_create(digests, ignore_conflicts=True)
-    for tenant_id, keys in keys_by_tenant.items():
-        enqueue_after_commit(tenant_id, keys)
+    enqueue_ids_after_commit(write_deliveries(digests))
     return len(digests) - before
 
 
