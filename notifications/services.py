@@ -5,13 +5,29 @@ the words. It writes the in-app notifications (the authority) and one delivery r
 channel; Celery sends them once the transaction commits, and a once-a-minute sweep sends whatever
 a lost broker message, a killed worker or a failed send left behind.
 
+Writing costs what the statement costs, not what the recipients number: on PostgreSQL one
+statement inserts a bulletin's notifications and their email deliveries together (the
+recipients passed as arrays, existing rows left alone by ON CONFLICT DO NOTHING) and returns the
+new deliveries' ids, which are queued after the commit in messages of `ENQUEUE_CHUNK` ids.
+
+Sending goes in batches of `NOTIFICATIONS_DELIVERY_BATCH` (50): one transaction claims the
+batch's rows that are still pending and due (`SELECT … FOR UPDATE SKIP LOCKED`, one query), sends
+each, marks the sent ones in one UPDATE and the failed ones in one more, and commits. So a
+delivery costs its send plus a fiftieth of three round trips and a commit, where it used to
+cost all of them; and more workers go faster, each skipping the rows another holds.
+
 Exactly once, as far as it can be had: a delivery row is unique by its key, so raising an event
-twice never makes a second delivery. A send happens with the row locked (`FOR UPDATE SKIP
-LOCKED`) and only while it is pending, and the row turns `sent` in the same transaction: two
-workers never send one row at once, and a sent row is never sent again. A worker killed in the
-middle of a send rolls back, and the row stays pending for the sweep; if it died after the
-receiver got the request but before the commit, the receiver gets the request again, with the
-same `webhook-id` (the key), and can drop it.
+twice never makes a second delivery. A row is sent only while locked and pending, and turns
+`sent` in the same transaction: two workers never send one row at once, and a sent row is never
+sent again. What batching changes is what a killed worker repeats. It dies inside a batch's
+transaction, which rolls back: every row of that batch is pending again, including those it had
+already sent, and the sweep (or the task's redelivery) sends them again. So a killed worker
+process repeats at most one batch, at most `NOTIFICATIONS_DELIVERY_BATCH` sends (a worker of
+concurrency c: c batches), each with the same idempotency key it had the first time: the
+`webhook-id` of a Standard Webhook, the Message-ID of an email. A receiver that drops an id it
+has seen gets each delivery once. (Group robots take summaries with no id: see
+`robot_batch_send`.) `tests/notifications/test_delivery_reliability.py` kills a worker at the
+last send of a batch and checks that exactly that batch is repeated.
 """
 
 from __future__ import annotations
