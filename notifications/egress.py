@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 SETTING = "WEBHOOK_ALLOWED_NETWORKS"
 
@@ -89,24 +90,25 @@ def unwrap_network(network: Network) -> Network:
     return network
 
 
+# What makes an address not public, in the order a label is chosen (240.0.0.0/4 is both
+# reserved and private: "reserved" says more).
+NON_PUBLIC = (
+    ("is_unspecified", gettext_lazy("未指定地址")),
+    ("is_loopback", gettext_lazy("本机回环地址")),
+    ("is_link_local", gettext_lazy("链路本地地址")),
+    ("is_multicast", gettext_lazy("组播地址")),
+    ("is_reserved", gettext_lazy("保留地址")),
+    ("is_private", gettext_lazy("内网或专用地址")),
+)
+
+
 def non_public_kind(address: Address) -> str | None:
     """Why an address is not public (a Chinese label), or None when it is."""
     address = unwrap(address)
-    if address.is_unspecified:
-        return _("未指定地址")
-    if address.is_loopback:
-        return _("本机回环地址")
-    if address.is_link_local:
-        return _("链路本地地址")
-    if address.is_multicast:
-        return _("组播地址")
-    if address.is_reserved:
-        return _("保留地址")
-    if address.is_private:
-        return _("内网或专用地址")
-    if not address.is_global:
-        return _("非公网地址")
-    return None
+    for attribute, label in NON_PUBLIC:
+        if getattr(address, attribute):
+            return str(label)
+    return None if address.is_global else _("非公网地址")
 
 
 def resolve(host: str, port: int) -> list[Address]:

@@ -32,6 +32,7 @@ last send of a batch and checks that exactly that batch is repeated.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -136,7 +137,7 @@ def notify(
         body=str(body),
         link=str(link)[:300],
         key=bounded_key(key),
-        now=timezone.now(),
+        created_at=timezone.now(),
     )
     users = {user.pk: user for user in recipients if getattr(user, "is_active", True)}
     write = inbox_and_emails_set_based if connection.vendor == "postgresql" else inbox_and_emails
@@ -149,7 +150,7 @@ def notify(
 
 @dataclass(frozen=True)
 class Message:
-    """One event's words, as every recipient gets them."""
+    """One event's words, as every recipient gets them: the fields of its notifications."""
 
     tenant_id: int
     event: str
@@ -157,7 +158,7 @@ class Message:
     body: str
     link: str
     key: str
-    now: dt.datetime
+    created_at: dt.datetime
 
     @property
     def email_text(self) -> str:
@@ -214,7 +215,7 @@ def inbox_and_emails_set_based(message: Message, users: dict) -> tuple[int, list
         "body": message.body,
         "link": message.link,
         "key": message.key,
-        "now": message.now,
+        "now": message.created_at,
         "channel": DeliveryChannel.EMAIL.value,
         "text": message.email_text,
         "pending": DeliveryStatus.PENDING.value,
@@ -228,35 +229,13 @@ def inbox_and_emails_set_based(message: Message, users: dict) -> tuple[int, list
 
 def inbox_and_emails(message: Message, users: dict) -> tuple[int, list[int]]:
     """The same through the ORM, for the embedded database (SQLite)."""
-    existing = set(
-        Notification.objects.filter(
-            tenant_id=message.tenant_id, recipient_id__in=list(users), key=message.key
-        ).values_list("recipient_id", flat=True)
-    )
-    fresh = [
-        Notification(
-            tenant_id=message.tenant_id,
-            recipient_id=pk,
-            event=message.event,
-            title=message.title,
-            body=message.body,
-            link=message.link,
-            key=message.key,
-            created_at=message.now,
-        )
-        for pk in users
-        if pk not in existing
-    ]
+    existing = notification_ids(message, list(users))
+    fields = dataclasses.asdict(message)
+    fresh = [Notification(recipient_id=pk, **fields) for pk in users if pk not in existing]
     if not fresh:
         return 0, []
     Notification.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
-    created = dict(
-        Notification.objects.filter(
-            tenant_id=message.tenant_id,
-            recipient_id__in=[n.recipient_id for n in fresh],
-            key=message.key,
-        ).values_list("recipient_id", "pk")
-    )
+    created = notification_ids(message, [n.recipient_id for n in fresh])
     held = set(
         Preference.objects.filter(
             user_id__in=list(created),
@@ -272,13 +251,22 @@ def inbox_and_emails(message: Message, users: dict) -> tuple[int, list[int]]:
             channel=DeliveryChannel.EMAIL,
             key=f"{DeliveryChannel.EMAIL}:{notification_id}",
             payload={"to": users[pk].email, "subject": message.title, "body": message.email_text},
-            next_attempt_at=message.now,
-            created_at=message.now,
+            next_attempt_at=message.created_at,
+            created_at=message.created_at,
         )
         for pk, notification_id in created.items()
         if users[pk].email and pk not in held
     ]
     return len(fresh), write_deliveries(emails)
+
+
+def notification_ids(message: Message, recipient_ids: list[int]) -> dict[int, int]:
+    """{recipient id: notification id} of the message's notifications to these recipients."""
+    return dict(
+        Notification.objects.filter(
+            tenant_id=message.tenant_id, recipient_id__in=recipient_ids, key=message.key
+        ).values_list("recipient_id", "pk")
+    )
 
 
 def write_deliveries(deliveries: list[Delivery]) -> list[int]:
@@ -305,9 +293,7 @@ def webhook_deliveries_write(message: Message, committee) -> list[int]:
     endpoints = WebhookEndpoint.objects.filter(
         tenant_id=message.tenant_id,
         is_active=True,
-        committee__tree_id=committee.tree_id,
-        committee__lft__lte=committee.lft,
-        committee__rght__gte=committee.rght,
+        committee__in=committee.get_ancestors(include_self=True),
     )
     payload = {
         "event": message.event,
@@ -329,7 +315,7 @@ def webhook_deliveries_write(message: Message, committee) -> list[int]:
                 channel=DeliveryChannel.ROBOT if robot else DeliveryChannel.WEBHOOK,
                 key=bounded_key(f"{'robot' if robot else 'webhook'}:{endpoint.pk}:{message.key}"),
                 payload=payload,
-                next_attempt_at=message.now,
+                next_attempt_at=message.created_at,
             )
         )
     return write_deliveries(deliveries)
