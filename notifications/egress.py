@@ -21,6 +21,7 @@ Nothing here touches the database."""
 
 from __future__ import annotations
 
+import functools
 import http.client
 import ipaddress
 import socket
@@ -161,7 +162,10 @@ def check(url: str) -> Target:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as error:
         raise Refused(_("地址中的端口无效。")) from error
-    host = parts.hostname.rstrip(".")
+    try:  # a Chinese domain name travels as its ASCII (IDNA) form, in DNS and the Host header
+        host = parts.hostname.rstrip(".").encode("idna").decode("ascii")
+    except UnicodeError as error:
+        raise Refused(_("主机名无效。")) from error
     addresses = resolve(host, port)
     if not addresses:
         raise Refused(_("无法解析主机名%(host)s。") % {"host": host})
@@ -187,7 +191,9 @@ def refusal(host: str, address: Address, kind: str) -> str:
 # --- connecting to the checked address ----------------------------------------------------------
 
 
+@functools.cache
 def tls_context() -> ssl.SSLContext:
+    """The system's certificate authorities, loaded once per process."""
     return ssl.create_default_context()
 
 

@@ -93,6 +93,15 @@ class TestAddresses:
             egress.check("https://mixed.example/")
         assert "10.0.0.5" in str(refused.value)
 
+    def test_a_chinese_domain_name_is_looked_up_and_sent_in_its_ascii_form(self, dns):
+        dns.names["xn--fiqs8s.example"] = ["93.184.215.40"]
+        target = egress.check("https://中国.example:8443/hook")
+        assert (target.host, target.host_header) == (
+            "xn--fiqs8s.example",
+            "xn--fiqs8s.example:8443",
+        )
+        assert dns.lookups == ["xn--fiqs8s.example"]
+
     def test_a_name_that_does_not_resolve_or_a_url_with_credentials_is_refused(self):
         with pytest.raises(egress.Refused, match="无法解析主机名nowhere.example"):
             egress.check("https://nowhere.example/")
