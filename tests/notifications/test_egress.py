@@ -180,6 +180,18 @@ class TestSending:
         Delivery.objects.update(next_attempt_at=delivery.created_at)
         assert services.delivery_send(delivery.pk) == "sent" and receiver.count() == 1
 
+    def test_the_endpoint_page_says_why_a_send_was_refused(
+        self, world, receiver, settings, client_for
+    ):
+        hook = endpoint(world.street, receiver.url + "/hook")
+        settings.WEBHOOK_ALLOWED_NETWORKS = []
+        services.delivery_send(pending_webhook(world.street).pk)
+        html = client_for(world.tenant_admin).get(
+            reverse("notifications:webhook_detail", args=[hook.pk])
+        )
+        text = html.content.decode()
+        assert "127.0.0.1是本机回环地址" in text and SETTING in text
+
     def test_a_name_that_turns_private_after_saving_is_refused(
         self, world, receiver, dns, settings
     ):
