@@ -62,8 +62,9 @@ def bench_notify(tenant: Tenant) -> list[tuple[str, str, str, bool | None]]:
     rows = [
         (
             f"notify {units:,} units' {len(recipients):,} contacts: queued "
-            f"({created:,} notifications, {deliveries:,} deliveries, {len(tasks)} tasks; "
-            f"worst of {len(queued_s)})",
+            f"({created:,} notifications, {deliveries:,} deliveries, {len(tasks)} tasks; worst of "
+            + " / ".join(f"{s:.2f}" for s in queued_s)
+            + " s)",
             f"{max(queued_s):.2f} s",
             f"< {BUDGET_QUEUED_S:.0f} s",
             max(queued_s) < BUDGET_QUEUED_S,
