@@ -141,6 +141,7 @@ class TestSaving:
         settings.WEBHOOK_ALLOWED_NETWORKS = []
         with pytest.raises(ValidationError) as error:
             services.webhook_endpoint_create(
+                actor=world.tenant_admin,
                 committee=world.street,
                 data=services.EndpointData(
                     name="x", url="http://10.0.0.1/", format="fax", events=["nonsense"]

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('committees', '0001_initial'),
-        ('notifications', '0001_initial'),
+        ('notifications', '0002_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
