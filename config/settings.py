@@ -261,6 +261,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The site's public address, for links in emails and group-robot messages.
 SITE_URL = os.environ.get("SITE_URL", "")
 NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 18)
+# Deliveries a worker claims, sends and marks sent in one transaction; also the most sends a
+# worker killed mid-batch can repeat (each repeat with the same webhook-id or Message-ID).
+NOTIFICATIONS_DELIVERY_BATCH = env_int("NOTIFICATIONS_DELIVERY_BATCH", 50)
+# Webhooks and group robots reach public addresses only, plus these networks, addresses or exact
+# host names (comma-separated), e.g. "10.20.0.0/16,hooks.district.internal". Loopback,
+# link-local, private, multicast and reserved addresses are refused unless listed here.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
 
 # --- Imports --------------------------------------------------------------------------------
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 10_000)
