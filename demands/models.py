@@ -127,6 +127,9 @@ class Demand(models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     escalation_due_at = models.DateTimeField(_("上报期限"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Matching is pending from the moment it is asked for until it has run (the API tells which).
+    matching_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    matched_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = DemandQuerySet.as_manager()
 
