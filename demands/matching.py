@@ -37,6 +37,7 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from categories.models import Category, ThesaurusEntry
 from committees.models import Committee
@@ -78,18 +79,28 @@ def plain(number) -> str:
     return f"{number:g}"
 
 
-def unit_label(value: str) -> str:
+@lru_cache(maxsize=64)
+def _label(choices, value: str, language: str) -> str:
     try:
-        return str(CapacityUnit(value).label)
+        return str(choices(value).label)
     except ValueError:
         return value
+
+
+def unit_label(value: str) -> str:
+    """A capacity unit's label; translating it anew for every reason costs more than scoring."""
+    return _label(CapacityUnit, value, _language())
 
 
 def kind_label(value: str) -> str:
-    try:
-        return str(ResourceKind(value).label)
-    except ValueError:
-        return value
+    return _label(ResourceKind, value, _language())
+
+
+def _language() -> str:
+    return getattr(_language_now, "value", None) or get_language() or ""
+
+
+_language_now = threading.local()
 
 
 # --- what is read ----------------------------------------------------------------------------------
@@ -264,7 +275,7 @@ def tenant_places(tenant_id: int) -> dict[int, Place]:
 def chain_names(place_id: int, places: dict[int, Place]) -> tuple[str, ...]:
     """The names (and short names) of a committee and its ancestors, longest first: what a
     text arising there calls its own place."""
-    return _place_names(tuple(places[p].name for p in _chain_ids(place_id, places)))
+    return _place_names(_chain_key(place_id, places))
 
 
 @lru_cache(maxsize=20_000)
@@ -399,12 +410,25 @@ def record_of(demand_vector: relevance.Vector, outcomes: list[Outcome]) -> tuple
 # --- scoring ------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Pair:
-    demand: int  # index into the demands
-    resource: int  # index into the resources
-    via: int  # the committee through which the resource serves the demand
-    covering: bool  # offered at an ancestor (else: its unit is a member of `via`)
+class Pairs:
+    """The candidate pairs of a batch, column by column: the demand's and the resource's
+    index, the committee through which the resource serves the demand, and whether it is
+    offered at an ancestor (else its unit is a member of `via`)."""
+
+    def __init__(self) -> None:
+        self.demand: list[int] = []
+        self.resource: list[int] = []
+        self.via: list[int] = []
+        self.covering: list[bool] = []
+
+    def add(self, demand: int, resource: int, via: int, covering: bool) -> None:
+        self.demand.append(demand)
+        self.resource.append(resource)
+        self.via.append(via)
+        self.covering.append(covering)
+
+    def __len__(self) -> int:
+        return len(self.demand)
 
 
 @dataclass
@@ -430,7 +454,7 @@ class Batch:
     places: dict[int, Place]
     demands: list[DemandRow]
     resources: list[ResourceRow]
-    pairs: list[Pair]
+    pairs: Pairs
     lexicon: relevance.Lexicon
     lexicon_key: tuple
     stats: relevance.TermStats | None = None
@@ -438,9 +462,24 @@ class Batch:
     demand_docs: list = field(default_factory=list)
     resource_docs: list = field(default_factory=list)
     resource_term_lists: list = field(default_factory=list)
+    _term_sets: dict = field(default_factory=dict)
+    _chain_keys: dict = field(default_factory=dict)
+
+    def chain_key(self, place_id: int) -> tuple[str, ...]:
+        found = self._chain_keys.get(place_id)
+        if found is None:
+            found = self._chain_keys[place_id] = _chain_key(place_id, self.places)
+        return found
+
+    def resource_term_sets(self, index: int) -> frozenset[str]:
+        found = self._term_sets.get(index)
+        if found is None:
+            found = self._term_sets[index] = frozenset(self.resource_term_lists[index])
+        return found
 
 
-def _vectors(batch: Batch):
+def _read(batch: Batch) -> None:
+    """Analyse the batch's texts (once) and weigh them against the category's resources."""
     lexicon = batch.lexicon
     if not batch.demand_docs:
         batch.demand_docs = [demand_doc(d, lexicon, batch.places) for d in batch.demands]
@@ -454,26 +493,46 @@ def _vectors(batch: Batch):
         batch.stats, batch.stats_key = term_stats(
             batch.tenant_id, batch.category_id, lexicon, batch.lexicon_key
         )
-    stats = batch.stats
-    dvecs = [relevance.demand_vector(doc.terms(), stats, lexicon) for doc in batch.demand_docs]
-    rvecs = [relevance.resource_vector(terms, stats) for terms in batch.resource_term_lists]
-    return dvecs, rvecs
 
 
-def text_scores(dvecs, rvecs, pd: np.ndarray, pr: np.ndarray) -> np.ndarray:
+def demand_vectors(batch: Batch) -> list[relevance.Vector]:
+    _read(batch)
+    return [
+        relevance.demand_vector(doc.terms(), batch.stats, batch.lexicon)
+        for doc in batch.demand_docs
+    ]
+
+
+@dataclass
+class ResourceMatrix:
+    """The resources' normalised term weights as one sorted array of (resource, term) keys."""
+
+    vocab: dict[str, int]
+    keys: np.ndarray
+    weights: np.ndarray
+    size: int
+
+    @classmethod
+    def build(cls, term_lists: list[list[str]], stats: relevance.TermStats) -> ResourceMatrix:
+        vocab: dict[str, int] = {}
+        add = vocab.setdefault
+        ids = np.asarray(
+            [add(t, len(vocab)) for terms in term_lists for t in terms], dtype=np.int64
+        )
+        doc = np.repeat(np.arange(len(term_lists), dtype=np.int64), [len(t) for t in term_lists])
+        weight = np.asarray([stats.weight(t) for t in vocab], dtype=np.float64)[ids]
+        norm = np.sqrt(np.bincount(doc, weights=weight * weight, minlength=len(term_lists)))
+        weight = weight / np.where(norm > 0, norm, 1.0)[doc]
+        size = len(vocab) + 1
+        keys = doc * size + ids
+        order = np.argsort(keys, kind="stable")
+        return cls(vocab, keys[order], weight[order], size)
+
+
+def text_scores(dvecs, matrix: ResourceMatrix, pd: np.ndarray, pr: np.ndarray) -> np.ndarray:
     """The cosine of every pair at once: each pair's demand terms are looked up among its
     resource's (sorted keys, one searchsorted), summed per pair in the demand's term order."""
-    vocab: dict[str, int] = {}
-    r_doc, r_term, r_weight = [], [], []
-    for i, vector in enumerate(rvecs):
-        for term, weight in vector.items():
-            r_doc.append(i)
-            r_term.append(vocab.setdefault(term, len(vocab)))
-            r_weight.append(weight)
-    size = len(vocab) + 1
-    keys = np.asarray(r_doc, dtype=np.int64) * size + np.asarray(r_term, dtype=np.int64)
-    order = np.argsort(keys, kind="stable")
-    keys, weights = keys[order], np.asarray(r_weight, dtype=np.float64)[order]
+    vocab, keys, weights, size = matrix.vocab, matrix.keys, matrix.weights, matrix.size
     d_ptr, d_term, d_weight = [0], [], []
     for vector in dvecs:
         for term, weight in vector.items():
@@ -497,7 +556,7 @@ def text_scores(dvecs, rvecs, pd: np.ndarray, pr: np.ndarray) -> np.ndarray:
         pair_of = np.repeat(np.arange(len(bd)), lengths)
         firsts = np.cumsum(lengths) - lengths
         entry = np.repeat(d_ptr[bd], lengths) + (np.arange(total) - np.repeat(firsts, lengths))
-        query = br[pair_of].astype(np.int64) * size + d_term[entry]
+        query = br[pair_of] * size + d_term[entry]
         pos = np.searchsorted(keys, query)
         pos[pos == len(keys)] = 0
         products = np.where(keys[pos] == query, d_weight[entry] * weights[pos], 0.0)
@@ -510,11 +569,13 @@ def score_batch(batch: Batch, *, keep_all: bool = False) -> list[Scored]:
     (or, for an explanation, every candidate), with their reasons worded."""
     if not batch.pairs:
         return []
-    dvecs, rvecs = _vectors(batch)
-    pd = np.fromiter((p.demand for p in batch.pairs), dtype=np.int64, count=len(batch.pairs))
-    pr = np.fromiter((p.resource for p in batch.pairs), dtype=np.int64, count=len(batch.pairs))
-    text = np.round(text_scores(dvecs, rvecs, pd, pr), 6)
-    distance = np.asarray([pair_distance(batch, p) for p in batch.pairs], dtype=np.float64).round(6)
+    dvecs = demand_vectors(batch)
+    matrix = ResourceMatrix.build(batch.resource_term_lists, batch.stats)
+    pairs = batch.pairs
+    pd = np.asarray(pairs.demand, dtype=np.int64)
+    pr = np.asarray(pairs.resource, dtype=np.int64)
+    text = np.round(text_scores(dvecs, matrix, pd, pr), 6)
+    distance = _distance(batch, pd, pr)
     capacity, window = _capacity_window(batch, pd, pr)
     record = np.full(len(pd), 0.5)
     record_words: dict[int, str] = {}
@@ -541,23 +602,22 @@ def score_batch(batch: Batch, *, keep_all: bool = False) -> list[Scored]:
     # enough left before what has not, then the score; equal scores: the closer, then the
     # older resource.
     resource_ids = np.asarray([r.id for r in batch.resources], dtype=np.int64)[pr]
-    order = np.lexsort(
-        (resource_ids, -distance, -total, capacity < 1, window == 0, ~relevant, pd)
-    )
+    order = np.lexsort((resource_ids, -distance, -total, capacity < 1, window == 0, ~relevant, pd))
     ranks = np.zeros(len(pd), dtype=np.int64)
     sorted_pd = pd[order]
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_pd)) + 1]
     group_start = np.repeat(starts, np.diff(np.r_[starts, len(sorted_pd)]))
     ranks[order] = np.arange(len(sorted_pd)) - group_start + 1
     proposed = relevant & (ranks <= TOP_MATCHES)
+    _language_now.value = get_language() or ""
     keep = np.flatnonzero(proposed | keep_all)
     keep = keep[np.lexsort((ranks[keep], pd[keep]))]
     rows = []
     for k in keep:
-        pair = batch.pairs[k]
+        d, r = pairs.demand[k], pairs.resource[k]
         scored = Scored(
-            demand=batch.demands[pair.demand],
-            resource=batch.resources[pair.resource],
+            demand=batch.demands[d],
+            resource=batch.resources[r],
             score=float(total[k]),
             components={
                 "text": round(float(text[k]), 3),
@@ -569,25 +629,25 @@ def score_batch(batch: Batch, *, keep_all: bool = False) -> list[Scored]:
             proposed=bool(proposed[k]),
             rank=int(ranks[k]),
             record_words=record_words.get(int(k), ""),
-            via=pair.via,
-            covering=pair.covering,
+            via=pairs.via[k],
+            covering=pairs.covering[k],
         )
         if scored.proposed or keep_all:
-            scored.reason = word_reason(
-                batch, pair, scored, dvecs[pair.demand], rvecs[pair.resource]
-            )
+            scored.reason = word_reason(batch, d, r, scored, dvecs[d])
         rows.append(scored)
+    _language_now.value = None
     return rows
 
 
-def pair_distance(batch: Batch, pair: Pair) -> float:
+def _distance(batch: Batch, pd, pr) -> np.ndarray:
     """The same committee is best; each level further up costs a little. A member unit's
     resource standing elsewhere counts as two levels away."""
-    if not pair.covering:
-        return MEMBER_DISTANCE
-    origin = batch.places[batch.demands[pair.demand].committee_id]
-    site = batch.places[batch.resources[pair.resource].committee_id]
-    return max(0.0, 1.0 - 0.2 * (origin.depth - site.depth))
+    places = batch.places
+    origin = np.asarray([places[d.committee_id].depth for d in batch.demands])[pd]
+    site = np.asarray([places[r.committee_id].depth for r in batch.resources])[pr]
+    covering = np.asarray(batch.pairs.covering, dtype=bool)
+    up = np.maximum(0.0, 1.0 - 0.2 * (origin - site))
+    return np.where(covering, up, MEMBER_DISTANCE).round(6)
 
 
 def _capacity_window(batch: Batch, pd, pr):
@@ -614,7 +674,7 @@ def _capacity_window(batch: Batch, pd, pr):
 # --- reasons ------------------------------------------------------------------------------------------
 
 
-def word_reason(batch: Batch, pair: Pair, scored: Scored, dvec, rvec) -> str:
+def word_reason(batch: Batch, d: int, r: int, scored: Scored, dvec) -> str:
     """The reason as a staff member would say it: the kind of resource and where it is offered,
     the words both texts say, the capacity, the time, and what staff decided before."""
     demand, resource = scored.demand, scored.resource
@@ -623,19 +683,17 @@ def word_reason(batch: Batch, pair: Pair, scored: Scored, dvec, rvec) -> str:
     kind = kind_label(resource.kind)
     if site.id == origin.id:
         parts = [f"{kind}，同在{site.name}"]
-    elif pair.covering:
+    elif scored.covering:
         parts = [f"{kind}，由{site.name}提供，覆盖{origin.name}"]
     else:
-        parts = [f"{kind}，提供单位是{places[pair.via].name}的成员单位"]
-    forbidden = (
-        _chain_pieces(demand.committee_id, places),
-        _chain_pieces(resource.committee_id, places),
-    )
+        parts = [f"{kind}，提供单位是{places[scored.via].name}的成员单位"]
+    forbidden = _forbidden(batch.chain_key(demand.committee_id), batch.chain_key(site.id))
     words = relevance.shared_words(
-        batch.demand_docs[pair.demand],
-        batch.resource_docs[pair.resource],
+        batch.demand_docs[d],
+        batch.resource_docs[r],
         dvec,
-        rvec,
+        batch.resource_term_sets(r),
+        batch.stats,
         batch.lexicon,
         forbidden,
     )
@@ -657,13 +715,23 @@ def word_reason(batch: Batch, pair: Pair, scored: Scored, dvec, rvec) -> str:
     return "；".join(parts)[:500]
 
 
-def _chain_pieces(place_id: int, places: dict[int, Place]) -> frozenset[str]:
-    return _pieces(tuple(places[p].name for p in _chain_ids(place_id, places)))
+def _chain_key(place_id: int, places: dict[int, Place]) -> tuple[str, ...]:
+    names, node = [], places.get(place_id)
+    while node is not None:
+        names.append(node.name)
+        node = places.get(node.parent_id) if node.parent_id else None
+    return tuple(names)
 
 
 @lru_cache(maxsize=20_000)
-def _pieces(names: tuple[str, ...]) -> frozenset[str]:
-    return relevance.pieces_of(names)
+def _forbidden(demand_chain: tuple[str, ...], resource_chain: tuple[str, ...]) -> frozenset[str]:
+    """Pieces of the names of both places (and their ancestors): never given as keywords."""
+    return _chain_pieces(demand_chain) | _chain_pieces(resource_chain)
+
+
+@lru_cache(maxsize=20_000)
+def _chain_pieces(chain: tuple[str, ...]) -> frozenset[str]:
+    return relevance.pieces_of(chain)
 
 
 def _date(day: dt.date | None) -> str:
@@ -700,7 +768,7 @@ def candidate_batch(demand: DemandRow, *, lexicon=None) -> Batch:
             tree_id=origin.tree_id, lft__lte=origin.lft, rght__gte=origin.rght
         ).values_list(*PLACE_FIELDS)
     }
-    ancestor_ids = list(places)
+    ancestor_ids = set(places)
     member_units = Membership.objects.filter(committee_id__in=ancestor_ids, status="active").values(
         "unit_id"
     )
@@ -729,12 +797,12 @@ def candidate_batch(demand: DemandRow, *, lexicon=None) -> Batch:
             condition |= Q(tree_id=tree_id, lft__lte=lft, rght__gte=rght)
         for row in Committee.objects.filter(condition).values_list(*PLACE_FIELDS):
             places.setdefault(row[0], Place(*row))
-    pairs = []
+    pairs = Pairs()
     for i, resource in enumerate(resources):
         if resource.committee_id in ancestor_ids:
-            pairs.append(Pair(0, i, resource.committee_id, True))
+            pairs.add(0, i, resource.committee_id, True)
         elif resource.offered_by_id in via:
-            pairs.append(Pair(0, i, via[resource.offered_by_id], False))
+            pairs.add(0, i, via[resource.offered_by_id], False)
     if lexicon is None:
         lexicon = lexicon_for(demand.tenant_id, demand.category_id)
     return Batch(
@@ -754,7 +822,7 @@ def candidates_for(demand: Demand) -> list[Resource]:
     before scoring), as model instances."""
     row = DemandRow(*[getattr(demand, name) for name in ("pk", *DEMAND_FIELDS[1:])])
     batch = candidate_batch(row, lexicon=(relevance.Lexicon({}, {}), ()))
-    ids = [batch.resources[p.resource].id for p in batch.pairs]
+    ids = [batch.resources[r].id for r in batch.pairs.resource]
     found = Resource.objects.in_bulk(ids)
     return [found[i] for i in ids]
 
@@ -884,30 +952,32 @@ def category_batch(tenant_id: int, category_id: int, demand_ids: Sequence[int]) 
     ):
         if unit_id in units:
             by_member[committee_id].extend(unit_resources[unit_id])
-    pairs: list[Pair] = []
+    pairs = Pairs()
+    pair_demand, pair_resource = pairs.demand.append, pairs.resource.append
+    pair_via, pair_covering = pairs.via.append, pairs.covering.append
     chains: dict[int, list[int]] = {}
     for d, demand in enumerate(demands):
         chain = chains.get(demand.committee_id)
         if chain is None:
             chain = chains[demand.committee_id] = _chain_ids(demand.committee_id, places)
-        ancestors = set(chain)
         seen: set[int] = set()
         for committee_id in chain:  # nearest first: a unit serves through its closest membership
             for r in by_site.get(committee_id, ()):
                 if r not in seen:
                     seen.add(r)
-                    pairs.append(Pair(d, r, committee_id, True))
+                    pair_demand(d)
+                    pair_resource(r)
+                    pair_via(committee_id)
+                    pair_covering(True)
             for r in by_member.get(committee_id, ()):
                 if r not in seen:
                     seen.add(r)
-                    covering = resources[r].committee_id in ancestors
-                    pairs.append(
-                        Pair(
-                            d, r, resources[r].committee_id if covering else committee_id, covering
-                        )
-                    )
-    # Rank pairs of each demand like the incremental path (its candidates come ordered by id).
-    pairs.sort(key=lambda p: (p.demand, resources[p.resource].id))
+                    site = resources[r].committee_id
+                    covering = site in chain
+                    pair_demand(d)
+                    pair_resource(r)
+                    pair_via(site if covering else committee_id)
+                    pair_covering(covering)
     lexicon, lexicon_key = lexicon_for(tenant_id, category_id)
     batch = Batch(tenant_id, category_id, places, demands, resources, pairs, lexicon, lexicon_key)
     batch.resource_docs = [resource_doc(r, lexicon, places) for r in resources]

@@ -64,6 +64,7 @@ def _common_words() -> frozenset[str]:
 STOP = _common_words()
 
 
+@lru_cache(maxsize=50_000)
 def short_place_name(name: str) -> str:
     """南苑北里社区 → 南苑北里, 南苑街道 → 南苑, 丰台区 → 丰台: how texts usually name a place."""
     for suffix in PLACE_SUFFIXES:
@@ -124,13 +125,15 @@ class Lexicon:
     concept_of: dict[str, str]
     related: dict[str, frozenset[str]]
     targets: frozenset[str] = frozenset()  # headwords saying who a need is for
-    lengths: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    by_length: tuple[tuple[int, frozenset[str]], ...] = ()
 
     def __post_init__(self) -> None:
-        by_first: dict[str, set[int]] = {}
+        lengths: dict[int, set[str]] = {}
         for word in self.concept_of:
-            by_first.setdefault(word[0], set()).add(len(word))
-        self.lengths = {ch: tuple(sorted(n, reverse=True)) for ch, n in by_first.items()}
+            lengths.setdefault(len(word), set()).add(word)
+        self.by_length = tuple(
+            (n, frozenset(words)) for n, words in sorted(lengths.items(), reverse=True)
+        )
 
     @classmethod
     def build(cls, entries: Sequence[Entry], extra_words: Iterable[str] = ()) -> Lexicon:
@@ -172,28 +175,46 @@ class Doc:
 def analyze(text: str, lexicon: Lexicon, places: Sequence[str] = ()) -> Doc:
     """A text's concepts and bigrams. A bigram inside words the lexicon knows says nothing the
     concept does not ("电动自行车" is @电动自行车, not also 自行 and 行车, so a stolen 自行车 is
-    not a fire-safety matter)."""
+    not a fire-safety matter).
+
+    Words are found by length, a set intersection per length (the longest first, so a concept
+    keeps the longest word the text used for it): a few microseconds a text."""
     text = (text or "").lower()
     for name in places:
         if name in text:
             text = text.replace(name, " ")
     concepts: dict[str, str] = {}
     grams: set[str] = set()
-    concept_of, lengths = lexicon.concept_of, lexicon.lengths
+    concept_of = lexicon.concept_of
     for segment in SPLIT.split(text):
         n = len(segment)
-        covered = [False] * n
-        for i in range(n):
-            for length in lengths.get(segment[i], ()):
-                if i + length <= n:
-                    word = segment[i : i + length]
-                    head = concept_of.get(word)
-                    if head is not None:
-                        concepts.setdefault(head, word)
-                        covered[i : i + length] = [True] * length
-        for i in range(n - 1):
-            if not (covered[i] and covered[i + 1]):
-                grams.add(segment[i : i + 2])
+        if n < 2:
+            continue
+        pairs = {segment[i : i + 2] for i in range(n - 1)}
+        hits: list[str] = []
+        for length, words in lexicon.by_length:
+            if length > n:
+                continue
+            found = (
+                pairs if length == 2 else {segment[i : i + length] for i in range(n - length + 1)}
+            ) & words
+            if found:
+                hits += sorted(found, key=lambda w: (segment.find(w), w))
+        if not hits:
+            grams |= pairs
+            continue
+        covered = bytearray(n)
+        for word in hits:
+            head = concept_of[word]
+            if head not in concepts:
+                concepts[head] = word
+            start = segment.find(word)
+            while start >= 0:
+                covered[start : start + len(word)] = b"\x01" * len(word)
+                start = segment.find(word, start + 1)
+        grams.update(
+            segment[i : i + 2] for i in range(n - 1) if not (covered[i] and covered[i + 1])
+        )
     keys = {head: lexicon.key(head) for head in concepts}
     return Doc(concepts, frozenset(grams - STOP), text, keys)
 
@@ -207,6 +228,7 @@ class TermStats:
 
     documents: int
     frequency: dict[str, int]
+    weights: dict[str, float] = field(default_factory=dict, repr=False)
 
     @classmethod
     def count(cls, term_lists: Iterable[Iterable[str]]) -> TermStats:
@@ -228,6 +250,13 @@ class TermStats:
         frequency = self.frequency.get(term, 0) + PRIOR_DOCUMENTS * PRIOR_RATE
         return max(MIN_IDF, -math.log(frequency / (self.documents + PRIOR_DOCUMENTS)))
 
+    def weight(self, term: str) -> float:
+        """The term's kind factor times its idf, computed once."""
+        found = self.weights.get(term)
+        if found is None:
+            found = self.weights[term] = factor(term) * self.idf(term)
+        return found
+
 
 def factor(term: str) -> float:
     if term.startswith(TARGET):
@@ -238,22 +267,13 @@ def factor(term: str) -> float:
 Vector = dict[str, float]
 
 
-def _normalised(weights: dict[str, float]) -> Vector:
-    norm = math.sqrt(sum(w * w for w in weights.values()))
-    return {t: w / norm for t, w in weights.items()} if norm else {}
-
-
-def resource_vector(terms: Iterable[str], stats: TermStats) -> Vector:
-    return _normalised({t: factor(t) * stats.idf(t) for t in terms})
-
-
 def demand_vector(terms: Sequence[str], stats: TermStats, lexicon: Lexicon) -> Vector:
     """The demand's terms that some resource of the category carries (a word nobody offers is
     evidence for no candidate, so it does not dilute the others), normalised; then the
     concepts related to its concepts, at half weight (they add evidence, they do not make a
     demand say more)."""
-    known = [t for t in terms if stats.knows(t)]
-    weights = {t: factor(t) * stats.idf(t) for t in known}
+    known = [t for t in terms if t in stats.frequency]
+    weights = {t: stats.weight(t) for t in known}
     norm = math.sqrt(sum(w * w for w in weights.values()))
     if not norm:
         return {}
@@ -265,7 +285,7 @@ def demand_vector(terms: Sequence[str], stats: TermStats, lexicon: Lexicon) -> V
             for other in sorted(lexicon.related.get(term.lstrip(CONCEPT), ())):
                 key = lexicon.key(other)
                 if key not in vector and not key.startswith(TARGET) and stats.knows(key):
-                    vector[key] = RELATED_FACTOR * factor(key) * stats.idf(key) / norm
+                    vector[key] = RELATED_FACTOR * stats.weight(key) / norm
     return vector
 
 
@@ -287,69 +307,75 @@ def shared_words(
     demand: Doc,
     resource: Doc,
     demand_vec: Vector,
-    resource_vec: Vector,
+    resource_terms: frozenset[str],
+    stats: TermStats,
     lexicon: Lexicon,
-    forbidden: Sequence[frozenset[str]],
+    forbidden: frozenset[str],
     limit: int = 4,
 ) -> list[str]:
     """The words a staff member would name for why they match, heaviest first: the concepts
     both say (助浴, with the demand's own word when it differs: 助浴（需求说“洗澡”）), related
-    concepts, then runs of shared characters (血压). Never a piece of a place name (`forbidden`:
-    sets of them), never a word common to every list."""
+    concepts, then runs of shared characters (血压). Never a piece of a place name (`forbidden`
+    holds every run of two or more characters of the places' names, so a word is refused when
+    any two of its adjacent characters are one), never a word common to every list."""
 
     def allowed(word: str) -> bool:
         if word in STOP:
             return False
-        for i in range(len(word) - 1):
-            for j in range(i + 2, len(word) + 1):
-                if any(word[i:j] in pieces for pieces in forbidden):
-                    return False
-        return True
+        return not any(word[i : i + 2] in forbidden for i in range(len(word) - 1))
 
+    weight = stats.weight
     scored: list[tuple[float, str]] = []
     shown: list[str] = []
     for head, said in demand.concepts.items():
-        key = lexicon.key(head)
-        if key in resource_vec:
+        key = demand.keys[head]
+        if key in resource_terms:
             offered = resource.concepts.get(head, head)
             if not (allowed(offered) and allowed(said)):
                 continue
             label = offered if said == offered else f"{offered}（需求说“{said}”）"
-            scored.append((demand_vec[key] * resource_vec[key], label))
+            scored.append((demand_vec.get(key, 0.0) * weight(key), label))
             shown += [said, offered]
     for head, said in demand.concepts.items():
         for other in sorted(lexicon.related.get(head, ())):
             key = lexicon.key(other)
-            if other in demand.concepts or key not in resource_vec or other in shown:
+            if other in demand.concepts or key not in resource_terms or other in shown:
                 continue
             offered = resource.concepts.get(other, other)
             if allowed(offered):
                 label = f"{offered}（与“{said}”相关）"
-                scored.append((demand_vec.get(key, 0.0) * resource_vec[key], label))
+                scored.append((demand_vec.get(key, 0.0) * weight(key), label))
                 shown.append(other)
     for word in runs_of(demand.text, demand.bigrams & resource.bigrams):
         if any(word in s or s in word for s in shown) or not allowed(word):
             continue
         grams = [word[i : i + 2] for i in range(len(word) - 1)]
-        weight = sum(demand_vec.get(g, 0.0) * resource_vec.get(g, 0.0) for g in grams)
-        scored.append((weight, word))
+        scored.append((sum(demand_vec.get(g, 0.0) * weight(g) for g in grams), word))
         shown.append(word)
     scored.sort(key=lambda pair: -pair[0])
     return [label for _weight, label in scored[:limit]]
 
 
 def runs_of(text: str, bigrams: frozenset[str]) -> list[str]:
-    """Maximal runs of the text whose every two adjacent characters are shared bigrams."""
+    """Maximal runs of the text whose every two adjacent characters are shared bigrams (found
+    from the shared bigrams' places, so the cost is theirs, not the text's)."""
+    if not bigrams:
+        return []
+    starts: set[int] = set()
+    for gram in bigrams:
+        at = text.find(gram)
+        while at >= 0:
+            starts.add(at)
+            at = text.find(gram, at + 1)
     words: list[str] = []
-    for segment in SPLIT.split(text):
-        start = None
-        for i in range(len(segment) - 1):
-            if segment[i : i + 2] in bigrams:
-                if start is None:
-                    start = i
-            elif start is not None:
-                words.append(segment[start : i + 1])
-                start = None
-        if start is not None:
-            words.append(segment[start:])
+    run_start = previous = None
+    for at in sorted(starts):
+        if previous is not None and at == previous + 1:
+            previous = at
+            continue
+        if run_start is not None:
+            words.append(text[run_start : previous + 2])
+        run_start = previous = at
+    if run_start is not None:
+        words.append(text[run_start : previous + 2])
     return list(dict.fromkeys(words))
