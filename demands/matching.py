@@ -35,7 +35,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -415,11 +415,11 @@ class Pairs:
     index, the committee through which the resource serves the demand, and whether it is
     offered at an ancestor (else its unit is a member of `via`)."""
 
-    def __init__(self) -> None:
-        self.demand: list[int] = []
-        self.resource: list[int] = []
-        self.via: list[int] = []
-        self.covering: list[bool] = []
+    def __init__(self, demand=None, resource=None, via=None, covering=None) -> None:
+        self.demand = [] if demand is None else demand
+        self.resource = [] if resource is None else resource
+        self.via = [] if via is None else via
+        self.covering = [] if covering is None else covering
 
     def add(self, demand: int, resource: int, via: int, covering: bool) -> None:
         self.demand.append(demand)
@@ -614,7 +614,7 @@ def score_batch(batch: Batch, *, keep_all: bool = False) -> list[Scored]:
     keep = keep[np.lexsort((ranks[keep], pd[keep]))]
     rows = []
     for k in keep:
-        d, r = pairs.demand[k], pairs.resource[k]
+        d, r = int(pairs.demand[k]), int(pairs.resource[k])
         scored = Scored(
             demand=batch.demands[d],
             resource=batch.resources[r],
@@ -629,8 +629,8 @@ def score_batch(batch: Batch, *, keep_all: bool = False) -> list[Scored]:
             proposed=bool(proposed[k]),
             rank=int(ranks[k]),
             record_words=record_words.get(int(k), ""),
-            via=pairs.via[k],
-            covering=pairs.covering[k],
+            via=int(pairs.via[k]),
+            covering=bool(pairs.covering[k]),
         )
         if scored.proposed or keep_all:
             scored.reason = word_reason(batch, d, r, scored, dvecs[d])
@@ -760,12 +760,13 @@ def _demand_row(demand_id: int) -> DemandRow | None:
 
 def candidate_batch(demand: DemandRow, *, lexicon=None) -> Batch:
     """The demand's candidates (category, coverage, availability) with what scoring reads."""
-    origin = Committee.objects.values_list(*PLACE_FIELDS).get(pk=demand.committee_id)
-    origin = Place(*origin)
+    origin = Committee.objects.filter(pk=demand.committee_id)
     places = {
         row[0]: Place(*row)
         for row in Committee.objects.filter(
-            tree_id=origin.tree_id, lft__lte=origin.lft, rght__gte=origin.rght
+            tree_id=Subquery(origin.values("tree_id")),
+            lft__lte=Subquery(origin.values("lft")),
+            rght__gte=Subquery(origin.values("rght")),
         ).values_list(*PLACE_FIELDS)
     }
     ancestor_ids = set(places)
@@ -845,18 +846,26 @@ def match_demand(demand_id: int) -> list[Match]:
         Demand.objects.filter(pk=demand_id).update(matched_at=timezone.now())
         return []
     kept = score_batch(candidate_batch(demand))
-    locked = Demand.objects.select_for_update().filter(pk=demand_id, status=DemandStatus.PUBLISHED)
-    if not locked.exists():
+    locked = (
+        Demand.objects.select_for_update(of=("self",))
+        .select_related("committee", "handling_committee")
+        .filter(pk=demand_id, status=DemandStatus.PUBLISHED)
+        .first()
+    )
+    if locked is None:
         return []
-    before = set(Match.objects.filter(demand_id=demand_id).values_list("resource_id", flat=True))
-    Match.objects.filter(demand_id=demand_id).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {Match._meta.db_table} WHERE demand_id = %s RETURNING resource_id",
+            [demand_id],
+        )
+        before = {resource_id for (resource_id,) in cursor.fetchall()}
     matches = Match.objects.bulk_create([_match(s) for s in kept])
     Demand.objects.filter(pk=demand_id).update(matched_at=timezone.now())
     new = [m for m in matches if m.resource_id not in before]
     if new:
-        notify_new_matches(
-            Demand.objects.select_related("committee", "handling_committee").get(pk=demand_id), new
-        )
+        units = {s.resource.id: s.resource.offered_by_id for s in kept}
+        notify_new_matches(locked, new, units=units)
     return matches
 
 
@@ -872,7 +881,9 @@ def _match(scored: Scored) -> Match:
     )
 
 
-def notify_new_matches(demand: Demand, matches: list[Match]) -> None:
+def notify_new_matches(
+    demand: Demand, matches: list[Match], *, units: dict[int, int | None] | None = None
+) -> None:
     """Staff of the level handling the demand and the contacts of the matched units hear of it."""
     from notifications import services as notifications
     from notifications.models import Event
@@ -890,14 +901,15 @@ def notify_new_matches(demand: Demand, matches: list[Match]) -> None:
         key=f"match:{demand.pk}:{','.join(str(m.resource_id) for m in matches)}",
         committee=demand.committee,
     )
-    units = dict(
-        Resource.objects.filter(
-            pk__in=[m.resource_id for m in matches], offered_by__isnull=False
-        ).values_list("pk", "offered_by_id")
-    )
+    if units is None:
+        units = dict(
+            Resource.objects.filter(pk__in=[m.resource_id for m in matches]).values_list(
+                "pk", "offered_by_id"
+            )
+        )
     by_unit = defaultdict(list)
     for match in matches:
-        if match.resource_id in units:
+        if units.get(match.resource_id):
             by_unit[units[match.resource_id]].append(match)
     for unit_id, unit_matches in by_unit.items():
         notifications.notify(
@@ -930,16 +942,7 @@ def category_batch(tenant_id: int, category_id: int, demand_ids: Sequence[int]) 
         .order_by("pk")
         .values_list(*RESOURCE_FIELDS)
     ]
-    units = {r.offered_by_id for r in resources if r.offered_by_id}
-    by_site: dict[int, list[int]] = defaultdict(list)
-    for i, resource in enumerate(resources):
-        by_site[resource.committee_id].append(i)
-    unit_resources: dict[int, list[int]] = defaultdict(list)
-    for i, resource in enumerate(resources):
-        if resource.offered_by_id:
-            unit_resources[resource.offered_by_id].append(i)
-    by_member: dict[int, list[int]] = defaultdict(list)
-    for unit_id, committee_id in (
+    memberships = (
         Membership.objects.filter(
             tenant_id=tenant_id,
             status="active",
@@ -949,35 +952,8 @@ def category_batch(tenant_id: int, category_id: int, demand_ids: Sequence[int]) 
         )
         .order_by("pk")
         .values_list("unit_id", "committee_id")
-    ):
-        if unit_id in units:
-            by_member[committee_id].extend(unit_resources[unit_id])
-    pairs = Pairs()
-    pair_demand, pair_resource = pairs.demand.append, pairs.resource.append
-    pair_via, pair_covering = pairs.via.append, pairs.covering.append
-    chains: dict[int, list[int]] = {}
-    for d, demand in enumerate(demands):
-        chain = chains.get(demand.committee_id)
-        if chain is None:
-            chain = chains[demand.committee_id] = _chain_ids(demand.committee_id, places)
-        seen: set[int] = set()
-        for committee_id in chain:  # nearest first: a unit serves through its closest membership
-            for r in by_site.get(committee_id, ()):
-                if r not in seen:
-                    seen.add(r)
-                    pair_demand(d)
-                    pair_resource(r)
-                    pair_via(committee_id)
-                    pair_covering(True)
-            for r in by_member.get(committee_id, ()):
-                if r not in seen:
-                    seen.add(r)
-                    site = resources[r].committee_id
-                    covering = site in chain
-                    pair_demand(d)
-                    pair_resource(r)
-                    pair_via(site if covering else committee_id)
-                    pair_covering(covering)
+    )
+    pairs = coverage_pairs(places, demands, resources, list(memberships))
     lexicon, lexicon_key = lexicon_for(tenant_id, category_id)
     batch = Batch(tenant_id, category_id, places, demands, resources, pairs, lexicon, lexicon_key)
     batch.resource_docs = [resource_doc(r, lexicon, places) for r in resources]
@@ -989,6 +965,89 @@ def category_batch(tenant_id: int, category_id: int, demand_ids: Sequence[int]) 
         tenant_id, category_id, lexicon, lexicon_key, documents=batch.resource_term_lists
     )
     return batch
+
+
+def _csr(groups: np.ndarray, values: np.ndarray, size: int):
+    """Values grouped by an index below `size`: (pointers, values in group order)."""
+    order = np.argsort(groups, kind="stable")
+    pointers = np.zeros(size + 1, dtype=np.int64)
+    np.cumsum(np.bincount(groups, minlength=size), out=pointers[1:])
+    return pointers, values[order]
+
+
+def _expand(pointers, values, groups: np.ndarray):
+    """For each entry of `groups`, every value of its group: (entry of each, the values)."""
+    counts = pointers[groups + 1] - pointers[groups]
+    entry = np.repeat(np.arange(len(groups)), counts)
+    firsts = np.cumsum(counts) - counts
+    offsets = np.arange(int(counts.sum())) - np.repeat(firsts, counts)
+    return entry, values[np.repeat(pointers[groups], counts) + offsets]
+
+
+def coverage_pairs(places, demands, resources, memberships) -> Pairs:
+    """Every (demand, resource) pair the tree allows, set-based: a demand's chain of
+    committees (itself and its ancestors) meets the resources offered at each of them and the
+    resources of units that are members of each; a resource reached both ways counts once,
+    through the nearest way."""
+    ids = list(places)
+    index = {pid: i for i, pid in enumerate(ids)}
+    place_ids = np.asarray(ids, dtype=np.int64)
+    tree = np.asarray([places[p].tree_id for p in ids], dtype=np.int64)
+    lft = np.asarray([places[p].lft for p in ids], dtype=np.int64)
+    rght = np.asarray([places[p].rght for p in ids], dtype=np.int64)
+    size = len(ids)
+    site = np.asarray([index[r.committee_id] for r in resources], dtype=np.int64)
+    site_ptr, site_res = _csr(site, np.arange(len(resources), dtype=np.int64), size)
+    by_unit: dict[int, list[int]] = defaultdict(list)
+    for i, resource in enumerate(resources):
+        if resource.offered_by_id:
+            by_unit[resource.offered_by_id].append(i)
+    member_place, member_res = [], []
+    for unit_id, committee_id in memberships:
+        for r in by_unit.get(unit_id, ()):
+            member_place.append(index[committee_id])
+            member_res.append(r)
+    member_ptr, member_res = _csr(
+        np.asarray(member_place, dtype=np.int64), np.asarray(member_res, dtype=np.int64), size
+    )
+    chain_demand, chain_place, chain_rank = [], [], []
+    chains: dict[int, list[int]] = {}
+    for d, demand in enumerate(demands):
+        chain = chains.get(demand.committee_id)
+        if chain is None:
+            chain = chains[demand.committee_id] = [
+                index[p] for p in _chain_ids(demand.committee_id, places)
+            ]
+        chain_demand += [d] * len(chain)
+        chain_place += chain
+        chain_rank += range(len(chain))
+    chain_demand = np.asarray(chain_demand, dtype=np.int64)
+    chain_place = np.asarray(chain_place, dtype=np.int64)
+    chain_rank = np.asarray(chain_rank, dtype=np.int64)
+    origin = np.asarray([index[d.committee_id] for d in demands], dtype=np.int64)
+    # Offered at a committee of the chain.
+    entry, res_a = _expand(site_ptr, site_res, chain_place)
+    dem_a, via_a = chain_demand[entry], chain_place[entry]
+    rank_a, cover_a = chain_rank[entry] * 2, np.ones(len(entry), dtype=bool)
+    # Offered by a member unit of a committee of the chain: covering when it stands in the
+    # chain anyway, else serving through that membership.
+    entry, res_b = _expand(member_ptr, member_res, chain_place)
+    dem_b = chain_demand[entry]
+    at, of = site[res_b], origin[dem_b]
+    cover_b = (tree[at] == tree[of]) & (lft[at] <= lft[of]) & (rght[at] >= rght[of])
+    via_b = np.where(cover_b, at, chain_place[entry])
+    rank_b = chain_rank[entry] * 2 + 1
+    demand = np.concatenate([dem_a, dem_b])
+    resource = np.concatenate([res_a, res_b])
+    rank = np.concatenate([rank_a, rank_b])
+    order = np.lexsort((rank, resource, demand))
+    demand, resource = demand[order], resource[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (demand[1:] != demand[:-1]) | (resource[1:] != resource[:-1])
+    keep = order[first]
+    via = place_ids[np.concatenate([via_a, via_b])[keep]]
+    covering = np.concatenate([cover_a, cover_b])[keep]
+    return Pairs(demand[first], resource[first], via, covering)
 
 
 def match_demands(tenant_id: int, category_id: int, demand_ids: Sequence[int]) -> dict:

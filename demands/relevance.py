@@ -125,15 +125,16 @@ class Lexicon:
     concept_of: dict[str, str]
     related: dict[str, frozenset[str]]
     targets: frozenset[str] = frozenset()  # headwords saying who a need is for
-    by_length: tuple[tuple[int, frozenset[str]], ...] = ()
+    # The first two characters of every word, and the lengths of the words they begin.
+    starts: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    start_set: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
-        lengths: dict[int, set[str]] = {}
+        starts: dict[str, set[int]] = {}
         for word in self.concept_of:
-            lengths.setdefault(len(word), set()).add(word)
-        self.by_length = tuple(
-            (n, frozenset(words)) for n, words in sorted(lengths.items(), reverse=True)
-        )
+            starts.setdefault(word[:2], set()).add(len(word))
+        self.starts = {k: tuple(sorted(v, reverse=True)) for k, v in starts.items()}
+        self.start_set = frozenset(self.starts)
 
     @classmethod
     def build(cls, entries: Sequence[Entry], extra_words: Iterable[str] = ()) -> Lexicon:
@@ -177,46 +178,52 @@ def analyze(text: str, lexicon: Lexicon, places: Sequence[str] = ()) -> Doc:
     concept does not ("电动自行车" is @电动自行车, not also 自行 and 行车, so a stolen 自行车 is
     not a fire-safety matter).
 
-    Words are found by length, a set intersection per length (the longest first, so a concept
-    keeps the longest word the text used for it): a few microseconds a text."""
+    Words are looked for only where the text has a bigram that begins one (a set intersection),
+    the longest first, so a concept keeps the longest word the text used for it."""
     text = (text or "").lower()
     for name in places:
         if name in text:
             text = text.replace(name, " ")
     concepts: dict[str, str] = {}
     grams: set[str] = set()
-    concept_of = lexicon.concept_of
+    concept_of, starts = lexicon.concept_of, lexicon.starts
     for segment in SPLIT.split(text):
         n = len(segment)
         if n < 2:
             continue
         pairs = {segment[i : i + 2] for i in range(n - 1)}
-        hits: list[str] = []
-        for length, words in lexicon.by_length:
-            if length > n:
-                continue
-            found = (
-                pairs if length == 2 else {segment[i : i + length] for i in range(n - length + 1)}
-            ) & words
-            if found:
-                hits += sorted(found, key=lambda w: (segment.find(w), w))
-        if not hits:
+        begins = pairs & lexicon.start_set
+        if not begins:
             grams |= pairs
             continue
         covered = bytearray(n)
-        for word in hits:
-            head = concept_of[word]
-            if head not in concepts:
-                concepts[head] = word
-            start = segment.find(word)
-            while start >= 0:
-                covered[start : start + len(word)] = b"\x01" * len(word)
-                start = segment.find(word, start + 1)
+        hit = False
+        for i in sorted(at for b in begins for at in _positions(segment, b)):
+            for length in starts[segment[i : i + 2]]:
+                word = segment[i : i + length] if i + length <= n else None
+                head = concept_of.get(word) if word else None
+                if head is not None:
+                    if head not in concepts:
+                        concepts[head] = word
+                    covered[i : i + length] = b"\x01" * length
+                    hit = True
+                    break
+        if not hit:
+            grams |= pairs
+            continue
         grams.update(
             segment[i : i + 2] for i in range(n - 1) if not (covered[i] and covered[i + 1])
         )
     keys = {head: lexicon.key(head) for head in concepts}
     return Doc(concepts, frozenset(grams - STOP), text, keys)
+
+
+def _positions(text: str, part: str) -> list[int]:
+    found, at = [], text.find(part)
+    while at >= 0:
+        found.append(at)
+        at = text.find(part, at + 1)
+    return found
 
 
 # --- weights ---------------------------------------------------------------------------------------
