@@ -1112,16 +1112,30 @@ def _copy_matches(rows: list[Scored]) -> None:
         )
 
 
+def _open_demands(tenant_id: int):
+    return Demand.objects.filter(tenant_id=tenant_id, status=DemandStatus.PUBLISHED)
+
+
+def open_categories(tenant_id: int) -> list[int]:
+    return sorted(set(_open_demands(tenant_id).values_list("category_id", flat=True)))
+
+
+def next_chunk(tenant_id: int, category_id: int, *, after: int = 0) -> list[int]:
+    """The next chunk of a category's open demands, by id."""
+    return list(
+        _open_demands(tenant_id)
+        .filter(category_id=category_id, pk__gt=after)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:CHUNK_DEMANDS]
+    )
+
+
 def full_pass_plan(tenant_id: int, *, fraction: float = 1.0) -> list[tuple[int, list[int]]]:
     """The open demands of a tenant in chunks: one category each (its resources read once),
-    at most CHUNK_DEMANDS demands a chunk. `fraction` takes the first part of each category
-    (the benchmark's quarter and half)."""
+    at most CHUNK_DEMANDS demands a chunk, as the tasks run them. `fraction` takes the first
+    part of each category (the benchmark's quarter and half)."""
     by_category: dict[int, list[int]] = defaultdict(list)
-    for pk, category_id in (
-        Demand.objects.filter(tenant_id=tenant_id, status=DemandStatus.PUBLISHED)
-        .order_by("pk")
-        .values_list("pk", "category_id")
-    ):
+    for pk, category_id in _open_demands(tenant_id).order_by("pk").values_list("pk", "category_id"):
         by_category[category_id].append(pk)
     plan = []
     for category_id, ids in sorted(by_category.items()):
@@ -1257,3 +1271,123 @@ def matching_state(demand: Demand) -> str:
     if demand.matching_requested_at and demand.matching_requested_at > demand.matched_at:
         return MatchingState.PENDING
     return MatchingState.DONE
+
+
+# --- explaining a pair ----------------------------------------------------------------------------
+
+
+@dataclass
+class Explanation:
+    """Why a resource is (or is not) proposed for a demand, beside what is proposed: scored now,
+    against the resources as they are."""
+
+    demand: Demand
+    resource: Resource | None  # None: only what is proposed and every candidate
+    scored: Scored | None  # the pair's scoring when the resource is a candidate
+    candidates: list[Scored]  # every candidate, best first
+    why_not: list[str]  # empty when it is proposed
+
+    @property
+    def proposed(self) -> list[Scored]:
+        return [s for s in self.candidates if s.proposed]
+
+    @property
+    def verdict(self) -> str:
+        if self.resource is None:
+            return ""
+        if self.scored is not None and self.scored.proposed:
+            return f"已推荐，排第{self.scored.rank}位。"
+        return "未推荐：" + "；".join(self.why_not) + "。"
+
+
+def may_explain(user, demand: Demand) -> bool:
+    """Staff and leaders whose scope holds the demand (where it arose or is handled) may see
+    how every candidate scored; a unit contact sees only its own proposals' reasons.
+    (A policy: belongs with the demands room's other rules.)"""
+    from core.scoping import Action, can
+
+    return can(user, Action.VIEW, demand.committee) or can(
+        user, Action.VIEW, demand.handling_committee
+    )
+
+
+def explainable_resource(user, demand: Demand, resource_id) -> Resource | None:
+    """A resource of the demand's tenant the user may ask about: one they see, or one the tree
+    lets serve the demand (a district's resource serving a community). None otherwise."""
+    resource = (
+        Resource.objects.select_related("category", "committee", "offered_by")
+        .filter(pk=resource_id, tenant_id=demand.tenant_id)
+        .first()
+    )
+    if resource is None:
+        return None
+    if Resource.objects.visible_to(user).filter(pk=resource.pk).exists():
+        return resource
+    return resource if _reaches(resource, demand) else None
+
+
+def _reaches(resource: Resource, demand: Demand) -> bool:
+    origin, site = demand.committee, resource.committee
+    if site.tree_id == origin.tree_id and site.lft <= origin.lft and site.rght >= origin.rght:
+        return True
+    return bool(
+        resource.offered_by_id
+        and Membership.objects.filter(
+            unit_id=resource.offered_by_id,
+            status="active",
+            committee__tree_id=origin.tree_id,
+            committee__lft__lte=origin.lft,
+            committee__rght__gte=origin.rght,
+        ).exists()
+    )
+
+
+def explain(*, user, demand: Demand, resource: Resource | None = None) -> Explanation:
+    """Score a demand's candidates now and say where the resource stands: proposed and at which
+    rank, or every reason it is not (another category, paused, used up, out of coverage, no
+    relevant content, below the first TOP_MATCHES)."""
+    from django.core.exceptions import PermissionDenied
+
+    if not may_explain(user, demand):
+        raise PermissionDenied
+    candidates = rank_demand(demand.pk) if demand.status == DemandStatus.PUBLISHED else []
+    if resource is None:
+        return Explanation(demand, None, None, candidates, [])
+    scored = next((s for s in candidates if s.resource.id == resource.pk), None)
+    return Explanation(demand, resource, scored, candidates, _why_not(demand, resource, scored))
+
+
+def _why_not(demand: Demand, resource: Resource, scored: Scored | None) -> list[str]:
+    why_not: list[str] = []
+    if demand.status != DemandStatus.PUBLISHED:
+        why_not.append(f"需求当前为“{demand.get_status_display()}”，只有已发布的需求参与匹配")
+    if resource.category_id != demand.category_id:
+        why_not.append(
+            f"资源属于“{resource.category.name}”类别，需求属于“{demand.category.name}”类别，"
+            "只在同一类别内匹配"
+        )
+    if resource.status != ResourceStatus.ACTIVE:
+        why_not.append(f"资源{resource.get_status_display()}")
+    if resource.remaining <= 0:
+        why_not.append("资源已无剩余")
+    if resource.available_until and resource.available_until < timezone.localdate():
+        why_not.append(f"资源可用期已于{_date(resource.available_until)}结束")
+    if not _reaches(resource, demand):
+        member = (
+            f"，提供单位{resource.offered_by.name}也不是{demand.committee.name}"
+            "所在各级协调委员会的成员"
+            if resource.offered_by_id
+            else ""
+        )
+        why_not.append(
+            f"资源由{resource.committee.name}提供，服务范围不含{demand.committee.name}{member}"
+        )
+    if scored is not None and not scored.proposed:
+        if scored.components["text"] < MIN_TEXT:
+            why_not.append(
+                f"同类别，内容不相关（内容相近{round(scored.components['text'] * 100)}%，"
+                f"低于推荐线{round(MIN_TEXT * 100)}%）"
+            )
+        else:
+            why_not.append(f"排在第{scored.rank}位，只推荐前{TOP_MATCHES}位")
+    return why_not

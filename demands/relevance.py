@@ -38,6 +38,11 @@ PRIOR_RATE = 0.1
 MAX_WORD = 12
 SPLIT = re.compile(r"[\W_]+", re.UNICODE)
 PLACE_SUFFIXES = (
+    "社区居民委员会",
+    "村民委员会",
+    "社区居委会",
+    "居委会",
+    "村委会",
     "街道办事处",
     "街道",
     "社区",

@@ -683,3 +683,54 @@ class WishClaimView(LoginRequiredMixin, View):
                 request, _("已认领“%(title)s”，请与社区联系后尽快完成。") % {"title": wish.title}
             )
         return redirect("demands:wish_list")
+
+
+# --- why a resource is (not) proposed -----------------------------------------------------------
+
+
+class DemandExplainView(ScopedPageMixin, View):
+    """匹配说明: every candidate of a demand scored now, what is proposed, and for a resource
+    staff ask about, where it stands or every reason it is not proposed. Scoped like the demand
+    (404 outside the scope); a unit contact, who sees only its own proposals, gets 403."""
+
+    model = Demand
+
+    def get(self, request, pk):
+        from . import matching
+
+        demand = selectors.demand_detail(user=request.user, pk=pk)
+        asked = request.GET.get("resource", "").strip()
+        resource = None
+        if asked:
+            if not asked.isdigit():
+                raise Http404
+            resource = matching.explainable_resource(request.user, demand, int(asked))
+            if resource is None:
+                raise Http404
+        explanation = matching.explain(user=request.user, demand=demand, resource=resource)
+        rows = [
+            {
+                "scored": scored,
+                "percent": round(scored.score * 100),
+                "components": [
+                    (label, round(float(scored.components[name]) * 100))
+                    for name, label in COMPONENT_LABELS.items()
+                    if name in scored.components
+                ],
+                "asked": resource is not None and scored.resource.id == resource.pk,
+                "relevant": scored.components["text"] >= matching.MIN_TEXT,
+            }
+            for scored in explanation.candidates
+        ]
+        return render(
+            request,
+            "demands/explain.html",
+            {
+                "demand": demand,
+                "explanation": explanation,
+                "rows": rows,
+                "asked": asked,
+                "threshold": round(matching.MIN_TEXT * 100),
+                "top": matching.TOP_MATCHES,
+            },
+        )
