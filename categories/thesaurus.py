@@ -204,6 +204,10 @@ def _clean(*, tenant_id: int, data: ThesaurusData, exclude_id: int | None) -> di
     for other, words in others.values_list("headword", "synonyms"):
         for word in [other, *words.split()]:
             taken[word] = other
+    if headword in taken and "headword" not in errors.by_field:
+        errors.add(
+            "headword", _("“%(w)s”已在词条“%(o)s”中。") % {"w": headword, "o": taken[headword]}
+        )
     clash = [f"{w}（{taken[w]}）" for w in dict.fromkeys(synonyms) if w in taken]
     if clash:
         errors.add(

@@ -189,7 +189,7 @@ def resource_set_status(*, resource: Resource, status: str) -> Resource:
             )
         current.status = status
         current.save(update_fields=["status", "updated_at"])
-        if status == ResourceStatus.ACTIVE:
-            announce_resources_changed([current])
+        # Offered again: it may serve demands; paused or withdrawn: it leaves their proposals.
+        announce_resources_changed([current])
     resource.status = current.status
     return current
