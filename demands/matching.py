@@ -316,25 +316,37 @@ def term_stats(
     *,
     documents: list[list[str]] | None = None,
 ) -> tuple[relevance.TermStats, tuple]:
-    """Document frequencies over the category's eligible resources, cached per process by how
-    many there are (an edited text shows within the cache's lifetime). A batch hands in the
-    terms it has read anyway; otherwise they are read here once."""
-    if documents is None:
-        count = eligible_resources(tenant_id, category_id).count()
-    else:
-        count = len(documents)
-    key = ("stats", tenant_id, category_id, count, lexicon_key)
+    """Document frequencies over the category's eligible resources, cached per process for
+    CACHE_SECONDS and renewed by every full-pass chunk (which reads them all anyway). A batch
+    hands in the terms it has read; otherwise they are read here once. A resource newer than
+    the cache still counts with its own terms (`with_candidates`)."""
+    key = ("stats", tenant_id, category_id, lexicon_key)
+    if documents is not None:
+        return _cache.put(key, relevance.TermStats.count(documents)), key
     stats = _cache.get(key)
-    if stats is not None:
-        return stats, key
-    if documents is None:
+    if stats is None:
         places = tenant_places(tenant_id)
         rows = [
             ResourceRow(*row)
             for row in eligible_resources(tenant_id, category_id).values_list(*RESOURCE_FIELDS)
         ]
         documents = [resource_terms(r, resource_doc(r, lexicon, places), lexicon) for r in rows]
-    return _cache.put(key, relevance.TermStats.count(documents)), key
+        stats = _cache.put(key, relevance.TermStats.count(documents))
+    return stats, key
+
+
+def with_candidates(stats: relevance.TermStats, term_lists) -> relevance.TermStats:
+    """The weights, knowing every term of these candidates (one offered or edited since the
+    weights were counted counts as a rare term, not as none)."""
+    missing: dict[str, int] = {}
+    frequency = stats.frequency
+    for terms in term_lists:
+        for term in terms:
+            if term not in frequency:
+                missing[term] = missing.get(term, 0) + 1
+    if not missing:
+        return stats
+    return relevance.TermStats(stats.documents, {**frequency, **missing})
 
 
 # --- outcomes: what staff accepted and declined before ----------------------------------------------
@@ -490,9 +502,10 @@ def _read(batch: Batch) -> None:
             for r, doc in zip(batch.resources, batch.resource_docs, strict=True)
         ]
     if batch.stats is None:
-        batch.stats, batch.stats_key = term_stats(
+        stats, batch.stats_key = term_stats(
             batch.tenant_id, batch.category_id, lexicon, batch.lexicon_key
         )
+        batch.stats = with_candidates(stats, batch.resource_term_lists)
 
 
 def demand_vectors(batch: Batch) -> list[relevance.Vector]:

@@ -86,6 +86,7 @@ class TestRelevance:
         assert "同类别，内容不相关" in explanation.verdict
 
     def test_words_common_to_the_whole_category_count_little(self, world):
+        matching.clear_caches()
         for n in range(6):
             f.resource(
                 world.street,
