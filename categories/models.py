@@ -58,21 +58,6 @@ class Category(models.Model):
         return self.name
 
 
-class ThesaurusEntryQuerySet(models.QuerySet):
-    def visible_to(self, user, action: Action | str = Action.VIEW) -> ThesaurusEntryQuerySet:
-        """Like the taxonomy: everyone of the tenant reads its thesaurus, its root administrators
-        change it; fails closed for anyone without a tenant."""
-        from .policies import may_edit_categories
-
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if not user.tenant_id:
-            return self.none()
-        if Action(action) != Action.VIEW and not may_edit_categories(user):
-            return self.none()
-        return self.filter(Q(tenant_id=user.tenant_id))
-
-
 class ThesaurusEntry(models.Model):
     """A word of the tenant's matching vocabulary (同义词库): the headword, the words that mean
     the same on the lists (洗澡 for 助浴), and related words that count for less (助浴 and 失能
@@ -104,7 +89,8 @@ class ThesaurusEntry(models.Model):
     is_active = models.BooleanField(_("启用"), default=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    objects = ThesaurusEntryQuerySet.as_manager()
+    # Read and changed like the taxonomy it sits beside.
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("同义词条")

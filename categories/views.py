@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -182,8 +183,13 @@ class ThesaurusAdminMixin(LoginRequiredMixin):
     def render_form(self, form, *, title, status=200):
         return render(
             self.request,
-            "categories/thesaurus_form.html",
-            {"form": form, "title": title, "entry": getattr(self, "entry", None)},
+            "categories/form.html",
+            {
+                "form": form,
+                "title": title,
+                "back_url": reverse("categories:thesaurus_list"),
+                "back_label": _("同义词库"),
+            },
             status=status,
         )
 

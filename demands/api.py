@@ -562,16 +562,42 @@ class CandidateSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
+class DemandMatchingSerializer(serializers.Serializer):
+    demand = serializers.IntegerField()
+    matching = serializers.ChoiceField(choices=["pending", "done", "closed"])
+    matched_at = serializers.DateTimeField(allow_null=True)
+    matches = MatchSerializer(many=True)
+
+
+class DemandMatchesResponseSerializer(serializers.Serializer):
+    results = DemandMatchingSerializer(many=True)
+
+
+class ExplanationSerializer(serializers.Serializer):
+    demand = serializers.IntegerField()
+    matching = serializers.ChoiceField(choices=["pending", "done", "closed"])
+    resource = serializers.IntegerField(allow_null=True)
+    proposed = serializers.BooleanField()
+    verdict = serializers.CharField()
+    why_not = serializers.ListField(child=serializers.CharField())
+    candidate = CandidateSerializer(allow_null=True)
+    threshold = serializers.FloatField()
+    candidates = CandidateSerializer(many=True)
+
+
 class DemandMatchesView(APIView):
     """`GET /api/demand-matches/?demand=1&demand=2` (or `?demands=1,2`): for each demand the
     caller may see, whether its matching is pending or done (closed: it is not open) and its
     proposals, in two queries whatever the number of demands (at most 100)."""
 
+    serializer_class = DemandMatchesResponseSerializer
+
     @extend_schema(
         parameters=[
             OpenApiParameter("demand", int, many=True, description="需求编号，可重复"),
             OpenApiParameter("demands", str, description="逗号分隔的需求编号"),
-        ]
+        ],
+        responses=DemandMatchesResponseSerializer,
     )
     def get(self, request):
         raw = request.query_params.getlist("demand") + [
@@ -622,7 +648,12 @@ class DemandExplainView(APIView):
     score components. Scoped like the demand: 404 outside the caller's scope; a unit contact,
     who only sees its own proposals, gets 403."""
 
-    @extend_schema(parameters=[OpenApiParameter("resource", int, description="资源编号")])
+    serializer_class = ExplanationSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("resource", int, description="资源编号")],
+        responses=ExplanationSerializer,
+    )
     def get(self, request, pk):
         demand = get_object_or_404(
             Demand.objects.visible_to(request.user).select_related(

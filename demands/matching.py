@@ -29,7 +29,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from functools import lru_cache
 
@@ -121,31 +121,6 @@ class Place:
 
 
 PLACE_FIELDS = ("pk", "parent_id", "tree_id", "lft", "rght", "depth", "name")
-RESOURCE_FIELDS = (
-    "pk",
-    "committee_id",
-    "offered_by_id",
-    "kind",
-    "category_id",
-    "title",
-    "description",
-    "capacity_unit",
-    "remaining",
-    "available_from",
-    "available_until",
-)
-DEMAND_FIELDS = (
-    "pk",
-    "tenant_id",
-    "committee_id",
-    "category_id",
-    "title",
-    "description",
-    "quantity",
-    "quantity_unit",
-    "needed_by",
-    "handling_committee_id",
-)
 
 
 @dataclass
@@ -175,6 +150,15 @@ class DemandRow:
     quantity_unit: str
     needed_by: dt.date | None
     handling_committee_id: int
+
+
+def _columns(row_type) -> tuple[str, ...]:
+    """The columns a row dataclass is read from, in its order (its `id` is the `pk`)."""
+    return ("pk", *(f.name for f in fields(row_type) if f.name != "id"))
+
+
+RESOURCE_FIELDS = _columns(ResourceRow)
+DEMAND_FIELDS = _columns(DemandRow)
 
 
 def eligible_resources(tenant_id: int, category_id: int):

@@ -713,9 +713,9 @@ class DemandExplainView(ScopedPageMixin, View):
                 "scored": scored,
                 "percent": round(scored.score * 100),
                 "components": [
-                    (label, round(float(scored.components[name]) * 100))
-                    for name, label in COMPONENT_LABELS.items()
-                    if name in scored.components
+                    (COMPONENT_LABELS[name], round(value * 100))
+                    for name, value in scored.components.items()
+                    if name in COMPONENT_LABELS
                 ],
                 "asked": resource is not None and scored.resource.id == resource.pk,
                 "relevant": scored.components["text"] >= matching.MIN_TEXT,

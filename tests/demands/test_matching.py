@@ -18,6 +18,27 @@ from resources import services as resource_services
 from ..members import factories as mf
 from . import factories as f
 
+ACTORS = {
+    "community": "community_staff",
+    "community2": "street_staff",
+    "street": "street_staff",
+    "district": "tenant_admin",
+    "sibling_street": "sibling_staff",
+    "sibling_community": "sibling_staff",
+}
+
+
+def offer(world, where: str, title: str, description: str, **fields):
+    """A resource offered at `where` by the staff of that place."""
+    committee, actor = getattr(world, where), getattr(world, ACTORS[where])
+    return f.resource(committee, actor, title=title, description=description, **fields)
+
+
+def ask(world, where: str, title: str, description: str, **fields):
+    """A demand published at `where` by the staff of that place."""
+    committee, actor = getattr(world, where), getattr(world, ACTORS[where])
+    return f.demand(committee, actor, title=title, description=description, **fields)
+
 
 def proposed(demand) -> list[str]:
     return list(
@@ -31,27 +52,16 @@ def proposed(demand) -> list[str]:
 class TestRelevance:
     def test_relevance_beats_distance(self, world):
         # At the demand's own community: same category, shares only the incidental 老人 and 社区.
-        f.resource(
-            world.community,
-            world.community_staff,
-            title="社区老人棋牌室",
-            description="社区老人下棋打牌的活动室",
-            kind="venue",
-        )
+        offer(world, "community", "社区老人棋牌室", "社区老人下棋打牌的活动室", kind="venue")
         # Three levels up, at the district: what the demand asks for, in other words.
-        f.resource(
-            world.district,
-            world.tenant_admin,
-            title="区养老服务中心上门助浴",
-            description="护理员为失能老人上门助浴、擦身",
+        offer(
+            world,
+            "district",
+            "区养老服务中心上门助浴",
+            "护理员为失能老人上门助浴、擦身",
             kind="expertise",
         )
-        demand = f.demand(
-            world.community,
-            world.community_staff,
-            title="卧床老人洗澡难",
-            description="社区有卧床的老人，家属没法给老人洗澡",
-        )
+        demand = ask(world, "community", "卧床老人洗澡难", "社区有卧床的老人，家属没法给老人洗澡")
         assert proposed(demand)[0] == "区养老服务中心上门助浴"
         best = Match.objects.get(demand=demand, rank=1)
         assert "助浴（需求说“洗澡”）" in best.reason
@@ -63,9 +73,7 @@ class TestRelevance:
             (world.street, world.street_staff),
         ):
             f.resource(committee, actor, title="老年餐桌", description="为老年人提供助餐服务")
-        demand = f.demand(
-            world.community, world.community_staff, title="老人助餐", description="老人需要助餐"
-        )
+        demand = ask(world, "community", "老人助餐", "老人需要助餐")
         sites = list(
             Match.objects.filter(demand=demand)
             .order_by("rank")
@@ -74,7 +82,7 @@ class TestRelevance:
         assert sites == ["东华门街道", "东城区"]
 
     def test_a_candidate_with_no_relevant_content_is_not_proposed(self, world):
-        f.resource(world.street, world.street_staff, title="社区图书角", description="居民借阅图书")
+        offer(world, "street", "社区图书角", "居民借阅图书")
         demand = f.demand(world.community, world.community_staff)
         assert proposed(demand) == []
         explanation = matching.explain(
@@ -88,12 +96,7 @@ class TestRelevance:
     def test_words_common_to_the_whole_category_count_little(self, world):
         matching.clear_caches()
         for n in range(6):
-            f.resource(
-                world.street,
-                world.street_staff,
-                title=f"为老服务{n}",
-                description=f"为社区老人提供第{n}项服务，老人优先",
-            )
+            offer(world, "street", f"为老服务{n}", f"为社区老人提供第{n}项服务，老人优先")
         stats, _key = matching.term_stats(
             world.city.tenant_id,
             f.category(world.city.tenant).pk,
@@ -102,18 +105,8 @@ class TestRelevance:
         assert stats.idf("@@老年人") < stats.idf("@助餐") / 3
 
     def test_no_piece_of_a_place_name_is_a_keyword(self, world):
-        f.resource(
-            world.street,
-            world.street_staff,
-            title="东华门街道老年餐桌",
-            description="东华门街道为多福巷等社区老人提供助餐",
-        )
-        demand = f.demand(
-            world.community,
-            world.community_staff,
-            title="多福巷老人吃饭难",
-            description="多福巷社区的老人中午吃饭难",
-        )
+        offer(world, "street", "东华门街道老年餐桌", "东华门街道为多福巷等社区老人提供助餐")
+        demand = ask(world, "community", "多福巷老人吃饭难", "多福巷社区的老人中午吃饭难")
         reason = Match.objects.get(demand=demand).reason
         words = reason.split("内容相符：")[1].split("；")[0]
         assert "（需求说“吃饭”）" in words
@@ -123,12 +116,8 @@ class TestRelevance:
 @pytest.mark.django_db
 class TestThesaurus:
     def test_a_synonym_from_the_tenants_thesaurus_matches(self, world):
-        f.resource(
-            world.street, world.street_staff, title="中医推拿志愿队", description="老中医上门推拿"
-        )
-        demand = f.demand(
-            world.community, world.community_staff, title="老人腰疼想按摩", description="想找人按摩"
-        )
+        offer(world, "street", "中医推拿志愿队", "老中医上门推拿")
+        demand = ask(world, "community", "老人腰疼想按摩", "想找人按摩")
         assert proposed(demand) == []
         thesaurus.thesaurus_entry_create(
             actor=world.tenant_admin,
@@ -173,21 +162,21 @@ class TestOutcomes:
         aid = mf.unit(world.street, name="劳动争议援助站")
         kept = {}
         for unit, title in ((lawyers, "律师法律咨询"), (aid, "法律援助咨询")):
-            kept[unit.pk] = f.resource(
-                world.street,
-                world.street_staff,
-                title=title,
-                description="律师提供法律咨询和调解",
+            kept[unit.pk] = offer(
+                world,
+                "street",
+                title,
+                "律师提供法律咨询和调解",
                 unit=unit,
                 kind="expertise",
                 capacity_unit="hours",
                 category_name="法律服务",
             )
-        past = f.demand(
-            world.community,
-            world.community_staff,
-            title="保安被拖欠工资",
-            description="几名保安被拖欠工资想咨询律师",
+        past = ask(
+            world,
+            "community",
+            "保安被拖欠工资",
+            "几名保安被拖欠工资想咨询律师",
             category_name="法律服务",
         )
         Demand.objects.filter(pk=past.pk).update(status=DemandStatus.FULFILLED)
@@ -202,11 +191,11 @@ class TestOutcomes:
                 reason="只做物业纠纷" if status == ClaimStatus.DECLINED else "",
                 created_by=world.street_staff,
             )
-        demand = f.demand(
-            world.community2,
-            world.street_staff,
-            title="保洁员被拖欠工资",
-            description="保洁员被拖欠工资想咨询律师",
+        demand = ask(
+            world,
+            "community2",
+            "保洁员被拖欠工资",
+            "保洁员被拖欠工资想咨询律师",
             category_name="法律服务",
         )
         matches = list(Match.objects.filter(demand=demand).order_by("rank"))
@@ -218,9 +207,7 @@ class TestOutcomes:
 @pytest.mark.django_db
 class TestResourcesChanging:
     def test_a_withdrawn_resource_leaves_every_proposal_at_once(self, world, monkeypatch):
-        resource = f.resource(
-            world.street, world.street_staff, title="老年餐桌", description="助餐"
-        )
+        resource = offer(world, "street", "老年餐桌", "助餐")
         demands = [
             f.demand(committee, world.street_staff)
             for committee in (world.community, world.community2)
@@ -238,9 +225,7 @@ class TestResourcesChanging:
         )
 
     def test_a_paused_resource_leaves_and_comes_back_when_offered_again(self, world):
-        resource = f.resource(
-            world.street, world.street_staff, title="老年餐桌", description="助餐"
-        )
+        resource = offer(world, "street", "老年餐桌", "助餐")
         demand = f.demand(world.community, world.community_staff)
         f.committed(
             lambda: resource_services.resource_set_status(resource=resource, status="paused")
@@ -259,29 +244,13 @@ class TestFullPass:
         from members import services as member_services
 
         member_services.membership_add(unit=unit, committee=world.street)
-        f.resource(
-            world.sibling_street,
-            world.sibling_staff,
-            title="保修三厂餐厅",
-            description="职工餐厅为老人助餐",
-            unit=unit,
-        )
-        f.resource(world.street, world.street_staff, title="老年餐桌", description="为老人助餐送餐")
-        f.resource(world.district, world.tenant_admin, title="助浴服务", description="上门助浴")
+        offer(world, "sibling_street", "保修三厂餐厅", "职工餐厅为老人助餐", unit=unit)
+        offer(world, "street", "老年餐桌", "为老人助餐送餐")
+        offer(world, "district", "助浴服务", "上门助浴")
         demands = [
             f.demand(world.community, world.community_staff),
-            f.demand(
-                world.community2,
-                world.street_staff,
-                title="老人洗澡难",
-                description="想找人帮老人洗澡",
-            ),
-            f.demand(
-                world.sibling_community,
-                world.sibling_staff,
-                title="老人吃饭",
-                description="老人吃饭难",
-            ),
+            ask(world, "community2", "老人洗澡难", "想找人帮老人洗澡"),
+            ask(world, "sibling_community", "老人吃饭", "老人吃饭难"),
         ]
         before = {
             d.pk: list(
@@ -310,24 +279,18 @@ class TestFullPass:
         assert there.reason.startswith("场地，由景山街道提供，覆盖黄化门社区")
 
     def test_the_beat_task_runs_each_tenant_as_a_chain_of_chunks(self, world, monkeypatch):
-        f.resource(world.street, world.street_staff, title="老年餐桌", description="助餐")
-        f.resource(
-            world.street,
-            world.street_staff,
-            title="停车位",
-            description="错时停车",
+        offer(world, "street", "老年餐桌", "助餐")
+        offer(
+            world,
+            "street",
+            "停车位",
+            "错时停车",
             category_name="交通停车",
             kind="venue",
             capacity_unit="places",
         )
         f.demand(world.community, world.community_staff)
-        f.demand(
-            world.community,
-            world.community_staff,
-            title="晚上停车难",
-            description="找不到车位",
-            category_name="交通停车",
-        )
+        ask(world, "community", "晚上停车难", "找不到车位", category_name="交通停车")
         monkeypatch.setattr(matching, "CHUNK_DEMANDS", 1)
         chunks = []
         real = matching.match_demands
@@ -368,13 +331,13 @@ class TestKernel:
 
 @pytest.mark.django_db
 def test_matching_one_demand_takes_a_fixed_number_of_queries(world):
-    f.resource(world.street, world.street_staff, title="老年餐桌", description="助餐")
+    offer(world, "street", "老年餐桌", "助餐")
     demand = f.demand(world.community, world.community_staff)
     matching.match_demand(demand.pk)
     with CaptureQueriesContext(connection) as few:
         matching.match_demand(demand.pk)
     for n in range(5):
-        f.resource(world.street, world.street_staff, title=f"助餐点{n}", description="老人助餐")
+        offer(world, "street", f"助餐点{n}", "老人助餐")
     matching.match_demand(demand.pk)  # the new ones are notified once
     with CaptureQueriesContext(connection) as many:
         matching.match_demand(demand.pk)
