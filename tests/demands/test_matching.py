@@ -342,3 +342,25 @@ def test_matching_one_demand_takes_a_fixed_number_of_queries(world):
     with CaptureQueriesContext(connection) as many:
         matching.match_demand(demand.pk)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.django_db
+def test_a_second_pass_rewrites_only_what_changed(world):
+    offer(world, "street", "老年餐桌", "为老人助餐送餐")
+    parking = offer(
+        world,
+        "street",
+        "错时停车位",
+        "夜间错时停车",
+        category_name="交通停车",
+        capacity_unit="places",
+    )
+    meals = ask(world, "community", "老人吃饭难", "老人吃饭难，想助餐")
+    cars = ask(world, "community", "晚上停车难", "晚上找不到停车位", category_name="交通停车")
+    matching.full_pass(world.city.tenant_id)
+    first = list(Match.objects.filter(demand=meals).values_list("pk", "computed_at"))
+    assert len(first) == 1 and Match.objects.filter(demand=cars).exists()
+    matching.Resource.objects.filter(pk=parking.pk).update(status="paused")
+    matching.full_pass(world.city.tenant_id)
+    assert list(Match.objects.filter(demand=meals).values_list("pk", "computed_at")) == first
+    assert not Match.objects.filter(demand=cars).exists()
