@@ -22,6 +22,7 @@ with COPY on PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import logging
@@ -42,7 +43,7 @@ from django.utils.translation import get_language
 from categories.models import Category, ThesaurusEntry
 from committees.models import Committee
 from demands import relevance
-from demands.models import Claim, ClaimStatus, Demand, DemandStatus, Match
+from demands.models import Claim, ClaimStatus, Demand, DemandStatus, Match, TermStatistics
 from members.models import Membership
 from resources.models import CapacityUnit, Resource, ResourceKind, ResourceStatus
 
@@ -220,7 +221,8 @@ def lexicon_for(tenant_id: int, category_id: int) -> tuple[relevance.Lexicon, tu
         .order_by("pk")
         .values_list("keywords", flat=True)
     )
-    key = ("lexicon", tenant_id, category_id, hash((entries, keywords)))
+    digest = hashlib.sha1(repr((entries, keywords)).encode()).hexdigest()  # same in every process
+    key = ("lexicon", tenant_id, category_id, digest)
     lexicon = _cache.get(key)
     if lexicon is None:
         lexicon = _cache.put(
@@ -292,6 +294,9 @@ def resource_terms(row: ResourceRow, doc: relevance.Doc, lexicon) -> list[str]:
     return terms
 
 
+STATISTICS_DAYS = 1  # the nightly pass renews them; older ones are counted again
+
+
 def term_stats(
     tenant_id: int,
     category_id: int,
@@ -300,23 +305,42 @@ def term_stats(
     *,
     documents: list[list[str]] | None = None,
 ) -> tuple[relevance.TermStats, tuple]:
-    """Document frequencies over the category's eligible resources, cached per process for
-    CACHE_SECONDS and renewed by every full-pass chunk (which reads them all anyway). A batch
-    hands in the terms it has read; otherwise they are read here once. A resource newer than
-    the cache still counts with its own terms (`with_candidates`)."""
-    key = ("stats", tenant_id, category_id, lexicon_key)
-    if documents is not None:
-        return _cache.put(key, relevance.TermStats.count(documents)), key
-    stats = _cache.get(key)
-    if stats is None:
+    """Document frequencies over the category's eligible resources. A full-pass chunk hands in
+    the terms it has read and stores them (`TermStatistics`, shared by every worker); one
+    demand reads them from this process's cache or that row, and counts them only when there
+    is none under the current vocabulary. A resource newer than them still counts with its own
+    terms (`with_candidates`)."""
+    digest = lexicon_key[-1]
+    key = ("stats", tenant_id, category_id, digest)
+    if documents is None:
+        stats = _cache.get(key)
+        if stats is not None:
+            return stats, key
+        row = TermStatistics.objects.filter(
+            tenant_id=tenant_id,
+            category_id=category_id,
+            lexicon=digest,
+            computed_at__gte=timezone.now() - dt.timedelta(days=STATISTICS_DAYS),
+        ).first()
+        if row is not None:
+            return _cache.put(key, relevance.TermStats(row.documents, row.frequency)), key
         places = tenant_places(tenant_id)
         rows = [
             ResourceRow(*row)
             for row in eligible_resources(tenant_id, category_id).values_list(*RESOURCE_FIELDS)
         ]
         documents = [resource_terms(r, resource_doc(r, lexicon, places), lexicon) for r in rows]
-        stats = _cache.put(key, relevance.TermStats.count(documents))
-    return stats, key
+    stats = relevance.TermStats.count(documents)
+    TermStatistics.objects.update_or_create(
+        tenant_id=tenant_id,
+        category_id=category_id,
+        defaults={
+            "lexicon": digest,
+            "documents": stats.documents,
+            "frequency": stats.frequency,
+        },
+    )
+    return _cache.put(key, stats), key
 
 
 def with_candidates(stats: relevance.TermStats, term_lists) -> relevance.TermStats:

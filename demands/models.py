@@ -294,3 +294,24 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand_id}↔{self.resource_id} {self.score:.2f}"
+
+
+class TermStatistics(models.Model):
+    """How many of a category's proposable resources carry each term (the matching engine's
+    weights), with the version of the tenant's vocabulary they were counted under. Renewed by
+    every full-pass chunk; read by every worker, so none counts them again on its own."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    lexicon = models.CharField(max_length=64)
+    documents = models.PositiveIntegerField()
+    frequency = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "category"], name="term_statistics_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.documents}"
