@@ -128,7 +128,7 @@ class Lexicon:
     """Words to look for in a text, each standing for its concept (a headword)."""
 
     concept_of: dict[str, str]
-    related: dict[str, frozenset[str]]
+    related: dict[str, tuple[str, ...]]  # sorted
     targets: frozenset[str] = frozenset()  # headwords saying who a need is for
     # The first two characters of every word, and the lengths of the words they begin.
     starts: dict[str, tuple[int, ...]] = field(default_factory=dict)
@@ -158,7 +158,7 @@ class Lexicon:
             if 2 <= len(word) <= MAX_WORD:
                 concept_of.setdefault(word.lower(), word)
         targets = frozenset(e.headword for e in entries if e.is_target)
-        return cls(concept_of, {k: frozenset(v) for k, v in related.items()}, targets)
+        return cls(concept_of, {k: tuple(sorted(v)) for k, v in related.items()}, targets)
 
     def key(self, head: str) -> str:
         """A concept's term: @助餐, or @@老年人 for one saying who a need is for."""
@@ -294,7 +294,7 @@ def demand_vector(terms: Sequence[str], stats: TermStats, lexicon: Lexicon) -> V
         # What is needed reaches related needs; who it is for reaches nothing (老人 relates to
         # every elderly service, so it would lift them all alike).
         if term.startswith(CONCEPT) and not term.startswith(TARGET):
-            for other in sorted(lexicon.related.get(term.lstrip(CONCEPT), ())):
+            for other in lexicon.related.get(term.lstrip(CONCEPT), ()):
                 key = lexicon.key(other)
                 if key not in vector and not key.startswith(TARGET) and stats.knows(key):
                     vector[key] = RELATED_FACTOR * stats.weight(key) / norm
@@ -334,7 +334,7 @@ def shared_words(
     def allowed(word: str) -> bool:
         if word in STOP:
             return False
-        return not any(word[i : i + 2] in forbidden for i in range(len(word) - 1))
+        return forbidden.isdisjoint([word[i : i + 2] for i in range(len(word) - 1)])
 
     weight = stats.weight
     scored: list[tuple[float, str]] = []
@@ -349,7 +349,7 @@ def shared_words(
             scored.append((demand_vec.get(key, 0.0) * weight(key), label))
             shown += [said, offered]
     for head, said in demand.concepts.items():
-        for other in sorted(lexicon.related.get(head, ())):
+        for other in lexicon.related.get(head, ()):
             key = lexicon.key(other)
             if other in demand.concepts or key not in resource_terms or other in shown:
                 continue
