@@ -1,5 +1,6 @@
 """The REST API's routes: one router for every app's viewsets."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from categories.api import CategoryViewSet
@@ -21,4 +22,11 @@ router.register("demands", demands_api.DemandViewSet, basename="demand")
 router.register("claims", demands_api.ClaimViewSet, basename="claim")
 router.register("matches", demands_api.MatchViewSet, basename="match")
 
-urlpatterns = router.urls
+urlpatterns = router.urls + [
+    path("demand-matches/", demands_api.DemandMatchesView.as_view(), name="demand-matches"),
+    path(
+        "demands/<int:pk>/explain/",
+        demands_api.DemandExplainView.as_view(),
+        name="demand-explain",
+    ),
+]
