@@ -64,7 +64,8 @@ def next_look(row, rhythm: Rhythm, *, is_open: bool) -> dt.datetime | None:
         return None
     if row.overdue_at is None:
         if row.reminded_at is None:
-            return row.due_at - rhythm.remind
+            # The morning of the day that lies `remind` days before the due date.
+            return row.due_at - rhythm.remind - dt.timedelta(days=1)
         return row.due_at
     if row.escalated_at is None:
         return row.due_at + rhythm.escalate

@@ -173,7 +173,9 @@ def test_a_project_meets_only_demands_of_its_committees_subtree(world):
     assert "不在景山街道辖区内" in messages(refused.value)
 
 
-def test_progress_by_the_lead_units_contact_with_a_photo_checked_by_content(world, settings, tmp_path):
+def test_progress_by_the_lead_units_contact_with_a_photo_checked_by_content(
+    world, settings, tmp_path
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     settings.MEDIA_ROOT = tmp_path
