@@ -112,7 +112,7 @@ def unit_choices(user, committee: Committee | None = None) -> QuerySet[MemberUni
 
 def claim_for_project(*, user, pk) -> Claim:
     return get_object_or_404(
-        Claim.objects.visible_to(user, Action.CHANGE).select_related(
+        Claim.objects.visible_to(user).select_related(
             "demand", "demand__committee", "demand__handling_committee", "unit", "resource"
         ),
         pk=pk,
