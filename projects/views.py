@@ -307,6 +307,8 @@ class ProjectEditView(ScopedPageMixin, View):
 
     def get(self, request, pk):
         project = self.get_scoped_object()
+        if not policies.may_manage_project(request.user, project):
+            raise PermissionDenied  # the form is the first step of the write
         initial = {
             "title": project.title,
             "description": project.description,
