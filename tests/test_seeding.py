@@ -44,6 +44,7 @@ from party_members.models import (
     ServiceTeam,
     TeamKind,
 )
+from projects.models import Meeting, Milestone, Project, ProjectStatus
 from resources.models import Resource
 
 MEMBER_MODELS = [
@@ -299,6 +300,27 @@ def assert_demo_members_data(beijing: Tenant) -> None:
     assert MemberUnit.objects.filter(tenant=datong).count() >= 3
     assert ServiceTeam.objects.filter(tenant=datong, kind=TeamKind.VANGUARD).exists()
     assert ServiceRecord.objects.filter(tenant=datong).exists()
+
+    # The project list: the documents' projects, a district meeting whose decisions became a
+    # project and a task, and an overdue milestone that rose to the district.
+    shanghai = Tenant.objects.get(slug="shanghai")
+    centre = Project.objects.get(tenant=beijing, title__startswith="核桃园党群服务中心")
+    assert centre.status == ProjectStatus.COMPLETED and centre.budget == 8_000_000
+    assert centre.demands.get().status == DemandStatus.FULFILLED
+    assert (
+        Project.objects.get(tenant=beijing, title="河防口村梨园土壤改良试验").status
+        == "in_progress"
+    )
+    assert Project.objects.get(tenant=shanghai, title__startswith="康家弄").status == "completed"
+    lifts = Project.objects.filter(tenant=shanghai, title__endswith="加装电梯")
+    assert lifts.filter(status=ProjectStatus.COMPLETED).count() == 5
+    assert lifts.exclude(status=ProjectStatus.COMPLETED).count() == 20
+    meeting = Meeting.objects.get(tenant=beijing, committee__division_code="110101000000")
+    assert sorted(meeting.decisions.values_list("kind", flat=True)) == ["project", "task"]
+    assert Project.objects.filter(decision__meeting=meeting).exists()
+    late = Milestone.objects.get(project__tenant=beijing, escalated_at__isnull=False)
+    assert late.escalated_to.division_code == "110101000000"
+    assert "projects: 30 projects" in out
 
 
 @pytest.mark.django_db
