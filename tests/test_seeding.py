@@ -331,6 +331,31 @@ def assert_demo_members_data(beijing: Tenant) -> None:
     assert ServiceRecord.objects.filter(tenant=datong).exists()
 
 
+def assert_scale_projects(tenant, sizes) -> None:
+    """The projects at scale: each with three milestones, supervision stamps as the scan would
+    have left them (a scan now finds nothing already past), demands only in done projects."""
+    from projects import services as project_services
+    from projects.models import Meeting, Milestone, Project, ProjectDemand, Task
+
+    projects = Project.objects.filter(tenant=tenant)
+    assert projects.count() == sizes["projects"]
+    assert Milestone.objects.filter(tenant=tenant).count() == 3 * sizes["projects"]
+    assert 0 < Meeting.objects.filter(tenant=tenant).count() <= sizes["meetings"]
+    assert Task.objects.filter(tenant=tenant).exists()
+    assert (
+        not ProjectDemand.objects.filter(tenant=tenant)
+        .exclude(project__status__in=["completed", "evaluated"])
+        .exists()
+    )
+    assert projects.filter(overdue_at__isnull=False, status__in=["planned", "in_progress"]).exists()
+    assert (
+        not projects.exclude(status__in=["planned", "in_progress"])
+        .filter(supervise_at__isnull=False)
+        .exists()
+    )
+    assert project_services.supervision_scan() == {"reminded": 0, "overdue": 0, "escalated": 0}
+
+
 @pytest.mark.django_db
 def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(capsys):
     sizes = {
@@ -340,9 +365,12 @@ def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(c
         "records": 12000,
         "demands": 400,
         "resources": 500,
+        "projects": 300,
+        "meetings": 20,
     }
     call_command("seed_scale", slug="bj-scale-test", **sizes)
     tenant = Tenant.objects.get(slug="bj-scale-test")
+    assert_scale_projects(tenant, sizes)
     assert Committee.objects.filter(tenant=tenant).count() == 7904  # with Huairou's 3 zones
     assert services.tree_faults(tenant) == []
     users = User.objects.filter(tenant=tenant)
@@ -423,7 +451,7 @@ def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(c
     before = row_counts()
     call_command("seed_scale", slug="bj-scale-test", **sizes)  # a second run adds nothing
     assert row_counts() == before
-    assert capsys.readouterr().out.count("skipped") == 8
+    assert capsys.readouterr().out.count("skipped") == 11  # every stage, the projects' three too
 
 
 def assert_scale_demands(tenant: Tenant, sizes: dict[str, int]) -> None:
