@@ -1250,14 +1250,5 @@ def supervision_policy_set(
             "escalate_after_days": escalate_after_days,
         },
     )
-    rhythm = supervision.rhythm_of(tenant_id)
-    for kind in supervision.KINDS.values():
-        rows = list(
-            kind.model.objects.filter(
-                tenant_id=tenant_id, supervise_at__isnull=False
-            ).select_related(*kind.related)
-        )
-        for row in rows:
-            supervision.resume(row, rhythm, is_open=kind.is_open(row))
-        kind.model.objects.bulk_update(rows, ["supervise_at"], batch_size=2000)
+    supervision.reschedule_tenant(tenant_id)
     return policy

@@ -86,6 +86,20 @@ def resume(row, rhythm: Rhythm, *, is_open: bool) -> None:
     row.supervise_at = next_look(row, rhythm, is_open=is_open)
 
 
+def reschedule_tenant(tenant_id: int) -> None:
+    """A tenant's rhythm changed: every open row's next look is computed again."""
+    rhythm = rhythm_of(tenant_id)
+    for kind in KINDS.values():
+        rows = list(
+            kind.model.objects.filter(
+                tenant_id=tenant_id, supervise_at__isnull=False
+            ).select_related(*kind.related)
+        )
+        for row in rows:
+            resume(row, rhythm, is_open=kind.is_open(row))
+        kind.model.objects.bulk_update(rows, ["supervise_at"], batch_size=2000)
+
+
 # --- what each kind of row is ------------------------------------------------------------------------
 
 

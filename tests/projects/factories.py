@@ -11,6 +11,7 @@ from demands import services as demand_services
 from members.models import Role
 from projects import services
 from projects.services import MilestoneData, ProjectData
+from resources import services as resource_services
 
 from ..demands import factories as df
 from ..factories import UserFactory
@@ -27,8 +28,31 @@ def contact_of(unit, username: str | None = None):
 def accepted_claim(world, *, unit=None, title="独居老人助餐", quantity="10"):
     """A demand of 多福巷社区 claimed by a street unit with its resource, accepted by staff."""
     unit = unit or mf.unit(world.street, name="东华门老年餐桌")
-    resource = df.resource(world.street, world.street_staff, title=f"{title}资源", unit=unit)
-    demand = df.demand(world.community, world.community_staff, title=title)
+    # Built without running their on-commit work: a project needs no matching.
+    resource = resource_services.resource_create(
+        actor=world.street_staff,
+        committee=world.street,
+        offered_by=unit,
+        data=resource_services.ResourceData(
+            title=f"{title}资源",
+            kind="venue",
+            category=df.category(world.city.tenant),
+            capacity="100",
+            capacity_unit="people",
+            description="可用于老年人助餐",
+        ),
+    )
+    demand = demand_services.demand_create(
+        actor=world.community_staff,
+        committee=world.community,
+        publish=True,
+        data=demand_services.DemandData(
+            title=title,
+            description="社区独居老人多，需要助餐服务",
+            category=df.category(world.city.tenant),
+            needed_by=timezone.localdate() + dt.timedelta(days=30),
+        ),
+    )
     contact = contact_of(unit)
     claim = demand_services.claim_by_unit(
         actor=contact, unit=unit, demand=demand, resource=resource, quantity=quantity
@@ -62,9 +86,7 @@ def project_data(world, **fields) -> ProjectData:
 def project(world, **fields):
     """A project formed from an accepted claim by the street's staff; returns (project, contact)."""
     claim, contact = accepted_claim(world, title=fields.pop("demand_title", "独居老人助餐"))
-    created = df.committed(
-        lambda: services.project_from_claim(
-            actor=world.street_staff, claim=claim, data=project_data(world, **fields)
-        )
+    created = services.project_from_claim(
+        actor=world.street_staff, claim=claim, data=project_data(world, **fields)
     )
     return created, contact

@@ -43,6 +43,7 @@ from committees.models import Committee, Level, Tenant
 from demands import matching
 from demands.models import Demand, DemandStatus
 from demo import bench_demands as demand_bench
+from demo import bench_projects as project_bench
 from demo.scale_demands import DEMAND_TEMPLATES
 from demo.scale_members import short_name
 from members import selectors
@@ -110,9 +111,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--only",
-            choices=["all", "lists", "demands"],
+            choices=["all", "lists", "demands", "projects"],
             default="all",
-            help="list reads, demands and notifications figures, or both",
+            help="list reads, demands and notifications figures, the projects' supervision, or all",
         )
         parser.add_argument(
             "--match-runs", type=int, default=20, help="new demands matched one by one"
@@ -133,6 +134,10 @@ class Command(BaseCommand):
             self.bench_lists(tenant, users, street_committee, runs, max_seconds, no_explain)
         if only in ("all", "demands"):
             self.bench_demands(tenant, users[0], street_committee, match_runs)
+        if only in ("all", "projects"):
+            self.print_figures(
+                f"Projects on {tenant.name}", project_bench.supervision_figures(tenant)
+            )
 
     def bench_lists(self, tenant, users, street_committee, runs, max_seconds, no_explain):
         quarter = party_services.quarter_of(timezone.localdate())
@@ -196,6 +201,11 @@ class Command(BaseCommand):
             Read("GET /api/service-records/", get("/api/service-records/", {"status": "rejected"})),
             Read("GET /api/committees/", get("/api/committees/", {"level": "street"})),
             Read(f"points_ranking {street.name} {quarter}", ranking),
+            Read("page /projects/", get("/projects/", {"status": "completed"})),
+            Read("GET /api/projects/", get("/api/projects/", {"status": "completed"})),
+            Read(
+                "page /projects/overdue/", get("/projects/overdue/", {"committee": str(street.pk)})
+            ),
         ]
 
     # -- measuring --
@@ -338,6 +348,16 @@ class Command(BaseCommand):
             verdict = "-" if ok is None else ("ok" if ok else "SLOW")
             self.stdout.write(f"{name:<58} {measured:>18}  {budget:<12} {verdict}")
         self.stdout.write(f"load average at the end: {os.getloadavg()[0]:.1f}")
+
+    def print_figures(self, title: str, rows) -> None:
+        self.stdout.write("")
+        self.stdout.write(title)
+        header = f"{'figure':<58} {'measured':>18}  {'budget':<12} verdict"
+        self.stdout.write(header)
+        self.stdout.write("-" * len(header))
+        for name, measured, budget, ok in rows:
+            verdict = "-" if ok is None else ("ok" if ok else "SLOW")
+            self.stdout.write(f"{name:<58} {measured:>18}  {budget:<12} {verdict}")
 
     def bench_match_one(self, tenant: Tenant, staff: User, runs: int):
         """A demand published at a community: read candidates, score, write the top matches
