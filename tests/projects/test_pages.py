@@ -264,3 +264,59 @@ def test_meeting_pages_calendar_and_decision(world, client_for):
         demand.refresh_from_db()
         assert demand.status == DemandStatus.IN_PROJECT
         assert Project.objects.get().source == "decision"
+
+
+def test_correcting_a_project_moves_its_due_date_and_its_supervision(world, client_for):
+    project, _contact = f.project(world)
+    client = client_for(world.street_staff)
+    assert client.get(reverse("projects:project_edit", args=[project.pk])).status_code == 200
+    new_due = timezone.localdate() + dt.timedelta(days=60)
+    response = client.post(
+        reverse("projects:project_edit", args=[project.pk]),
+        {
+            "title": "多福巷老年餐桌（二期）",
+            "budget": "80000",
+            "start_on": project.start_on.isoformat(),
+            "due_on": new_due.isoformat(),
+            "lead_unit": project.lead_unit_id,
+        },
+    )
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert (project.title, project.budget, project.due_on) == (
+        "多福巷老年餐桌（二期）",
+        80000,
+        new_due,
+    )
+    assert project.committee == world.street and project.supervise_at < project.due_at
+
+
+def test_the_task_page_and_closing_it(world, client_for):
+    from projects.models import Task
+
+    task = Task(
+        tenant=world.city.tenant,
+        committee=world.street,
+        title="摸排用餐老人",
+        owner_committee=world.community,
+    )
+    from projects import supervision
+
+    supervision.schedule(
+        task, timezone.localdate() + dt.timedelta(days=5), supervision.rhythm_of(0)
+    )
+    task.save()
+    assert (
+        client_for(world.sibling_staff)
+        .get(reverse("projects:task_detail", args=[task.pk]))
+        .status_code
+        == 404
+    )
+    client = client_for(world.community_staff)
+    assert (
+        "摸排用餐老人"
+        in client.get(reverse("projects:task_detail", args=[task.pk])).content.decode()
+    )
+    client.post(reverse("projects:task_close", args=[task.pk]), {"note": "已摸排"})
+    task.refresh_from_db()
+    assert task.status == "done" and task.note == "已摸排"
