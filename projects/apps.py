@@ -10,6 +10,7 @@ class ProjectsConfig(AppConfig):
     audited_models = {
         "SupervisionPolicy": {},
         "Project": {"exclude": {"supervise_at", "updated_at"}},
+        "ProjectTransition": {},
         "ProjectDemand": {},
         "ProjectResource": {},
         "ProjectUnit": {},

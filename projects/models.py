@@ -587,66 +587,86 @@ class Project(Supervised):
         return self.status in RUNNING
 
 
+def project_unit_terms(user, action, path: str) -> list[Q]:
+    """A unit contact reaches a project's parts through the projects it reaches (`path` leads
+    from the part to its project)."""
+    if not user.unit_ids():
+        return []
+    projects = (
+        Project.objects.filter(tenant_id=user.tenant_id)
+        .filter(*Project.objects.extra_terms(user, action))
+        .values("pk")
+    )
+    return [Q(**{f"{path}_id__in": projects})]
+
+
 class ProjectPartQuerySet(ScopedQuerySetMixin, models.QuerySet):
     """A project's parts are seen by whoever sees the project; its lead unit acts on them."""
 
     committee_paths = ("project__committee",)
 
     def extra_terms(self, user, action):
-        unit_ids = user.unit_ids()
-        if not unit_ids:
-            return []
-        return [
-            Q(
-                project_id__in=Project.objects.filter(tenant_id=user.tenant_id)
-                .filter(*Project.objects.extra_terms(user, action))
-                .values("pk")
-            )
-        ]
+        return project_unit_terms(user, action, "project")
 
 
-class ProjectDemand(models.Model):
+class ProjectLink(models.Model):
+    """A row tying a project to what it meets, uses or involves."""
+
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.project_id} · {self.linked_id}"
+
+
+class ProjectDemand(ProjectLink):
     demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("项目·需求")
+        verbose_name_plural = _("项目·需求")
         constraints = [
             models.UniqueConstraint(fields=["project", "demand"], name="project_demand_once")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.project_id} · {self.demand_id}"
+    @property
+    def linked_id(self) -> int:
+        return self.demand_id
 
 
-class ProjectResource(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+class ProjectResource(ProjectLink):
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("项目·资源")
+        verbose_name_plural = _("项目·资源")
         constraints = [
             models.UniqueConstraint(fields=["project", "resource"], name="project_resource_once")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.project_id} · {self.resource_id}"
+    @property
+    def linked_id(self) -> int:
+        return self.resource_id
 
 
-class ProjectUnit(models.Model):
+class ProjectUnit(ProjectLink):
     """A member unit taking part in a project (the lead unit is on the project itself)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("项目·参与单位")
+        verbose_name_plural = _("项目·参与单位")
         constraints = [
             models.UniqueConstraint(fields=["project", "unit"], name="project_unit_once")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.project_id} · {self.unit_id}"
+    @property
+    def linked_id(self) -> int:
+        return self.unit_id
 
 
 class ProjectTransition(models.Model):
@@ -728,16 +748,7 @@ class ProgressPhotoQuerySet(ScopedQuerySetMixin, models.QuerySet):
     committee_paths = ("update__project__committee",)
 
     def extra_terms(self, user, action):
-        unit_ids = user.unit_ids()
-        if not unit_ids:
-            return []
-        return [
-            Q(
-                update__project_id__in=Project.objects.filter(tenant_id=user.tenant_id)
-                .filter(*Project.objects.extra_terms(user, action))
-                .values("pk")
-            )
-        ]
+        return project_unit_terms(user, action, "update__project")
 
 
 class ProgressPhoto(models.Model):

@@ -383,12 +383,13 @@ def _milestone_create(project: Project, title: str, due_on: dt.date, position: i
     return milestone
 
 
+def _lock(obj, *related: str):
+    """The row again, locked for the use case (its related rows joined, not locked)."""
+    return type(obj).objects.select_for_update(of=("self",)).select_related(*related).get(pk=obj.pk)
+
+
 def _locked(project: Project) -> Project:
-    return (
-        Project.objects.select_for_update(of=("self",))
-        .select_related("committee", "lead_unit")
-        .get(pk=project.pk)
-    )
+    return _lock(project, "committee", "lead_unit")
 
 
 @transaction.atomic
@@ -559,11 +560,7 @@ def milestone_add(*, actor, project: Project, title: str, due_on) -> Milestone:
 @transaction.atomic
 def milestone_finish(*, actor, milestone: Milestone) -> Milestone:
     """Mark a milestone reached; its supervision ends."""
-    milestone = (
-        Milestone.objects.select_for_update(of=("self",))
-        .select_related("project", "project__committee")
-        .get(pk=milestone.pk)
-    )
+    milestone = _lock(milestone, "project", "project__committee")
     if not policies.may_finish_milestone(actor, milestone):
         raise NotAllowed(_("只有牵头单位的联络员或牵头协调委员会的工作人员可以确认里程碑。"))
     if milestone.done_at is not None:
@@ -824,11 +821,7 @@ def meeting_schedule(
 
 
 def _meeting_locked(meeting: Meeting) -> Meeting:
-    return (
-        Meeting.objects.select_for_update(of=("self",))
-        .select_related("committee", "subcommittee")
-        .get(pk=meeting.pk)
-    )
+    return _lock(meeting, "committee", "subcommittee")
 
 
 def _require_scheduled(meeting: Meeting, what: str) -> None:
@@ -958,11 +951,7 @@ def meeting_reschedule(*, actor, meeting: Meeting, starts_at, ends_at, location:
 @transaction.atomic
 def attendee_answer(*, actor, attendee: Attendee, response: str, deputy_name: str = "") -> Attendee:
     """Answer an invitation: attend, cannot attend, or send a deputy (by name)."""
-    attendee = (
-        Attendee.objects.select_for_update(of=("self",))
-        .select_related("meeting", "meeting__committee", "unit")
-        .get(pk=attendee.pk)
-    )
+    attendee = _lock(attendee, "meeting", "meeting__committee", "unit")
     policies.require_answer(actor, attendee)
     errors = Errors()
     if response not in (Response.ATTEND, Response.DECLINE, Response.DEPUTY):
@@ -1179,11 +1168,7 @@ def _prefixed(error: ValidationError) -> dict:
 
 @transaction.atomic
 def task_close(*, actor, task: Task, note: str = "") -> Task:
-    task = (
-        Task.objects.select_for_update(of=("self",))
-        .select_related("committee", "owner_committee")
-        .get(pk=task.pk)
-    )
+    task = _lock(task, "committee", "owner_committee")
     policies.require_close_task(actor, task)
     errors = Errors()
     note = _clean_reason(note, errors, required=False)

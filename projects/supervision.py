@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from committees.models import Committee
-from demands.services import contacts_of, staff_of
+from demands.services import STAFF_ROLES, contacts_of, staff_of
+from members.models import Role, RoleGrant
 from notifications import services as notifications
 from notifications.models import Event
 
@@ -165,6 +166,30 @@ class Audience:
         self.staff: dict[int, list] = {}
         self.contacts: dict[int, list] = {}
 
+    def load(self, kind: Kind, rows: list) -> None:
+        """Who hears of a batch of rows, in two queries (the staff of every committee concerned,
+        the contacts of every unit), instead of two per row."""
+        committees = set()
+        for row in rows:
+            for committee in (kind.committee(row), kind.deciding_committee(row)):
+                if committee is not None:
+                    committees.add(committee.pk)
+                    if committee.parent_id:
+                        committees.add(committee.parent_id)
+        committees -= set(self.staff)
+        units = {u for row in rows for u in kind.unit_ids(row)} - set(self.contacts)
+        for pk in committees:
+            self.staff[pk] = []
+        for pk in units:
+            self.contacts[pk] = []
+        grants = RoleGrant.objects.filter(user__is_active=True).select_related("user")
+        for grant in grants.filter(committee_id__in=committees, role__in=STAFF_ROLES):
+            if grant.user not in self.staff[grant.committee_id]:
+                self.staff[grant.committee_id].append(grant.user)
+        for grant in grants.filter(member_unit_id__in=units, role=Role.UNIT_CONTACT):
+            if grant.user not in self.contacts[grant.member_unit_id]:
+                self.contacts[grant.member_unit_id].append(grant.user)
+
     def staff_at(self, committee: Committee | None) -> list:
         if committee is None:
             return []
@@ -209,6 +234,7 @@ def supervision_scan(*, now: dt.datetime | None = None, batch: int = BATCH) -> d
                     .filter(supervise_at__lte=now)
                     .order_by("supervise_at", "pk")[:batch]
                 )
+                audience.load(kind, rows)
                 for row in rows:
                     stage = look_at(kind, row, now, rhythm_of(row.tenant_id, rhythms), audience)
                     if stage:
