@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import CharField, Prefetch, QuerySet, Value
+from django.db.models import CharField, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -99,6 +99,19 @@ def committee_choices(user, *, limit: int = 1000) -> list[tuple[int, str]]:
     committees = list(change_committees(user)[:limit])
     top = min((c.depth for c in committees), default=0)
     return [(c.pk, "\u3000" * (c.depth - top) + c.name) for c in committees]
+
+
+def filter_committees(user) -> list[tuple[int, str]]:
+    """For a list's place filter: the user's own committees and the ones right below them."""
+    own = [c.pk for c in getattr(user, "scope_committees", [])]
+    if not own:
+        return []
+    committees = (
+        Committee.objects.visible_to(user)
+        .filter(Q(pk__in=own) | Q(parent_id__in=own))
+        .order_by("tree_id", "lft")[:300]
+    )
+    return [(c.pk, ("" if c.pk in own else "\u3000") + c.name) for c in committees]
 
 
 def unit_choices(user, committee: Committee | None = None) -> QuerySet[MemberUnit]:

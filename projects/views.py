@@ -79,8 +79,7 @@ class ProjectListView(ScopedPageMixin, View):
             "statuses": ProjectStatus.choices,
             "years": list(range(year + 1, year - 5, -1)),
             "query_string": params.urlencode(),
-            "committees": selectors.committee_choices(request.user, limit=300),
-            "can_create": bool(request.user.committee_scopes(Action.CHANGE)),
+            "committees": selectors.filter_committees(request.user),
             "today": timezone.localdate(),
         }
         return render(request, "projects/list.html", context)
