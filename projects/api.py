@@ -23,7 +23,7 @@ from demands.models import Demand
 from members.models import MemberUnit, Seat, Subcommittee
 from resources.models import Resource
 
-from . import selectors, services
+from . import selectors, services, supervision
 from .filtersets import ProjectFilterSet
 from .models import (
     AgendaItem,
@@ -686,7 +686,7 @@ class TaskViewSet(ScopedReadOnlyViewSet):
 
 
 class OverdueSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["project", "milestone", "task"])
+    kind = serializers.ChoiceField(choices=supervision.KIND_CHOICES)
     id = serializers.IntegerField(source="pk")
     title = serializers.CharField()
     place = serializers.CharField()
@@ -696,7 +696,7 @@ class OverdueSerializer(serializers.Serializer):
 
 
 class RemindInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=["project", "milestone", "task"])
+    kind = serializers.ChoiceField(choices=supervision.KIND_CHOICES)
     id = serializers.IntegerField()
 
 

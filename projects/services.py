@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from categories.models import Category
 from committees.models import Committee
@@ -429,12 +430,12 @@ def project_update(*, actor, project: Project, data: ProjectData) -> Project:
 
 
 MOVE_LABELS = {
-    ProjectStatus.IN_PROGRESS: _("开始实施"),
-    ProjectStatus.COMPLETED: _("完成"),
-    ProjectStatus.EVALUATED: _("评价"),
-    ProjectStatus.SUSPENDED: _("暂停"),
-    ProjectStatus.CANCELLED: _("取消"),
-    ProjectStatus.PLANNED: _("恢复"),
+    ProjectStatus.IN_PROGRESS: gettext_lazy("开始实施"),
+    ProjectStatus.COMPLETED: gettext_lazy("完成"),
+    ProjectStatus.EVALUATED: gettext_lazy("评价"),
+    ProjectStatus.SUSPENDED: gettext_lazy("暂停"),
+    ProjectStatus.CANCELLED: gettext_lazy("取消"),
+    ProjectStatus.PLANNED: gettext_lazy("恢复"),
 }
 
 

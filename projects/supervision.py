@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from committees.models import Committee
 from demands.services import STAFF_ROLES, contacts_of, staff_of
@@ -148,13 +149,22 @@ class Kind:
         return row.committee if self.name == "task" else None
 
 
+KIND_CHOICES = [
+    ("project", gettext_lazy("项目")),
+    ("milestone", gettext_lazy("里程碑")),
+    ("task", gettext_lazy("交办任务")),
+]
+
 KINDS = {
-    "project": Kind("project", _("项目"), Project, ("committee__parent",)),
+    "project": Kind("project", gettext_lazy("项目"), Project, ("committee__parent",)),
     "milestone": Kind(
-        "milestone", _("里程碑"), Milestone, ("project", "project__committee__parent")
+        "milestone", gettext_lazy("里程碑"), Milestone, ("project", "project__committee__parent")
     ),
     "task": Kind(
-        "task", _("交办任务"), Task, ("committee", "owner_committee__parent", "committee__parent")
+        "task",
+        gettext_lazy("交办任务"),
+        Task,
+        ("committee", "owner_committee__parent", "committee__parent"),
     ),
 }
 
