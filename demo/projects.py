@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import services as account_services
 from categories.defaults import categories_ensure_defaults
 from committees.models import Committee, Tenant
 from demands import services as demand_services
 from demands.models import Claim, ClaimStatus, Demand, DemandStatus, Match
+from demo.accounts import demo_password_hash
 from demo.cases import BEIJING_UNITS, SHANGHAI_UNITS
 from members import services as member_services
-from members.models import MemberUnit, Seat, SeatRole, User
+from members.models import MemberUnit, Role, RoleGrant, Seat, SeatRole, User
 from projects import services
 from projects.models import DecisionKind, Meeting, Project, ProjectStatus
 from projects.services import AgendaData, DecisionData, MeetingData, MilestoneData, ProjectData
@@ -108,6 +110,27 @@ def _accepted_claim(demand: Demand | None, unit: MemberUnit | None) -> Claim | N
     return Claim.objects.filter(demand=demand, unit=unit, status=ClaimStatus.ACCEPTED).first()
 
 
+def _contact(unit: MemberUnit) -> User:
+    """The unit's contact: a unit claims through its contact (the rule of demands' policies)."""
+    grant = (
+        RoleGrant.objects.filter(role=Role.UNIT_CONTACT, member_unit=unit)
+        .select_related("user")
+        .first()
+    )
+    if grant is not None:
+        return grant.user
+    user = User.objects.filter(
+        username=f"contact-{unit.pk}"
+    ).first() or account_services.user_create(
+        tenant=unit.tenant,
+        username=f"contact-{unit.pk}",
+        password_hash=demo_password_hash(),
+        display_name=unit.contact_name or unit.name,
+    )
+    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
+    return user
+
+
 def _finish(project: Project, actor, *, complete: bool, updates: list[str]) -> Project:
     project = services.project_transition(actor=actor, project=project, to="in_progress")
     for text in updates:
@@ -138,7 +161,7 @@ def _beijing(tenant: Tenant) -> None:
             claim = _accepted_claim(demand, bus)
             if claim is None and demand.status == DemandStatus.PUBLISHED:
                 claim = demand_services.claim_by_unit(
-                    actor=admin, unit=bus, demand=demand, resource=building, quantity=1000
+                    actor=_contact(bus), unit=bus, demand=demand, resource=building, quantity=1000
                 )
                 claim = demand_services.claim_accept(claim=claim, actor=admin)
             if claim is not None:
