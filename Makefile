@@ -12,7 +12,7 @@ export UV_LINK_MODE := copy
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: setup demo test test-clock test-fast lint format browser-deps seed-scale bench serve clean
+.PHONY: setup demo test test-clock test-fast lint format browser-deps seed-scale bench serve backup restore loadtest clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -72,6 +72,20 @@ seed-scale: setup
 
 bench: seed-scale
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench
+
+# The real stack on loopback (gunicorn, PostgreSQL, a private Redis, two workers, beat) under 50
+# users for a minute, with a worker killed and Redis restarted in the middle. Not part of `make test`.
+loadtest: setup
+	$(PY) scripts/loadtest.py
+
+# Backups of the database (pg_dump custom format) and the media files, and their restore into an
+# empty database; both read DATABASE_URL and MEDIA_ROOT like the application (see README).
+backup: setup
+	$(PY) manage.py backup $(if $(BACKUP),--output $(BACKUP),)
+
+restore: setup
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/<folder>"; exit 2; }
+	$(PY) manage.py restore $(BACKUP)
 
 clean:
 	rm -rf $(VENV) .tools db.sqlite3 staticfiles

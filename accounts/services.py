@@ -1,11 +1,16 @@
-"""Account management: opening accounts and granting roles at a scope."""
+"""Account management: opening accounts, granting roles at a scope, and an administrator's
+second factor (enrolled and removed with a code, each recorded in the audit trail)."""
 
 from __future__ import annotations
+
+from binascii import unhexlify
 
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from committees.models import Committee, Level, Tenant
 from members.models import (
@@ -14,6 +19,9 @@ from members.models import (
     RoleGrant,
     User,
 )
+
+from . import policies
+from .selectors import confirmed_device
 
 SEPARATED_ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 COMMUNITY_LEVELS = {Level.COMMUNITY}
@@ -76,3 +84,50 @@ def role_grant(
     )
     user.__dict__.pop("_role_grants", None)
     return grant
+
+
+# --- the second factor (TOTP) -----------------------------------------------------------------
+
+
+def totp_enrolment_start(*, actor: User) -> str:
+    """An administrator starts enrolling: a fresh secret for the authenticator app. Nothing is
+    stored until a code from the app confirms it (`totp_device_confirm`); the page keeps the
+    secret in the session meanwhile, so an enrolment left half done leaves nothing behind."""
+    policies.require_administrator(actor)
+    return default_key()
+
+
+@transaction.atomic
+def totp_device_confirm(*, actor: User, key: str, code: str) -> TOTPDevice:
+    """The code from the app proves it holds the secret: the second factor is on from now, and
+    this code may not be used again to log in. The audit trail's triggers record the device
+    (accounts' `audited_models`), never its key."""
+    policies.require_administrator(actor)
+    if confirmed_device(actor) is not None:
+        raise ValidationError({"code": _("两步验证已开启。")})
+    totp = TOTP(unhexlify(key))
+    if not code.isdigit() or not totp.verify(int(code), tolerance=1):
+        raise ValidationError(
+            {"code": _("动态验证码不正确，请确认验证器已添加上面的二维码，并输入最新验证码。")}
+        )
+    device = TOTPDevice.objects.create(
+        user=actor,
+        name=_("验证器"),
+        key=key,
+        confirmed=True,
+        drift=totp.drift,
+        last_t=totp.t(),
+    )
+    return device
+
+
+@transaction.atomic
+def totp_device_remove(*, actor: User, code: str) -> None:
+    """An administrator turns the second factor off, confirming with a current code."""
+    policies.require_administrator(actor)
+    device = confirmed_device(actor)
+    if device is None:
+        raise ValidationError({"code": _("两步验证未开启。")})
+    if not device.verify_token(code):
+        raise ValidationError({"code": _("动态验证码不正确，未关闭两步验证。")})
+    device.delete()

@@ -1,8 +1,8 @@
 """Logging in: the password, then for an account with a second factor the six-digit code; the
 enrolment of that factor; the lockout page; and the API token, which asks for the same.
 
-The second factor (TOTP, django-otp) is optional and offered to administrators only: the tenant
-administrator, the three separated administrators (三员分立) and platform superusers. An account
+The second factor (TOTP, django-otp) is optional and offered to administrators only
+(`accounts.policies`); enrolling and removing it are services, recorded in the audit trail. An account
 with a confirmed device is not logged in until its code is right, whichever way it logs in.
 A wrong code counts as a failed login for the lockout, like a wrong password.
 """
@@ -19,9 +19,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login, user_login_failed
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,37 +29,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 from django_otp import login as otp_login
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
-from members.models import Role
+from core.forms import add_service_errors
+from core.views import ScopedPageMixin
 
+from . import policies, services
 from .middleware import API_PREFIX, now
+from .selectors import confirmed_device
 
-ADMINISTRATOR_ROLES = (
-    Role.TENANT_ADMIN,
-    Role.SYSTEM_ADMIN,
-    Role.SECURITY_ADMIN,
-    Role.AUDIT_ADMIN,
-)
 PENDING_LOGIN = "_pending_login"
 PENDING_SECONDS = 300
 ENROL_KEY = "_totp_enrol_key"
-
-
-def is_administrator(user) -> bool:
-    """May enrol a second factor."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or user.has_role(*ADMINISTRATOR_ROLES)
-
-
-def confirmed_device(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
 
 
 class CodeForm(forms.Form):
@@ -186,21 +170,22 @@ def _group(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
-class TwoFactorView(LoginRequiredMixin, View):
+class TwoFactorView(ScopedPageMixin, View):
     """/accounts/2fa/: an administrator turns the second factor on (scan the code, confirm with a
-    code) or off (confirm with a code). Not there for anyone else."""
+    code) or off (confirm with a code). Not there for anyone else (the policy's 404)."""
 
     template_name = "security/two_factor.html"
 
     def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not is_administrator(request.user):
+        # A 404, not a 403: for anyone the policy leaves out, the page does not exist.
+        if request.user.is_authenticated and not policies.is_administrator(request.user):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
     def _enrol_key(self, request) -> str:
         key = request.session.get(ENROL_KEY)
         if not key:
-            key = request.session[ENROL_KEY] = default_key()
+            key = request.session[ENROL_KEY] = services.totp_enrolment_start(actor=request.user)
         return key
 
     def _context(self, request, form=None) -> dict:
@@ -220,39 +205,26 @@ class TwoFactorView(LoginRequiredMixin, View):
 
     def post(self, request):
         form = CodeForm(request.POST)
-        device = confirmed_device(request.user)
-        if not form.is_valid():
-            return render(request, self.template_name, self._context(request, form))
-        code = form.cleaned_data["code"]
-        if device is None:
-            return self._enrol(request, form, code)
-        if device.verify_token(code):
-            device.delete()
-            messages.success(request, _("已关闭两步验证。"))
-            return redirect("two_factor")
-        form.add_error("code", _("动态验证码不正确，未关闭两步验证。"))
+        if form.is_valid():
+            code = form.cleaned_data["code"]
+            try:
+                if confirmed_device(request.user) is None:
+                    device = services.totp_device_confirm(
+                        actor=request.user, key=self._enrol_key(request), code=code
+                    )
+                    request.session.pop(ENROL_KEY, None)
+                    otp_login(request, device)
+                    messages.success(
+                        request, _("已开启两步验证：以后登录时，输入密码后还需输入动态验证码。")
+                    )
+                else:
+                    services.totp_device_remove(actor=request.user, code=code)
+                    messages.success(request, _("已关闭两步验证。"))
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return redirect("two_factor")
         return render(request, self.template_name, self._context(request, form))
-
-    def _enrol(self, request, form, code: str) -> HttpResponse:
-        key = self._enrol_key(request)
-        totp = TOTP(unhexlify(key))
-        if not totp.verify(int(code), tolerance=1):
-            form.add_error(
-                "code", _("动态验证码不正确，请确认验证器已添加上面的二维码，并输入最新验证码。")
-            )
-            return render(request, self.template_name, self._context(request, form))
-        device = TOTPDevice.objects.create(
-            user=request.user,
-            name=_("验证器"),
-            key=key,
-            confirmed=True,
-            drift=totp.drift,
-            last_t=totp.t(),  # this code may not be used again to log in
-        )
-        request.session.pop(ENROL_KEY, None)
-        otp_login(request, device)
-        messages.success(request, _("已开启两步验证：以后登录时，输入密码后还需输入动态验证码。"))
-        return redirect("two_factor")
 
 
 # --- the API token ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ class AuditConfig(AppConfig):
     verbose_name = _("审计")
 
     def ready(self) -> None:
-        from . import services
+        from . import context, recording
 
-        services.register_audited_models()
-        services.connect_signals()
+        recording.register_triggers()
+        context.connect_task_signals()

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
-from .services import ACTION_LABELS
+from .models import Operation
 
 _DATE = forms.DateInput(attrs={"type": "date", "class": "form-control form-control-sm"})
 _SELECT = forms.Select(attrs={"class": "form-select form-select-sm"})
@@ -18,26 +17,23 @@ class AuditFilterForm(forms.Form):
         required=False,
         max_length=150,
         widget=forms.TextInput(
-            attrs={"class": "form-control form-control-sm", "placeholder": _("用户名或姓名")}
+            attrs={
+                "class": "form-control form-control-sm",
+                "placeholder": _("用户名、姓名或后台任务"),
+            }
         ),
     )
-    model = forms.TypedChoiceField(
-        label=_("对象类型"), required=False, coerce=int, empty_value=None, widget=_SELECT
-    )
-    action = forms.TypedChoiceField(
+    model = forms.ChoiceField(label=_("对象类型"), required=False, widget=_SELECT)
+    operation = forms.ChoiceField(
         label=_("操作"),
         required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", _("全部操作")), *ACTION_LABELS.items()],
+        choices=[("", _("全部操作")), *Operation.choices],
         widget=_SELECT,
     )
 
-    def __init__(self, *args, model_types: list[tuple[ContentType, str]], **kwargs) -> None:
+    def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["model"].choices = [("", _("全部类型"))] + [
-            (content_type.pk, label) for content_type, label in model_types
-        ]
+        self.fields["model"].choices = [("", _("全部类型")), *kinds]
 
     def clean(self):
         data = super().clean()

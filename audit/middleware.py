@@ -1,37 +1,41 @@
-"""The request an audit entry is written in: its user and address become the entry's actor."""
+"""The request an audit entry is written in: its user, tenant and address go with every write."""
 
 from __future__ import annotations
 
-from contextvars import ContextVar
-
-from auditlog.middleware import AuditlogMiddleware
 from django.http import HttpRequest, HttpResponse
 
 from core.http import client_ip
 
-_current_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+from .context import Deferred, audit_context
 
 
-def current_request() -> HttpRequest | None:
-    return _current_request.get()
+def _user(request: HttpRequest):
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
 
 
-class AuditContextMiddleware(AuditlogMiddleware):
-    """django-auditlog's middleware with our address, and the actor read when an entry is written
-    rather than when the request arrives: an API call authenticated by token only has its user
-    once DRF has authenticated it (see `audit.services.set_actor_from_request`)."""
+def request_context(request: HttpRequest) -> dict:
+    """What the trail keeps of a request. The user is read at each write statement, so that the
+    user a token authenticates inside the view (DRF) or a login during the request is the one
+    named, not the anonymous visitor the middleware saw."""
 
-    @staticmethod
-    def _get_remote_addr(request: HttpRequest) -> str | None:
-        return client_ip(request)
+    def read(attribute: str):
+        return Deferred(lambda: getattr(_user(request), attribute, None))
 
-    @staticmethod
-    def _get_actor(request: HttpRequest):
-        return None
+    return {
+        "actor": read("pk"),
+        "tenant": read("tenant_id"),
+        "username": read("username"),
+        "ip": client_ip(request),
+        "method": request.method,
+        "path": request.path,
+    }
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _current_request.set(request)
-        try:
-            return super().__call__(request)
-        finally:
-            _current_request.reset(token)
+        with audit_context(**request_context(request)):
+            return self.get_response(request)

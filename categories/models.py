@@ -34,7 +34,9 @@ class Category(models.Model):
     """A tenant's taxonomy of needs, each with how long an unmatched demand may wait at each level
     before it escalates one level up."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
     name = models.CharField(_("名称"), max_length=50)
     keywords = models.CharField(
         _("关键词"), max_length=300, blank=True, help_text=_("用空格分隔，帮助匹配。")

@@ -1,7 +1,11 @@
-"""Who may change the tenant's taxonomy."""
+"""Who may change the tenant's taxonomy: the rule the category services enforce and the pages
+only ask about (to show the buttons)."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from core.errors import NotAllowed
 from members.models import Role
 
 
@@ -17,3 +21,9 @@ def may_edit_categories(user) -> bool:
         and grant.committee.tenant_id == user.tenant_id
         for grant in user.role_grants()
     )
+
+
+def ensure_may_edit_categories(user, tenant_id: int | None = None) -> None:
+    """Refuses anyone but a root tenant administrator (of `tenant_id`, when given)."""
+    if not may_edit_categories(user) or (tenant_id is not None and user.tenant_id != tenant_id):
+        raise NotAllowed(_("只有市级租户管理员可以修改需求类别。"))

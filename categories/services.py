@@ -11,15 +11,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from categories.policies import may_edit_categories
+from categories.policies import ensure_may_edit_categories
 from committees.models import Level, Tenant
 from core.errors import Errors
+from core.scoping import Action, ensure_in_scope
 
 from .models import Category
 
@@ -125,11 +126,6 @@ def clean_category(*, tenant_id: int, data: CategoryData, instance: Category | N
     }
 
 
-def _check_admin(actor, tenant_id: int) -> None:
-    if not may_edit_categories(actor) or actor.tenant_id != tenant_id:
-        raise PermissionDenied
-
-
 def _duplicate_name(name: str) -> ValidationError:
     return ValidationError({"name": _("已有名为“%(name)s”的类别。") % {"name": name}})
 
@@ -137,13 +133,15 @@ def _duplicate_name(name: str) -> ValidationError:
 @transaction.atomic
 def category_create(*, actor, tenant: Tenant, data: CategoryData) -> Category:
     """A tenant administrator adds a category to the city's taxonomy."""
-    _check_admin(actor, tenant.pk)
+    ensure_may_edit_categories(actor, tenant.pk)
     clean = clean_category(tenant_id=tenant.pk, data=data)
     try:
         with transaction.atomic():
-            return Category.objects.create(tenant=tenant, **clean)
+            category = Category.objects.create(tenant=tenant, **clean)
     except IntegrityError as error:  # someone added the same name a moment ago
         raise _duplicate_name(clean["name"]) from error
+    ensure_in_scope(category, actor, Action.CHANGE)
+    return category
 
 
 @transaction.atomic
@@ -153,7 +151,7 @@ def category_update(*, actor, category: Category, data: CategoryData) -> Categor
 
     New deadlines apply from a demand's next publication or escalation on; deadlines already
     running keep their date."""
-    _check_admin(actor, category.tenant_id)
+    ensure_may_edit_categories(actor, category.tenant_id)
     current = Category.objects.select_for_update().get(pk=category.pk)
     clean = clean_category(tenant_id=current.tenant_id, data=data, instance=current)
     for name, value in clean.items():
@@ -163,6 +161,7 @@ def category_update(*, actor, category: Category, data: CategoryData) -> Categor
             current.save()
     except IntegrityError as error:
         raise _duplicate_name(clean["name"]) from error
+    ensure_in_scope(current, actor, Action.CHANGE)
     return current
 
 

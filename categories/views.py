@@ -8,18 +8,19 @@ not its root administrator gets 403 on every write.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
 from categories import services
-from categories.policies import may_edit_categories
+from categories.policies import ensure_may_edit_categories, may_edit_categories
 from categories.services import ESCALATION_LEVELS, escalation_field
 from core.forms import add_service_errors
-from resources.forms import CategoryForm
+from core.scoping import Action
+from core.views import ScopedPageMixin
 
+from .forms import CategoryForm
 from .models import Category
 
 
@@ -47,9 +48,11 @@ def category_initial(category: Category) -> dict:
     return initial
 
 
-class CategoryListView(LoginRequiredMixin, View):
+class CategoryListView(ScopedPageMixin, View):
+    model = Category
+
     def get(self, request):
-        categories = services.categories_for(request.user).order_by("position", "pk")
+        categories = self.get_scoped_queryset().order_by("position", "pk")
         rows = [
             (
                 category,
@@ -71,29 +74,29 @@ class CategoryListView(LoginRequiredMixin, View):
         )
 
 
-class CategoryAdminMixin(LoginRequiredMixin):
+class CategoryFormPage(ScopedPageMixin, View):
+    """The administrators' pages: another tenant's category is a 404 (it does not exist for the
+    user); then the policy decides, 403 for everyone but a root tenant administrator."""
+
+    model = Category
+    action = Action.CHANGE
+
     def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
-        if "pk" in kwargs:
-            # Another tenant's category does not exist for this user; then the role decides.
-            self.category = get_object_or_404(
-                services.categories_for(request.user), pk=kwargs["pk"]
-            )
-        if not may_edit_categories(request.user):
-            raise PermissionDenied
+        if request.user.is_authenticated:
+            self.category = self.get_scoped_object() if "pk" in kwargs else None
+            ensure_may_edit_categories(request.user)
         return super().dispatch(request, *args, **kwargs)
 
     def render_form(self, form, *, title, status=200):
         return render(
             self.request,
             "categories/form.html",
-            {"form": form, "title": title, "object": getattr(self, "category", None)},
+            {"form": form, "title": title, "object": self.category},
             status=status,
         )
 
 
-class CategoryCreateView(CategoryAdminMixin, View):
+class CategoryCreateView(CategoryFormPage):
     def get(self, request):
         return self.render_form(CategoryForm(initial={"is_active": True}), title=_("新增类别"))
 
@@ -114,7 +117,7 @@ class CategoryCreateView(CategoryAdminMixin, View):
         return self.render_form(form, title=_("新增类别"), status=400)
 
 
-class CategoryEditView(CategoryAdminMixin, View):
+class CategoryEditView(CategoryFormPage):
     def get(self, request, pk):
         form = CategoryForm(initial=category_initial(self.category))
         return self.render_form(form, title=_("编辑类别 %(name)s") % {"name": self.category.name})

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 
 from core.api import ScopedReadOnlyViewSet
+from core.scoping import subtree_q
 
 from .models import Committee, Kind, Level
 
@@ -62,10 +63,6 @@ class CommitteeViewSet(ScopedReadOnlyViewSet):
     def subtree(self, request, pk=None):
         """The committee and everything below it, in tree order."""
         committee = self.get_object()
-        queryset = self.filter_queryset(
-            self.get_queryset().filter(
-                tree_id=committee.tree_id, lft__gte=committee.lft, rght__lte=committee.rght
-            )
-        )
+        queryset = self.filter_queryset(self.get_queryset().filter(subtree_q(committee, path="")))
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -7,7 +7,7 @@ class CommitteesConfig(AppConfig):
     verbose_name = _("协调委员会")
     # What the audit trail records of this app (see audit.services.audited_model_options).
     audited_models = {
-        "Tenant": {},
+        "Tenant": {"tenant": "pk"},
         # MPTT's bookkeeping changes with every neighbour's move; the parent change says it all.
         "Committee": {"exclude": {"lft", "rght", "tree_id", "depth"}},
     }

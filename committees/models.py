@@ -84,7 +84,9 @@ class Committee(MPTTModel):
     tenant's tree lock; nothing else touches the tree fields.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="committees")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="committees", verbose_name=_("租户")
+    )
     parent = TreeForeignKey(
         "self",
         on_delete=models.PROTECT,

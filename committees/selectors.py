@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.references import ReferenceResolver, as_id
+from core.scoping import Action, covers, subtree_q, user_scopes
 
 from .models import LEVEL_ORDER, Committee, Level
 
@@ -40,11 +45,7 @@ def committee_search(*, user, query: str, limit: int = 50) -> list[tuple[Committ
 
 
 def _chain(committee: Committee, ancestors: list[Committee]) -> list[Committee]:
-    return [
-        a
-        for a in ancestors
-        if a.tree_id == committee.tree_id and a.lft < committee.lft and committee.rght < a.rght
-    ]
+    return [a for a in ancestors if a.pk != committee.pk and covers(a, committee)]
 
 
 def committee_ancestors(committee: Committee) -> list[Committee]:
@@ -65,10 +66,92 @@ def committee_level_counts(committee: Committee) -> list[tuple[str, int]]:
     return [(Level(level).label, counts[level]) for level in LEVEL_ORDER if counts.get(level)]
 
 
-def committee_by_reference(*, user, reference: str, action) -> list[Committee]:
-    """Committees the user may act on, named by exact division code or exact name."""
-    reference = (reference or "").strip()
-    scoped = Committee.objects.visible_to(user, action).open()
-    if reference.isascii() and reference.isdigit():
-        return list(scoped.filter(division_code=reference)[:2])
-    return list(scoped.filter(name=reference)[:5])
+def committee_filter_choices(user) -> list[Committee]:
+    """The committees a list offers to filter by: the user's own and one level below."""
+    scope = user.scope_committees if getattr(user, "is_authenticated", False) else []
+    if not scope:
+        return []
+    deepest = max(c.depth for c in scope) + 1
+    return list(
+        Committee.objects.visible_to(user)
+        .open()
+        .filter(depth__lte=deepest)
+        .order_by("tree_id", "lft")
+        .only("id", "name", "depth", "tree_id", "lft")[:500]
+    )
+
+
+def committee_label(committee: Committee) -> str:
+    """How a committee is offered in a drop-down: its name and, where it has one, its code."""
+    if committee.division_code:
+        return f"{committee.name}（{committee.division_code}）"
+    return committee.name
+
+
+# --- naming a committee ---------------------------------------------------------------------------
+
+DIVISION_CODE_LENGTH = 12
+
+
+class CommitteeResolver(ReferenceResolver):
+    """A committee named by its exact 12-digit division code, its exact name, or its id. A
+    closed committee is found but cannot be chosen; where an open and a closed one share a code
+    or a name, the open one is meant."""
+
+    model_name = gettext_lazy("协调委员会")
+    unusable_words = gettext_lazy("已撤销")
+    distinct_by = gettext_lazy("12位区划代码")
+
+    def lookup(self, text: str):
+        if len(text) == DIVISION_CODE_LENGTH and text.isascii() and text.isdigit():
+            return ("division_code", text)
+        pk = as_id(text)
+        return ("pk", pk) if pk is not None else ("name", text)
+
+    def keys_of(self, committee: Committee):
+        keys = [("pk", committee.pk), ("name", committee.name)]
+        if committee.division_code:
+            keys.append(("division_code", committee.division_code))
+        return keys
+
+    def unusable(self, committee: Committee) -> bool:
+        return committee.closed_at is not None
+
+
+def committee_resolver(
+    *,
+    user,
+    action: Action | str = Action.CHANGE,
+    within: Committee | None = None,
+    field: str = "committee",
+    label: str = "",
+    default: Committee | None = None,
+) -> CommitteeResolver:
+    """The one way to find a committee a user named: among the committees where the user may
+    take the action, and with `within` only in that committee's subtree (an import at a street
+    cannot place a row in the next street). `label` names the field in messages ("找不到所在地
+    “…”"); without one the message names only the reference."""
+    action = Action(action)
+    candidates = Committee.objects.visible_to(user, action)
+    scope = {
+        Action.VIEW: _("您能查看的协调委员会"),
+        Action.CHANGE: _("您工作范围内的协调委员会"),
+        Action.MANAGE_TREE: _("您管理范围内的协调委员会"),
+    }[action]
+    if within is not None:
+        candidates = candidates.filter(subtree_q(within, path=""))
+        whole = {(s.tree_id, s.lft, s.rght) for s in user_scopes(user, action)}
+        if whole != {(within.tree_id, within.lft, within.rght)}:
+            scope = _("“%(name)s”范围内的协调委员会") % {"name": within.name}
+    return CommitteeResolver(candidates, field=field, label=label, scope=scope, default=default)
+
+
+def one_committee_by_reference(*, user, reference: str, action, field: str) -> Committee:
+    """The one committee a reference names among those the user may take the action on, or a
+    field error saying why there is none: the committee resolver for a single reference."""
+    return committee_resolver(user=user, action=action, field=field).resolve(reference)
+
+
+def outermost_committee(*, user, action) -> Committee | None:
+    """The first, outermost open committee the user may act on."""
+    return Committee.objects.visible_to(user, action).open().order_by("tree_id", "lft").first()

@@ -156,23 +156,14 @@ class CommitteeMoveView(TreeWriteView):
     submit_label = _("迁移")
 
     def perform(self, committee, data):
-        candidates = selectors.committee_by_reference(
-            user=self.request.user, reference=data["parent"], action=Action.MANAGE_TREE
-        )
-        if not candidates:
-            raise ValidationError(
-                {"parent": _("在您的管理范围内找不到“%(ref)s”。") % {"ref": data["parent"]}}
-            )
-        if len(candidates) > 1:
-            raise ValidationError(
-                {
-                    "parent": _("有多个名为“%(ref)s”的协调委员会，请改填区划代码。")
-                    % {"ref": data["parent"]}
-                }
-            )
         return services.committee_move(
             committee=committee,
-            new_parent=candidates[0],
+            new_parent=selectors.one_committee_by_reference(
+                user=self.request.user,
+                reference=data["parent"],
+                action=Action.MANAGE_TREE,
+                field="parent",
+            ),
             division_code=data["division_code"] or None,
         )
 

@@ -59,8 +59,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "mptt",
     "axes",
-    # Before "audit": audit.admin takes auditlog's LogEntry off the admin site.
-    "auditlog",
+    # Manages the audit triggers (audit.recording); pghistory lends its context, not its models.
+    "pgtrigger",
     "django_otp",
     "django_otp.plugins.otp_totp",
     # The project's rooms, bottom floor first (the import-linter contract keeps the floors).
@@ -238,11 +238,17 @@ SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env_int("SESSION_ABSOLUTE_TIMEOUT_HOU
 # The optional second factor of administrators (TOTP, accounts.views).
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "党建工作协调委员会平台")
 
-# Every write to the business models (each app declares them in its AppConfig's
-# `audited_models`), with actor and address (audit.middleware); append-only in PostgreSQL (audit
-# migration 0002) and purged after the retention period, which cannot be set below 180 days.
+# The audit trail (audit/): every write to the tables that the apps declare in their AppConfig's
+# `audited_models`, recorded by PostgreSQL triggers (bulk writes and queryset updates included),
+# with the actor, tenant and address of the request or the name of the task (audit.context);
+# append-only in PostgreSQL (audit migration 0002) and purged after the retention period, which
+# cannot be set below 180 days. The triggers are not part of any app's migrations: pgtrigger
+# installs them after each `migrate`, from the declarations as they are.
 AUDIT_LOG_RETENTION_DAYS = max(180, env_int("AUDIT_LOG_RETENTION_DAYS", 180))
-AUDITLOG_DISABLE_ON_RAW_SAVE = True
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+PGTRIGGER_SCHEMA_EDITOR = False
+PGHISTORY_JSON_ENCODER = "audit.context.ContextEncoder"
 
 # --- Email and notifications ----------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -264,6 +270,13 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # The site's public address, for links in emails and group-robot messages.
 SITE_URL = os.environ.get("SITE_URL", "")
 NOTIFICATIONS_DIGEST_HOUR = env_int("NOTIFICATIONS_DIGEST_HOUR", 18)
+# Deliveries a worker claims, sends and marks sent in one transaction; also the most sends a
+# worker killed mid-batch can repeat (each repeat with the same webhook-id or Message-ID).
+NOTIFICATIONS_DELIVERY_BATCH = env_int("NOTIFICATIONS_DELIVERY_BATCH", 50)
+# Webhooks and group robots reach public addresses only, plus these networks, addresses or exact
+# host names (comma-separated), e.g. "10.20.0.0/16,hooks.district.internal". Loopback,
+# link-local, private, multicast and reserved addresses are refused unless listed here.
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
 
 # --- Imports --------------------------------------------------------------------------------
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 10_000)
@@ -276,7 +289,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # One line per audit trigger on every migrate otherwise.
+        "pgtrigger": {"level": "WARNING"},
+    },
 }
 
 # --- Production hardening (inactive while DEBUG is on) ---------------------------------------

@@ -44,6 +44,22 @@ class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """The API's base: every list and detail reads through the model's scoping entry point."""
 
 
+def form_serializer(form_class, name: str, **kwargs) -> serializers.Serializer:
+    """The OpenAPI description of an endpoint that takes a row form's fields (`core.bulk`), so
+    the form stays the one declaration of its input."""
+    from django import forms as django_forms
+    from drf_spectacular.utils import inline_serializer
+
+    fields = {}
+    for field_name, field in form_class.base_fields.items():
+        options = {"required": False, "help_text": field.help_text or field.label}
+        if isinstance(field, django_forms.DateField):
+            fields[field_name] = serializers.DateField(allow_null=True, **options)
+        else:
+            fields[field_name] = serializers.CharField(allow_blank=True, **options)
+    return inline_serializer(name, fields=fields, **kwargs)
+
+
 def service_errors(error: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(field_messages(error))
 

@@ -1,8 +1,9 @@
 """Excel workbooks for any list: a template to fill in, reading it back, and exporting a list.
 
-Generic on purpose: a list describes its columns once (`Column`) and gets a template with drop-downs,
-a streaming reader with a header check and a row cap, and an export that cannot smuggle a formula
-into the reader's spreadsheet. Nothing here knows about member units; demands and resources reuse it.
+Generic on purpose: a list describes its columns once (`Column`, derived from its row form by
+`core.bulk`) and gets a template with drop-downs, a streaming reader with a header check and caps on
+size and rows, and an export that cannot smuggle a formula into the reader's spreadsheet. Nothing
+here knows about member units or resources.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
@@ -64,12 +65,11 @@ class Column:
 
 @dataclass
 class Row:
-    """One data row of an uploaded sheet: its Excel row number, its cells as text (choices turned
-    into their values), and what was wrong with single cells before any business validation."""
+    """One data row of an uploaded sheet: its Excel row number and its cells as the text a person
+    typed, by field. Whether the text is good is the row form's question (`core.bulk`)."""
 
     number: int
     values: dict[str, str]
-    errors: dict[str, list[str]] = field(default_factory=dict)
 
 
 class WorkbookError(Exception):
@@ -304,8 +304,7 @@ def read_rows(
 
     Raises WorkbookError (one clear message) for a file that is too big or not an xlsx, a header
     row that differs from the template, or more than `max_rows` data rows. Fully empty rows are
-    skipped. Cell-level problems (a required cell left empty, a choice not in the list, text too
-    long) are kept on each Row for the caller to report with its own validation.
+    skipped. Cells come back as text; the row form of `core.bulk` says what is wrong with them.
     """
     max_rows = max_rows or max_rows_setting()
     data = _read_bytes(file, max_bytes or max_bytes_setting())
@@ -340,9 +339,9 @@ def _read_sheet(workbook, columns: Sequence[Column], max_rows: int, sheet_title:
     if found not in accepted:
         raise WorkbookError(header_message(accepted[0], found))
 
-    lookups = [_choice_lookup(column) for column in columns]
     rows: list[Row] = []
     width = len(columns)
+    fields = [column.field for column in columns]
     # Only the template's columns are read, so a sheet claiming 16,384 columns costs nothing.
     for number, cells in enumerate(
         sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2
@@ -358,10 +357,7 @@ def _read_sheet(workbook, columns: Sequence[Column], max_rows: int, sheet_title:
                 % {"max": max_rows, "row": number}
             )
         texts += [""] * (width - len(texts))
-        row = Row(number=number, values={})
-        for column, lookup, text in zip(columns, lookups, texts, strict=True):
-            row.values[column.field] = _clean_cell(row, column, lookup, text)
-        rows.append(row)
+        rows.append(Row(number=number, values=dict(zip(fields, texts, strict=True))))
     return rows
 
 
@@ -387,38 +383,35 @@ def header_message(expected: list[str], found: list[str]) -> str:
     }
 
 
-def _choice_lookup(column: Column) -> dict[str, str] | None:
-    if column.choices is None:
-        return None
-    lookup = {str(value): str(value) for value, _label in column.choices}
-    lookup.update({str(label): str(value) for value, label in column.choices})
+# --- what is wrong with one cell (the row forms of `core.bulk` say it in these words) -------------
+
+
+def required_message(header: Any) -> str:
+    return _("请填写“%(column)s”。") % {"column": header}
+
+
+def choice_message(value: Any, header: Any) -> str:
+    return _("“%(value)s”不是可选的%(column)s，请从下拉列表中选择。") % {
+        "value": value,
+        "column": header,
+    }
+
+
+def too_long_message(header: Any, limit: int, length: int) -> str:
+    return _("“%(column)s”不能超过%(n)d个字，当前为%(len)d个字。") % {
+        "column": header,
+        "n": limit,
+        "len": length,
+    }
+
+
+def choice_lookup(choices: Sequence[tuple[Any, Any]]) -> dict[str, str]:
+    """Text as typed (a value, or its label in the page's or the site's language) → the value."""
+    lookup = {str(value): str(value) for value, _label in choices}
+    lookup.update({str(label): str(value) for value, label in choices})
     with translation.override(settings.LANGUAGE_CODE):
-        lookup.update({str(label): str(value) for value, label in column.choices})
+        lookup.update({str(label): str(value) for value, label in choices})
     return lookup
-
-
-def _clean_cell(row: Row, column: Column, lookup: dict[str, str] | None, text: str) -> str:
-    if not text:
-        if column.required:
-            row.errors.setdefault(column.field, []).append(
-                _("请填写“%(column)s”。") % {"column": column.header}
-            )
-        return ""
-    if lookup is not None:
-        value = lookup.get(text)
-        if value is None:
-            row.errors.setdefault(column.field, []).append(
-                _("“%(value)s”不是可选的%(column)s，请从下拉列表中选择。")
-                % {"value": text, "column": column.header}
-            )
-            return text
-        return value
-    if column.max_length and len(text) > column.max_length:
-        row.errors.setdefault(column.field, []).append(
-            _("“%(column)s”不能超过%(n)d个字，当前为%(len)d个字。")
-            % {"column": column.header, "n": column.max_length, "len": len(text)}
-        )
-    return text
 
 
 # --- export -------------------------------------------------------------------------------------

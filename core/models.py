@@ -37,13 +37,21 @@ class ImportBatch(models.Model):
     """One uploaded workbook. The file is kept whatever happens to it; a rejected workbook keeps
     the list of its bad rows and why, and nothing from it was imported."""
 
-    tenant = models.ForeignKey("committees.Tenant", on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        "committees.Tenant", on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
     kind = models.CharField(_("导入类型"), max_length=32)  # "member_units", later "resources", ...
     committee = models.ForeignKey(
-        "committees.Committee", on_delete=models.PROTECT, related_name="+"
+        "committees.Committee",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("协调委员会"),
     )
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("上传人"),
     )
     uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     file = models.FileField(_("文件"), upload_to=import_upload_path, max_length=255)

@@ -185,6 +185,15 @@ def ensure_in_scope(obj: models.Model, user, action: Action | str = Action.CHANG
         raise PermissionDenied
 
 
+def ensure_all_in_scope(model: type[models.Model], pks, user, action=Action.CHANGE) -> None:
+    """`ensure_in_scope` for the rows of a bulk write, in one query."""
+    from django.core.exceptions import PermissionDenied
+
+    pks = set(pks)
+    if model._default_manager.visible_to(user, action).filter(pk__in=pks).count() != len(pks):
+        raise PermissionDenied
+
+
 def can(user, action: Action | str, committee) -> bool:
     """Whether the user may take the action on a committee (and so on what belongs to it)."""
     if committee is None:

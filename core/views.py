@@ -15,11 +15,12 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 
 from .errors import error_text
+from .references import as_id
 from .scoping import Action, action_for_method
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -45,7 +46,9 @@ class ScopedPageMixin(LoginRequiredMixin):
         self, model: type[Model] | None = None, pk: Any = None, queryset: QuerySet | None = None
     ) -> Model:
         model = model or self.model
-        pk = self.kwargs["pk"] if pk is None else pk
+        pk = as_id(str(self.kwargs["pk"] if pk is None else pk))
+        if pk is None:
+            raise Http404  # a pk posted or typed as anything but an id names nothing
         readable = queryset if queryset is not None else model.objects.all()
         obj = get_object_or_404(
             readable.filter(pk__in=model.objects.visible_to(self.request.user, Action.VIEW)),

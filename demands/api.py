@@ -1,47 +1,27 @@
 """The demands API: demands, two-way claims and the matching engine's proposals.
 
-Thin, like the pages: every read goes through `visible_to` (an object outside the scope is a
-404), writes go through `demands.services`, whose `ValidationError`s come back as field errors
-(400). A reader acting in their own scope (a leader) gets 403.
+Thin, like the pages: the base viewset reads through `visible_to` with the action of the method
+(an object outside the scope is a 404, one only readable a 403 on writes); writes go through
+`demands.services`, which enforce `demands.policies`. The API's exception handler turns a
+service's `ValidationError` into a 400 with field errors and its refusal into a 403.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from committees.models import Committee
 from core.api import ScopedReadOnlyViewSet
-from core.scoping import Action, can
-from demands.models import (
-    Claim,
-    ClaimDirection,
-    Demand,
-    DemandKind,
-    DemandStatus,
-    Match,
-    Source,
-    Urgency,
-)
-from members.models import MemberUnit
-from resources.models import Resource
+from demands.models import Claim, ClaimDirection, Demand, DemandStatus, Match
 
 from . import selectors, services
-
-
-def service_errors(error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(
-        error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-    )
-
+from .filtersets import DemandFilterSet
 
 # --- demands -------------------------------------------------------------------------------------
 
@@ -127,18 +107,7 @@ class DemandWriteSerializer(serializers.Serializer):
     publish = serializers.BooleanField(required=False, default=False)
 
 
-DATA_FIELDS = [
-    "title",
-    "description",
-    "category",
-    "kind",
-    "source",
-    "urgency",
-    "people_affected",
-    "needed_by",
-    "quantity",
-    "quantity_unit",
-]
+DATA_FIELDS = services.DEMAND_FIELDS
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -153,140 +122,51 @@ class TransitionSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class DemandFilter(filters.FilterSet):
-    status = filters.MultipleChoiceFilter(choices=DemandStatus.choices)
-    category = filters.NumberFilter(field_name="category_id")
-    source = filters.ChoiceFilter(choices=Source.choices)
-    urgency = filters.ChoiceFilter(choices=Urgency.choices)
-    kind = filters.ChoiceFilter(choices=DemandKind.choices)
-    committee = filters.NumberFilter(
-        method="filter_committee", label=gettext_lazy("提出地（含下级）")
-    )
-    q = filters.CharFilter(
-        field_name="title", lookup_expr="icontains", label=gettext_lazy("标题包含")
-    )
-    sort = filters.ChoiceFilter(
-        method="filter_sort",
-        choices=[(f"{d}{key}", f"{d}{key}") for key in selectors.SORTS for d in ("", "-")],
-        label=gettext_lazy("排序"),
-    )
-
-    class Meta:
-        model = Demand
-        fields = ["status", "category", "source", "urgency", "kind", "committee", "q", "sort"]
-
-    def filter_committee(self, queryset, name, value):
-        return selectors.subtree(
-            queryset, selectors.visible_committee(self.request.user, int(value))
-        )
-
-    def filter_sort(self, queryset, name, value):
-        return selectors.sort_demands(queryset, value)
-
-
 class DemandViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
     """The demand list of the caller's subtree (a unit contact: the demands its unit raised,
-    matched or claimed). Staff create and correct demands and move them along their states."""
+    matched or claimed), filtered by the same FilterSet as the page. Staff create and correct
+    demands and move them along their states; the unit that raised one keeps it. Who may do
+    what is the services' rule: a refusal is a 403, bad input a 400 with field errors."""
 
     model = Demand
     serializer_class = DemandSerializer
-    filterset_class = DemandFilter
+    filterset_class = DemandFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .select_related("category", "committee", "handling_committee", "raised_by_unit")
-            .prefetch_related("attachments")
-            .order_by("-created_at", "-pk")
-        )
+        return selectors.demand_rows(super().get_queryset()).prefetch_related("attachments")
 
-    def place_for_create(self, fields: dict) -> tuple[Committee, MemberUnit | None]:
-        user = self.request.user
-        unit_id = fields.pop("raised_by_unit", None)
-        committee_id = fields.pop("committee", None)
-        if unit_id is not None:
-            unit = (
-                MemberUnit.objects.visible_to(user)
-                .filter(pk=unit_id, pk__in=user.unit_ids(), is_active=True)
-                .select_related("committee")
-                .first()
-            )
-            if unit is None:
-                raise serializers.ValidationError(
-                    {"raised_by_unit": [_("只能以您联络的单位名义提出需求。")]}
-                )
-            return unit.committee, unit
-        if not user.committee_scopes(Action.CHANGE):
-            raise PermissionDenied
-        committee = (
-            Committee.objects.visible_to(user, Action.CHANGE).open().filter(pk=committee_id).first()
-            if committee_id is not None
-            else None
-        )
-        if committee is None:
-            raise serializers.ValidationError(
-                {"committee": [_("请选择您工作范围内的协调委员会。")]}
-            )
-        return committee, None
+    def shown(self, demand: Demand, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=demand.pk)).data, code)
 
     @extend_schema(request=DemandWriteSerializer, responses=DemandSerializer)
     def create(self, request, *args, **kwargs):
-        data = DemandWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        publish = fields.pop("publish", False)
-        committee, unit = self.place_for_create(fields)
-        if unit is not None:
-            fields["source"], fields["kind"] = Source.MEMBER_UNIT, DemandKind.NEED
-        values = {
-            "title": "",
-            "description": "",
-            "category": None,
-            **{k: v for k, v in fields.items() if k in DATA_FIELDS},
-        }
-        try:
-            demand = services.demand_create(
-                actor=request.user,
-                committee=committee,
-                data=services.DemandData(**values),
-                publish=publish,
-                raised_by_unit=unit,
-            )
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
-        return Response(
-            self.get_serializer(self.get_queryset().get(pk=demand.pk)).data,
-            status=status.HTTP_201_CREATED,
+        body = DemandWriteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        fields = body.validated_data
+        values = {"title": "", "description": "", "category": None}
+        values.update({k: v for k, v in fields.items() if k in DATA_FIELDS})
+        demand = services.demand_create(
+            actor=request.user,
+            committee=fields.get("committee"),
+            raised_by_unit=fields.get("raised_by_unit"),
+            data=services.DemandData(**values),
+            publish=fields.get("publish", False),
         )
-
-    def rights(self, demand: Demand) -> selectors.Rights:
-        return selectors.Rights.of(self.request.user, demand)
+        return self.shown(demand, status.HTTP_201_CREATED)
 
     @extend_schema(request=DemandWriteSerializer, responses=DemandSerializer)
     def partial_update(self, request, *args, **kwargs):
         demand = self.get_object()
-        rights = self.rights(demand)
-        if not rights.edit:
-            raise PermissionDenied
-        data = DemandWriteSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        changes = {k: v for k, v in data.validated_data.items() if k in DATA_FIELDS}
-        if not rights.change:
-            changes.pop("kind", None)
-            changes.pop("source", None)
-        current = {name: getattr(demand, name) for name in DATA_FIELDS}
-        current["category"] = demand.category
-        try:
-            services.demand_update(
-                actor=request.user,
-                demand=demand,
-                data=services.DemandData(**{**current, **changes}),
-            )
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
-        return Response(self.get_serializer(self.get_queryset().get(pk=demand.pk)).data)
+        body = DemandWriteSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        # A PATCH names what changes; the rest stays as it is.
+        values = services.demand_values(demand)
+        values.update({k: v for k, v in body.validated_data.items() if k in DATA_FIELDS})
+        demand = services.demand_update(
+            actor=request.user, demand=demand, data=services.DemandData(**values)
+        )
+        return self.shown(demand)
 
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)
@@ -298,29 +178,19 @@ class DemandViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
         demand = self.get_object()
         body = TransitionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        to, reason = body.validated_data["to"], body.validated_data["reason"]
-        if not self.rights(demand).may(to):
-            raise PermissionDenied
-        try:
-            if to == DemandStatus.PUBLISHED and demand.status == DemandStatus.DRAFT:
-                services.demand_publish(demand=demand, actor=request.user)
-            else:
-                services.demand_transition(demand=demand, to=to, actor=request.user, reason=reason)
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
-        return Response(self.get_serializer(self.get_queryset().get(pk=demand.pk)).data)
+        demand = services.demand_transition(
+            demand=demand,
+            to=body.validated_data["to"],
+            actor=request.user,
+            reason=body.validated_data["reason"],
+        )
+        return self.shown(demand)
 
     @extend_schema(request=None, responses=DemandSerializer)
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        demand = self.get_object()
-        if not self.rights(demand).may(DemandStatus.PUBLISHED):
-            raise PermissionDenied
-        try:
-            services.demand_publish(demand=demand, actor=request.user)
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
-        return Response(self.get_serializer(self.get_queryset().get(pk=demand.pk)).data)
+        demand = services.demand_publish(demand=self.get_object(), actor=request.user)
+        return self.shown(demand)
 
 
 # --- claims --------------------------------------------------------------------------------------
@@ -387,99 +257,45 @@ class ClaimViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             .order_by("-created_at", "-pk")
         )
 
-    def resource_for(self, demand: Demand, resource_id) -> Resource | None:
-        """A resource the caller can see, or one proposed for this demand that the caller sees."""
-        if resource_id is None:
-            return None
-        user = self.request.user
-        resource = Resource.objects.visible_to(user).filter(pk=resource_id).first()
-        if resource is None:
-            match = (
-                Match.objects.visible_to(user)
-                .filter(demand=demand, resource_id=resource_id)
-                .select_related("resource")
-                .first()
-            )
-            resource = match.resource if match else None
-        if resource is None:
-            raise NotFound(_("找不到该资源。"))
-        return resource
+    def shown(self, claim: Claim, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=claim.pk)).data, code)
 
     @extend_schema(request=ClaimWriteSerializer, responses=ClaimSerializer)
     def create(self, request, *args, **kwargs):
         body = ClaimWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         fields = body.validated_data
-        user = request.user
-        demand = Demand.objects.visible_to(user).filter(pk=fields["demand"]).first()
+        demand = Demand.objects.visible_to(request.user).filter(pk=fields["demand"]).first()
         if demand is None:
             raise NotFound(_("找不到该需求。"))
-        resource = self.resource_for(demand, fields.get("resource"))
-        try:
-            if fields["direction"] == ClaimDirection.UNIT_CLAIMS:
-                own = user.unit_ids()
-                if not own:
-                    raise PermissionDenied
-                unit_id = (
-                    fields.get("unit")
-                    or (resource.offered_by_id if resource else None)
-                    or (next(iter(own)) if len(own) == 1 else None)
-                )
-                if unit_id is None:
-                    raise serializers.ValidationError({"unit": [_("请选择以哪个单位认领。")]})
-                if unit_id not in own:
-                    raise PermissionDenied
-                unit = MemberUnit.objects.get(pk=unit_id)
-                claim = services.claim_by_unit(
-                    actor=user,
-                    unit=unit,
-                    demand=demand,
-                    resource=resource,
-                    quantity=fields.get("quantity"),
-                    message=fields["message"],
-                )
-            else:
-                if not can(user, Action.CHANGE, demand.committee):
-                    raise PermissionDenied
-                if resource is None:
-                    raise serializers.ValidationError({"resource": [_("请选择要申请的资源。")]})
-                claim = services.claim_request_resource(
-                    actor=user,
-                    demand=demand,
-                    resource=resource,
-                    quantity=fields.get("quantity"),
-                    message=fields["message"],
-                )
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
-        return Response(
-            self.get_serializer(self.get_queryset().get(pk=claim.pk)).data,
-            status=status.HTTP_201_CREATED,
+        resource = selectors.resource_for_claim(
+            user=request.user, demand=demand, resource_id=fields.get("resource")
         )
+        if fields.get("resource") is not None and resource is None:
+            raise NotFound(_("找不到该资源。"))
+        claim = services.claim_open(
+            actor=request.user,
+            direction=fields["direction"],
+            demand=demand,
+            resource=resource,
+            unit=fields.get("unit"),
+            quantity=fields.get("quantity"),
+            message=fields["message"],
+        )
+        return self.shown(claim, status.HTTP_201_CREATED)
 
     def decide(self, request, decision: str):
         claim = self.get_object()
-        change = can(request.user, Action.CHANGE, claim.demand.committee)
-        allowed = (
-            selectors.may_release(request.user, claim, change=change)
-            if decision == "release"
-            else selectors.may_answer(request.user, claim, change=change)
-        )
-        if not allowed:
-            raise PermissionDenied
         body = ReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reason = body.validated_data["reason"]
-        try:
-            if decision == "accept":
-                services.claim_accept(claim=claim, actor=request.user)
-            elif decision == "decline":
-                services.claim_decline(claim=claim, actor=request.user, reason=reason)
-            else:
-                services.claim_release(claim=claim, actor=request.user, reason=reason)
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
-        return Response(self.get_serializer(self.get_queryset().get(pk=claim.pk)).data)
+        if decision == "accept":
+            claim = services.claim_accept(claim=claim, actor=request.user)
+        elif decision == "decline":
+            claim = services.claim_decline(claim=claim, actor=request.user, reason=reason)
+        else:
+            claim = services.claim_release(claim=claim, actor=request.user, reason=reason)
+        return self.shown(claim)
 
     @extend_schema(request=None, responses=ClaimSerializer)
     @action(detail=True, methods=["post"])

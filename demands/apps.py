@@ -5,7 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class DemandsConfig(AppConfig):
     name = "demands"
     verbose_name = _("需求清单")
-    audited_models = {"Demand": {}, "DemandAttachment": {}, "Claim": {}}
+    # Not Match: the engine's proposals are recomputed from audited rows on every pass.
+    audited_models = {"Demand": {}, "DemandTransition": {}, "DemandAttachment": {}, "Claim": {}}
 
     def ready(self) -> None:
         from resources.signals import resources_changed

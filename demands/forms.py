@@ -7,16 +7,11 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import StyledForm
+from core.forms import StyledForm, date_input
 from demands.models import DemandKind, Source, Urgency
 from resources.models import CapacityUnit
 
 from .services import ATTACHMENT_MAX_BYTES, ATTACHMENT_MAX_COUNT, REASON_MAX_LENGTH
-
-
-def date_input() -> forms.DateInput:
-    # A browser date box only accepts ISO dates, whatever the page's language.
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class MultipleFileInput(forms.ClearableFileInput):

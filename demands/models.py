@@ -46,6 +46,29 @@ class DemandStatus(models.TextChoices):
 
 
 OPEN_DEMAND_STATUSES = [DemandStatus.PUBLISHED]
+# The ways a demand may move, and which of them need a reason.
+TRANSITIONS: dict[str, set[str]] = {
+    DemandStatus.DRAFT: {DemandStatus.PUBLISHED, DemandStatus.WITHDRAWN},
+    DemandStatus.PUBLISHED: {
+        DemandStatus.MATCHED,
+        DemandStatus.REJECTED,
+        DemandStatus.WITHDRAWN,
+        DemandStatus.FULFILLED,
+    },
+    DemandStatus.MATCHED: {
+        DemandStatus.IN_PROJECT,
+        DemandStatus.PUBLISHED,
+        DemandStatus.FULFILLED,
+        DemandStatus.WITHDRAWN,
+    },
+    DemandStatus.IN_PROJECT: {DemandStatus.FULFILLED, DemandStatus.MATCHED},
+    DemandStatus.FULFILLED: set(),
+    DemandStatus.REJECTED: set(),
+    DemandStatus.WITHDRAWN: set(),
+}
+NEEDS_REASON = {DemandStatus.REJECTED, DemandStatus.WITHDRAWN}
+# The states a demand may still be corrected in.
+EDITABLE_STATUSES = (DemandStatus.DRAFT, DemandStatus.PUBLISHED)
 
 
 class DemandQuerySet(ScopedQuerySetMixin, models.QuerySet):
@@ -74,13 +97,18 @@ class DemandQuerySet(ScopedQuerySetMixin, models.QuerySet):
 
 
 class Demand(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
     committee = models.ForeignKey(
         Committee, on_delete=models.PROTECT, related_name="demands", verbose_name=_("提出地")
     )
     # Where it is handled now: the committee where it arose, or the level it escalated to.
     handling_committee = models.ForeignKey(
-        Committee, on_delete=models.PROTECT, related_name="handled_demands"
+        Committee,
+        on_delete=models.PROTECT,
+        related_name="handled_demands",
+        verbose_name=_("承办委员会"),
     )
     kind = models.CharField(
         _("类型"), max_length=16, choices=DemandKind.choices, default=DemandKind.NEED
@@ -121,12 +149,15 @@ class Demand(models.Model):
         verbose_name=_("认领党员"),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     escalation_due_at = models.DateTimeField(_("上报期限"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = DemandQuerySet.as_manager()
 
@@ -152,17 +183,28 @@ class Demand(models.Model):
 class DemandTransition(models.Model):
     """Every change of a demand's state: who, when, from what to what, and why."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="transitions")
-    from_status = models.CharField(max_length=16, blank=True)
-    to_status = models.CharField(max_length=16)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
     )
-    reason = models.CharField(max_length=300, blank=True)
-    at = models.DateTimeField(auto_now_add=True)
+    demand = models.ForeignKey(
+        Demand, on_delete=models.CASCADE, related_name="transitions", verbose_name=_("需求")
+    )
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    reason = models.CharField(_("原因"), max_length=300, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("需求状态变更")
+        verbose_name_plural = _("需求状态变更")
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
@@ -170,11 +212,19 @@ class DemandTransition(models.Model):
 
 
 class DemandAttachment(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to="demands/%Y/%m/", max_length=255)
-    original_name = models.CharField(max_length=255)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
+    demand = models.ForeignKey(
+        Demand, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("需求")
+    )
+    file = models.FileField(_("文件"), upload_to="demands/%Y/%m/", max_length=255)
+    original_name = models.CharField(_("文件名"), max_length=255)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("需求附件")
+        verbose_name_plural = _("需求附件")
 
     def __str__(self) -> str:
         return self.original_name
@@ -208,13 +258,26 @@ class Claim(models.Model):
     staff request a resource for a demand. The other side accepts or declines; an accepted claim
     commits capacity until it is released."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    demand = models.ForeignKey(Demand, on_delete=models.PROTECT, related_name="claims")
-    resource = models.ForeignKey(
-        Resource, on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
     )
-    unit = models.ForeignKey(MemberUnit, on_delete=models.PROTECT, related_name="claims")
-    direction = models.CharField(max_length=16, choices=ClaimDirection.choices)
+    demand = models.ForeignKey(
+        Demand, on_delete=models.PROTECT, related_name="claims", verbose_name=_("需求")
+    )
+    resource = models.ForeignKey(
+        Resource,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("资源"),
+    )
+    unit = models.ForeignKey(
+        MemberUnit, on_delete=models.PROTECT, related_name="claims", verbose_name=_("成员单位")
+    )
+    direction = models.CharField(
+        max_length=16, choices=ClaimDirection.choices, verbose_name=_("方向")
+    )
     quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=1, default=0)
     message = models.CharField(_("留言"), max_length=300, blank=True)
     status = models.CharField(
@@ -222,13 +285,21 @@ class Claim(models.Model):
     )
     reason = models.CharField(_("原因"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发起人"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("回应人"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("回应时间"), null=True, blank=True)
 
     objects = ClaimQuerySet.as_manager()
 

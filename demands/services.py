@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -20,8 +20,12 @@ from django.utils.translation import gettext as _
 from categories.models import Category
 from categories.services import resolve_category
 from committees.models import Committee
-from core.errors import Errors
+from core.errors import Errors, NotAllowed
+from core.scoping import Action, Scope, ensure_in_scope, subtree_q
 from demands.models import (
+    EDITABLE_STATUSES,
+    NEEDS_REASON,
+    TRANSITIONS,
     Claim,
     ClaimDirection,
     ClaimStatus,
@@ -36,30 +40,10 @@ from demands.models import (
 from members.models import MemberUnit, Role
 from notifications import services as notifications
 from notifications.models import Event
-from party_members.models import PartyMember, RegistrationStatus
 from resources.models import CapacityUnit, Resource, ResourceStatus
 
-# The ways a demand may move, and which of them need a reason.
-TRANSITIONS: dict[str, set[str]] = {
-    DemandStatus.DRAFT: {DemandStatus.PUBLISHED, DemandStatus.WITHDRAWN},
-    DemandStatus.PUBLISHED: {
-        DemandStatus.MATCHED,
-        DemandStatus.REJECTED,
-        DemandStatus.WITHDRAWN,
-        DemandStatus.FULFILLED,
-    },
-    DemandStatus.MATCHED: {
-        DemandStatus.IN_PROJECT,
-        DemandStatus.PUBLISHED,
-        DemandStatus.FULFILLED,
-        DemandStatus.WITHDRAWN,
-    },
-    DemandStatus.IN_PROJECT: {DemandStatus.FULFILLED, DemandStatus.MATCHED},
-    DemandStatus.FULFILLED: set(),
-    DemandStatus.REJECTED: set(),
-    DemandStatus.WITHDRAWN: set(),
-}
-NEEDS_REASON = {DemandStatus.REJECTED, DemandStatus.WITHDRAWN}
+from . import policies, selectors
+
 STAFF_ROLES = [Role.STAFF, Role.TENANT_ADMIN]
 # The columns' limits: anything beyond them is refused with a message instead of a database error.
 REASON_MAX_LENGTH = 300
@@ -115,6 +99,17 @@ class DemandData:
     extra: dict = field(default_factory=dict)
 
 
+# The fields of a demand that its entry form, its API and its corrections speak of.
+DEMAND_FIELDS = tuple(name for name in DemandData.__dataclass_fields__ if name != "extra")
+
+
+def demand_values(demand: Demand) -> dict:
+    """A demand's fields as they are, to start a correction from."""
+    values = {name: getattr(demand, name) for name in DEMAND_FIELDS}
+    values["category"] = demand.category
+    return values
+
+
 def clean_demand(
     *, tenant_id: int, committee: Committee | None, data: DemandData, errors: Errors | None = None
 ) -> dict:
@@ -167,7 +162,10 @@ def clean_demand(
                 quantity = quantity.quantize(Decimal("0.1"))
     if quantity is not None and data.quantity_unit not in CapacityUnit.values:
         errors.add("quantity_unit", _("请选择数量单位。"))
-    if committee is None or committee.tenant_id != tenant_id or committee.closed_at is not None:
+    if committee is None:
+        if not {"committee", "raised_by_unit"} & set(errors.by_field):
+            errors.add("committee", _("请选择提出需求的协调委员会。"))
+    elif committee.tenant_id != tenant_id or committee.closed_at is not None:
         errors.add("committee", _("请选择提出需求的协调委员会。"))
     if own:
         errors.raise_if_any()
@@ -250,20 +248,22 @@ def _save_attachments(demand: Demand, accepted: list[tuple]) -> None:
 def demand_create(
     *,
     actor,
-    committee: Committee,
     data: DemandData,
+    committee: Committee | int | None = None,
+    raised_by_unit: MemberUnit | int | None = None,
     publish: bool = False,
-    raised_by_unit: MemberUnit | None = None,
     attachments: Sequence = (),
 ) -> Demand:
-    """Enter a demand (as a draft, or published at once), with photos or scans attached. A
-    member unit may raise one too (two-way collection)."""
+    """Enter a demand (as a draft, or published at once), with photos or scans attached: staff
+    at a committee of their subtrees, or a member unit's contact for their unit (two-way
+    collection), where the unit stands. A unit chooses neither the kind nor the source."""
     errors = Errors()
-    clean = clean_demand(
-        tenant_id=committee.tenant_id, committee=committee, data=data, errors=errors
+    committee, raised_by_unit = policies.demand_place(
+        actor, committee=committee, unit=raised_by_unit, errors=errors
     )
-    if raised_by_unit is not None and raised_by_unit.tenant_id != committee.tenant_id:
-        errors.add("raised_by_unit", _("提出单位不属于本市。"))
+    if raised_by_unit is not None:
+        data = replace(data, source=Source.MEMBER_UNIT, kind=DemandKind.NEED)
+    clean = clean_demand(tenant_id=actor.tenant_id, committee=committee, data=data, errors=errors)
     accepted = clean_attachments(attachments, errors=errors)
     errors.raise_if_any()
     demand = Demand.objects.create(
@@ -278,19 +278,31 @@ def demand_create(
         tenant_id=demand.tenant_id, demand=demand, to_status=DemandStatus.DRAFT, actor=actor
     )
     _save_attachments(demand, accepted)
+    ensure_in_scope(demand, actor, Action.CHANGE)
     if publish:
-        return demand_publish(demand=demand, actor=actor)
+        return demand_transition(demand=demand, to=DemandStatus.PUBLISHED, actor=actor)
     return demand
 
 
 @transaction.atomic
-def demand_update(*, actor, demand: Demand, data: DemandData, attachments: Sequence = ()) -> Demand:
-    """Correct a draft or published demand, and attach more photos or scans."""
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
-    if demand.status not in (DemandStatus.DRAFT, DemandStatus.PUBLISHED):
+def demand_update(
+    *,
+    actor,
+    demand: Demand,
+    data: DemandData,
+    attachments: Sequence = (),
+    publish: bool = False,
+) -> Demand:
+    """Correct a draft or published demand and attach more photos or scans; a draft may be
+    published at once. The unit that raised it keeps its kind and source as they are."""
+    demand = _locked(demand)
+    policies.require_edit(actor, demand)
+    if demand.status not in EDITABLE_STATUSES:
         raise ValidationError(
             _("“%(s)s”状态的需求不能再修改。") % {"s": demand.get_status_display()}
         )
+    kept = {name: getattr(demand, name) for name in policies.kept_fields(actor, demand)}
+    data = replace(data, **kept)
     errors = Errors()
     clean = clean_demand(
         tenant_id=demand.tenant_id, committee=demand.committee, data=data, errors=errors
@@ -301,9 +313,21 @@ def demand_update(*, actor, demand: Demand, data: DemandData, attachments: Seque
         setattr(demand, name, value)
     demand.save()
     _save_attachments(demand, accepted)
+    ensure_in_scope(demand, actor, Action.CHANGE)
+    if publish and demand.status == DemandStatus.DRAFT:
+        return demand_transition(demand=demand, to=DemandStatus.PUBLISHED, actor=actor)
     if demand.status == DemandStatus.PUBLISHED:
         schedule_matching(demand.pk)
     return demand
+
+
+def _locked(demand: Demand) -> Demand:
+    """The demand, locked for the write, with what its rules and deadlines read."""
+    return (
+        Demand.objects.select_for_update(of=("self",))
+        .select_related("category", "committee", "handling_committee")
+        .get(pk=demand.pk)
+    )
 
 
 def escalation_due(demand: Demand, *, start=None):
@@ -335,31 +359,19 @@ def _transition(demand: Demand, to: str, actor, reason: str = "") -> None:
     demand.status_reason = reason.strip()
 
 
-@transaction.atomic
 def demand_publish(*, demand: Demand, actor) -> Demand:
-    demand = (
-        Demand.objects.select_for_update()
-        .select_related("category", "handling_committee")
-        .get(pk=demand.pk)
-    )
-    _transition(demand, DemandStatus.PUBLISHED, actor)
-    demand.published_at = timezone.now()
-    demand.escalation_due_at = escalation_due(demand)
-    demand.save()
-    schedule_matching(demand.pk)
-    return demand
+    """Put a draft on the open list, where the engine matches it and its deadline runs."""
+    return demand_transition(demand=demand, to=DemandStatus.PUBLISHED, actor=actor)
 
 
 @transaction.atomic
 def demand_transition(*, demand: Demand, to: str, actor, reason: str = "") -> Demand:
-    """Move a demand along its states (reject, withdraw, fulfil, ...), recording who and why."""
+    """Move a demand along its states (publish, reject, withdraw, fulfil), recording who and
+    why: staff of its subtree make every move, the unit that raised it publishes and withdraws."""
     if to not in DemandStatus.values:
         raise ValidationError({"to": _("未知的状态。")})
-    demand = (
-        Demand.objects.select_for_update(of=("self",))
-        .select_related("category", "handling_committee")
-        .get(pk=demand.pk)
-    )
+    demand = _locked(demand)
+    policies.require_move(actor, demand, to)
     before = demand.status
     _transition(demand, to, actor, reason or "")
     if to == DemandStatus.PUBLISHED:
@@ -370,6 +382,7 @@ def demand_transition(*, demand: Demand, to: str, actor, reason: str = "") -> De
     else:
         demand.escalation_due_at = None
     demand.save()
+    ensure_in_scope(demand, actor, Action.CHANGE)
     if DemandStatus.PUBLISHED in (before, to):
         # Matches are proposals for open demands: recomputed on reopening, dropped on leaving.
         schedule_matching(demand.pk)
@@ -478,8 +491,6 @@ def _outermost(ranges: set[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
 
 
 def _rescore_demands_served(tenant_id: int, sites: dict[int, set[tuple[int, int, int]]]) -> None:
-    from django.db.models import Q
-
     from .tasks import match_demand
 
     condition = Q(pk__in=[])
@@ -489,12 +500,8 @@ def _rescore_demands_served(tenant_id: int, sites: dict[int, set[tuple[int, int,
             condition |= Q(category_id=category_id)
             continue
         for tree_id, lft, rght in outermost:
-            condition |= Q(
-                category_id=category_id,
-                committee__tree_id=tree_id,
-                committee__lft__gte=lft,
-                committee__rght__lte=rght,
-            )
+            site = Scope(tenant_id=tenant_id, tree_id=tree_id, lft=lft, rght=rght)
+            condition |= Q(category_id=category_id) & subtree_q(site)
     demand_ids = list(
         Demand.objects.filter(tenant_id=tenant_id, status=DemandStatus.PUBLISHED)
         .filter(condition)
@@ -538,13 +545,15 @@ def _clean_text(value: str | None, field_name: str, label: str) -> str:
 def claim_by_unit(
     *,
     actor,
-    unit: MemberUnit,
     demand: Demand,
+    unit: MemberUnit | int | None = None,
     resource: Resource | None = None,
     quantity=0,
     message: str = "",
 ) -> Claim:
-    """A member unit claims a published demand (双向认领: the unit's side)."""
+    """A member unit claims a published demand (双向认领: the unit's side). The unit is one of
+    the contact's own: the one named, else the one offering the resource, else their only one."""
+    unit = policies.claiming_unit(actor, unit=unit, resource=resource)
     quantity = _clean_quantity(quantity)
     message = _clean_text(message, "message", _("留言"))
     demand = Demand.objects.select_for_update().get(pk=demand.pk)
@@ -574,6 +583,7 @@ def claim_by_unit(
         message=message,
         created_by=actor,
     )
+    ensure_in_scope(claim, actor, Action.CHANGE)
     notifications.notify(
         tenant_id=demand.tenant_id,
         recipients=staff_of(demand.handling_committee),
@@ -589,15 +599,24 @@ def claim_by_unit(
 
 @transaction.atomic
 def claim_request_resource(
-    *, actor, demand: Demand, resource: Resource, quantity=0, message: str = ""
+    *, actor, demand: Demand, resource: Resource | None, quantity=0, message: str = ""
 ) -> Claim:
     """Staff ask a unit for its resource for a demand (双向认领: the committee's side)."""
+    demand = (
+        Demand.objects.select_for_update(of=("self",))
+        .select_related("committee", "handling_committee")
+        .get(pk=demand.pk)
+    )
+    # Locked like a unit's claim, so a claim and a request for the same pair cannot both open.
+    policies.require_request_resource(actor, demand)
+    if resource is None:
+        raise ValidationError({"resource": _("请选择要申请的资源。")})
+    if selectors.resource_for_claim(user=actor, demand=demand, resource_id=resource.pk) is None:
+        raise NotAllowed(_("找不到该资源。"))
     quantity = _clean_quantity(quantity)
     message = _clean_text(message, "message", _("留言"))
     if resource.offered_by_id is None:
         raise ValidationError({"resource": _("该资源由协调委员会提供，无需申请，可直接对接。")})
-    # Locked like a unit's claim, so a claim and a request for the same pair cannot both open.
-    demand = Demand.objects.select_for_update().get(pk=demand.pk)
     if demand.status != DemandStatus.PUBLISHED:
         raise ValidationError(
             _("该需求当前为“%(s)s”，不能再申请资源。") % {"s": demand.get_status_display()}
@@ -629,6 +648,7 @@ def claim_request_resource(
         message=message,
         created_by=actor,
     )
+    ensure_in_scope(claim, actor, Action.CHANGE)
     notifications.notify(
         tenant_id=demand.tenant_id,
         recipients=contacts_of([resource.offered_by_id]),
@@ -643,17 +663,51 @@ def claim_request_resource(
     return claim
 
 
+def claim_open(
+    *,
+    actor,
+    direction: str,
+    demand: Demand,
+    resource: Resource | None = None,
+    unit: MemberUnit | int | None = None,
+    quantity=0,
+    message: str = "",
+) -> Claim:
+    """Open a claim from either side: a unit claims the demand, or staff request a resource."""
+    if direction == ClaimDirection.UNIT_CLAIMS:
+        return claim_by_unit(
+            actor=actor,
+            demand=demand,
+            unit=unit,
+            resource=resource,
+            quantity=quantity,
+            message=message,
+        )
+    if direction == ClaimDirection.STAFF_REQUESTS:
+        return claim_request_resource(
+            actor=actor, demand=demand, resource=resource, quantity=quantity, message=message
+        )
+    raise ValidationError({"direction": _("未知的认领方向。")})
+
+
+def _locked_claim(claim: Claim) -> Claim:
+    return (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("demand", "demand__committee", "demand__handling_committee")
+        .select_related("resource", "unit")
+        .get(pk=claim.pk)
+    )
+
+
 @transaction.atomic
 def claim_accept(*, claim: Claim, actor) -> Claim:
-    """The other side accepts: the claim commits its capacity and the demand is matched.
+    """The answering side accepts (staff a unit's claim, the unit staff's request): the claim
+    commits its capacity and the demand is matched.
 
     Two acceptances racing for the last capacity cannot both win: capacity is taken by one
     conditional UPDATE that only succeeds while enough remains."""
-    claim = (
-        Claim.objects.select_for_update(of=("self",))
-        .select_related("demand", "resource", "unit")
-        .get(pk=claim.pk)
-    )
+    claim = _locked_claim(claim)
+    policies.require_answer(actor, claim)
     if claim.status != ClaimStatus.PENDING:
         raise ValidationError(_("该认领已处理（%(s)s）。") % {"s": claim.get_status_display()})
     demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
@@ -692,6 +746,7 @@ def claim_accept(*, claim: Claim, actor) -> Claim:
     claim.decided_by = actor
     claim.decided_at = timezone.now()
     claim.save(update_fields=["status", "decided_by", "decided_at"])
+    ensure_in_scope(claim, actor, Action.CHANGE)
     if demand.status == DemandStatus.PUBLISHED:
         _transition(
             demand, DemandStatus.MATCHED, actor, _("%(unit)s认领成功") % {"unit": claim.unit.name}
@@ -704,11 +759,9 @@ def claim_accept(*, claim: Claim, actor) -> Claim:
 
 @transaction.atomic
 def claim_decline(*, claim: Claim, actor, reason: str) -> Claim:
-    claim = (
-        Claim.objects.select_for_update(of=("self",))
-        .select_related("demand", "unit")
-        .get(pk=claim.pk)
-    )
+    """The answering side declines, saying why."""
+    claim = _locked_claim(claim)
+    policies.require_answer(actor, claim)
     if claim.status != ClaimStatus.PENDING:
         raise ValidationError(_("该认领已处理（%(s)s）。") % {"s": claim.get_status_display()})
     if not (reason or "").strip():
@@ -719,15 +772,17 @@ def claim_decline(*, claim: Claim, actor, reason: str) -> Claim:
     claim.decided_by = actor
     claim.decided_at = timezone.now()
     claim.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    ensure_in_scope(claim, actor, Action.CHANGE)
     notify_claim_decided(claim, accepted=False)
     return claim
 
 
 @transaction.atomic
 def claim_release(*, claim: Claim, actor, reason: str = "") -> Claim:
-    """Give an accepted claim's capacity back (the pairing fell through)."""
+    """Either side gives an accepted claim's capacity back (the pairing fell through)."""
     reason = _clean_text(reason, "reason", _("原因"))
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    claim = _locked_claim(claim)
+    policies.require_release(actor, claim)
     if claim.status != ClaimStatus.ACCEPTED:
         raise ValidationError(_("只有已接受的认领可以释放。"))
     if claim.resource_id and claim.quantity:
@@ -737,6 +792,7 @@ def claim_release(*, claim: Claim, actor, reason: str = "") -> Claim:
     claim.status = ClaimStatus.RELEASED
     claim.reason = reason
     claim.save(update_fields=["status", "reason"])
+    ensure_in_scope(claim, actor, Action.CHANGE)
     demand = Demand.objects.select_for_update().get(pk=claim.demand_id)
     if (
         demand.status == DemandStatus.MATCHED
@@ -772,10 +828,11 @@ def notify_claim_decided(claim: Claim, *, accepted: bool) -> None:
 
 
 @transaction.atomic
-def wish_claim(*, member: PartyMember, demand: Demand) -> Demand:
+def wish_claim(*, actor, demand: Demand) -> Demand:
     """A party member registered with the community claims one of its residents' small wishes
     (心愿认领) and sees it through; the demand is then matched to that member. Two members
     tapping the same wish at once: the first has it, the second is told so."""
+    member = policies.wish_claimer(actor)
     demand = (
         Demand.objects.select_for_update(of=("self",))
         .select_related("committee", "handling_committee")
@@ -783,17 +840,7 @@ def wish_claim(*, member: PartyMember, demand: Demand) -> Demand:
     )
     if demand.kind != DemandKind.WISH:
         raise ValidationError(_("只有微心愿可以由党员个人认领。"))
-    community = member.community
-    if member.registration_status != RegistrationStatus.CONFIRMED or community is None:
-        raise ValidationError(_("报到经社区确认后才能认领心愿。"))
-    origin = demand.committee
-    if not (
-        demand.tenant_id == member.tenant_id
-        and origin.tree_id == community.tree_id
-        and community.lft <= origin.lft
-        and origin.rght <= community.rght
-    ):
-        raise ValidationError(_("只能认领报到社区的心愿。"))
+    policies.require_wish_claim(member, demand)
     if demand.claimed_by_member_id == member.pk:
         raise ValidationError(_("您已认领该心愿。"))
     if demand.claimed_by_member_id is not None:
@@ -802,9 +849,7 @@ def wish_claim(*, member: PartyMember, demand: Demand) -> Demand:
         raise ValidationError(
             _("该心愿当前为“%(s)s”，不能认领。") % {"s": demand.get_status_display()}
         )
-    _transition(
-        demand, DemandStatus.MATCHED, member.user, _("党员%(name)s认领") % {"name": member.name}
-    )
+    _transition(demand, DemandStatus.MATCHED, actor, _("党员%(name)s认领") % {"name": member.name})
     demand.claimed_by_member = member
     demand.escalation_due_at = None
     demand.save()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from categories.defaults import categories_ensure_defaults
+from categories.models import Category
 from committees.models import Committee
 from core import excel
 from core.models import ImportStatus
@@ -26,15 +27,15 @@ def resource_workbook(committee: Committee, rows: int = 10_000) -> bytes:
     """A filled-in resource template of `rows` good rows, as a staff member would upload it:
     every kind, category and unit from the drop-downs, dates on some rows, and the committee's
     own code as 服务范围 on every other row (the rest left blank: the committee chosen)."""
-    categories = resource_imports.active_categories(committee.tenant_id)
+    categories = list(Category.objects.filter(tenant_id=committee.tenant_id, is_active=True))
     if not categories:
         categories = [c for c in categories_ensure_defaults(committee.tenant) if c.is_active]
-    columns = resource_imports.resource_columns(categories)
+    columns = resource_imports.RESOURCE_ROWS.columns()
     kinds = [str(label) for _value, label in ResourceKind.choices]
     units = [str(label) for _value, label in CapacityUnit.choices]
     today = timezone.localdate()
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(resource_imports.SHEET_TITLE))
+    sheet = workbook.create_sheet(str(resource_imports.RESOURCE_ROWS.sheet_title))
     sheet.append(excel.expected_headers(columns))
     place = committee.division_code or ""
     for n in range(rows):
@@ -70,7 +71,7 @@ def resource_import_seconds(user, committee: Committee, rows: int = 10_000) -> f
         with transaction.atomic():
             started = time.perf_counter()
             batch = resource_imports.resources_import(
-                user=user, committee=committee, unit=None, uploaded_file=upload
+                actor=user, committee=committee, unit=None, uploaded_file=upload
             )
             elapsed = time.perf_counter() - started
             transaction.set_rollback(True)

@@ -115,6 +115,14 @@ def ensure_units(
         for unit in MemberUnit.objects.filter(tenant=tenant)
     }
     joined = set(Membership.objects.filter(tenant=tenant).values_list("unit_id", "committee_id"))
+    # The tenant's administrator at the root registers them (seeded with the accounts before).
+    registrar = (
+        User.objects.filter(
+            tenant=tenant, grants__role=Role.TENANT_ADMIN, grants__committee__parent__isnull=True
+        )
+        .order_by("pk")
+        .first()
+    )
     units: dict[str, MemberUnit] = {}
     for spec in specs:
         committee = places[spec.at]
@@ -128,7 +136,7 @@ def ensure_units(
                 else landline(rng, area)
             )
             unit = services.member_unit_create(
-                tenant=tenant,
+                actor=registrar,
                 committee=committee,
                 data=services.UnitData(
                     name=spec.name,
@@ -223,7 +231,9 @@ def ensure_unit_registrations(
         unit = units[key]
         if Registration.objects.filter(unit=unit).exists():
             continue
-        registration = party_services.unit_registration_request(unit=unit, community=places[ref])
+        registration = party_services.unit_registration_request(
+            actor=actor, unit=unit, community=places[ref]
+        )
         if confirm:
             party_services.registration_decide(registration=registration, actor=actor, confirm=True)
 
@@ -349,16 +359,21 @@ def ensure_unit_contact(tenant: Tenant, unit: MemberUnit) -> User:
 
 
 def ensure_teams(
-    places: Places, specs: list[TeamSpec], confirmed: dict[str, list[PartyMember]]
+    places: Places,
+    specs: list[TeamSpec],
+    confirmed: dict[str, list[PartyMember]],
+    staff_for: Callable[[Committee], User],
 ) -> list[ServiceTeam]:
     teams = []
     for spec in specs:
         community = places[spec.community]
         team = ServiceTeam.objects.filter(community=community, name=spec.name).first()
         if team is None:
-            team = party_services.team_create(community=community, name=spec.name, kind=spec.kind)
+            team = party_services.team_create(
+                actor=staff_for(community), community=community, name=spec.name, kind=spec.kind
+            )
         for member in confirmed[spec.community][spec.members]:
-            party_services.team_join(team=team, member=member)
+            party_services.team_join(actor=member.user, team=team)
         teams.append(team)
     return teams
 
@@ -515,7 +530,7 @@ def seed_beijing(tenant: Tenant) -> DemoResult:
         tenant, places, DONGHUAMEN_MEMBERS, [units[k] for k in EMPLOYER_KEYS], staff_for
     )
     confirmed["110101001001"].insert(0, demo_member)
-    teams = ensure_teams(places, DONGHUAMEN_TEAMS, confirmed)
+    teams = ensure_teams(places, DONGHUAMEN_TEAMS, confirmed, staff_for)
     members = [m for code_members in confirmed.values() for m in code_members]
     ensure_service(tenant, members, teams, staff_for, extra={demo_member.pk: 5})
     ensure_unit_contact(tenant, units["plagh"])
@@ -544,7 +559,7 @@ def seed_datong(tenant: Tenant) -> DemoResult:
         places, units, [("dt_estate", "140213050001", True)], staff_for(places["140213050001"])
     )
     confirmed = ensure_members(tenant, places, DATONG_MEMBERS, list(units.values()), staff_for)
-    teams = ensure_teams(places, DATONG_TEAMS, confirmed)
+    teams = ensure_teams(places, DATONG_TEAMS, confirmed, staff_for)
     members = [m for code_members in confirmed.values() for m in code_members]
     ensure_service(tenant, members, teams, staff_for)
     return _summary(DemoResult(tenant))

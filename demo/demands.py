@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import services as account_services
 from categories.defaults import categories_ensure_defaults
 from committees.models import Committee, Tenant
 from demands import services
 from demands.matching import match_demand
 from demands.models import Claim, Demand, DemandKind, DemandStatus, Source, Urgency
-from demo.accounts import UNIT_CONTACT_DEMO
+from demo.accounts import UNIT_CONTACT_DEMO, demo_password_hash
 from demo.cases import BEIJING_UNITS
-from members.models import MemberUnit, User
+from members.models import MemberUnit, Role, RoleGrant, User
 from resources import services as resource_services
 from resources.models import CapacityUnit, Resource, ResourceKind
 
@@ -308,6 +309,12 @@ def _seed(tenant: Tenant) -> None:
             return staff["donghuamen_staff"]
         return admin
 
+    def unit_actor(unit_key: str) -> User:
+        """A unit raises and claims through its contact (the rule of `demands.policies`)."""
+        if unit_key == "plagh" and contact is not None:
+            return contact
+        return unit_contact(units[unit_key])
+
     existing = set(Resource.objects.filter(tenant=tenant).values_list("title", flat=True))
     resources: dict[str, Resource] = {}
     for spec in RESOURCES:
@@ -332,7 +339,7 @@ def _seed(tenant: Tenant) -> None:
         if spec.title in existing or spec.at not in places:
             continue
         services.demand_create(
-            actor=actor_for(spec.at, spec.unit),
+            actor=unit_actor(spec.unit) if spec.unit else actor_for(spec.at, ""),
             committee=places[spec.at],
             raised_by_unit=units.get(spec.unit) if spec.unit else None,
             publish=True,
@@ -358,7 +365,7 @@ def _seed(tenant: Tenant) -> None:
         if Claim.objects.filter(demand=demand, unit=unit).exists():
             continue
         claim = services.claim_by_unit(
-            actor=actor_for(demand.committee.division_code, unit_key),
+            actor=unit_actor(unit_key),
             unit=unit,
             demand=demand,
             resource=resource,
@@ -367,6 +374,27 @@ def _seed(tenant: Tenant) -> None:
         )
         services.claim_accept(claim=claim, actor=actor_for(demand.committee.division_code, ""))
     _escalate(tenant, ESCALATED)
+
+
+def unit_contact(unit: MemberUnit) -> User:
+    """The unit's contact account (named after the contact person the unit gave), opened once."""
+    grant = (
+        RoleGrant.objects.filter(role=Role.UNIT_CONTACT, member_unit=unit)
+        .select_related("user")
+        .first()
+    )
+    if grant is not None:
+        return grant.user
+    user = User.objects.filter(
+        username=f"contact-{unit.pk}"
+    ).first() or account_services.user_create(
+        tenant=unit.tenant,
+        username=f"contact-{unit.pk}",
+        password_hash=demo_password_hash(),
+        display_name=unit.contact_name or unit.name,
+    )
+    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
+    return user
 
 
 def _escalate(tenant: Tenant, title: str) -> None:

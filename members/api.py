@@ -1,21 +1,19 @@
 """The members API: thin serializers over the services, every list read through `visible_to`."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext as _
-from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from committees.models import Committee
-from core.api import ScopedReadOnlyViewSet
-from core.identifiers import mask_phone
-from core.scoping import Action, can
-from members.models import Membership, MemberUnit, UnitKind
+from core.api import ScopedReadOnlyViewSet, form_serializer
+from core.bulk import row_data
+from members.models import Membership, MemberUnit
 
 from . import services
-from .selectors import can_see_unit_contact
+from .filtersets import MemberUnitFilterSet
+from .forms import UnitContext, UnitForm, unit_values
+from .selectors import unit_contact_phone
+
+UNIT_INPUT = form_serializer(UnitForm, "MemberUnitInput")
 
 
 class MemberUnitSerializer(serializers.ModelSerializer):
@@ -40,121 +38,47 @@ class MemberUnitSerializer(serializers.ModelSerializer):
         ]
 
     def get_contact_phone(self, unit) -> str:
-        user = self.context["request"].user
-        return (
-            unit.contact_phone
-            if can_see_unit_contact(user, unit)
-            else mask_phone(unit.contact_phone)
-        )
+        return unit_contact_phone(self.context["request"].user, unit)
 
 
-class MemberUnitFilter(filters.FilterSet):
-    kind = filters.MultipleChoiceFilter(choices=UnitKind.choices)
-    committee = filters.NumberFilter(field_name="committee_id")
-    name = filters.CharFilter(lookup_expr="icontains")
-    credit_code = filters.CharFilter()
-
-    class Meta:
-        model = MemberUnit
-        fields = ["kind", "committee", "name", "credit_code"]
-
-
-class MemberUnitWriteSerializer(serializers.Serializer):
-    """Input only: the business rules live in `services.clean_unit_data`."""
-
-    name = serializers.CharField(max_length=200, required=False)
-    credit_code = serializers.CharField(max_length=30, required=False, allow_blank=True)
-    kind = serializers.CharField(max_length=32, required=False)
-    committee = serializers.IntegerField(required=False)
-    address = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    contact_name = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    contact_phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
-    party_org_type = serializers.CharField(max_length=32, required=False)
-    party_member_count = serializers.IntegerField(required=False)
-
-
-def service_errors(error: DjangoValidationError) -> serializers.ValidationError:
-    return serializers.ValidationError(
-        error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-    )
+def valid_form(form: UnitForm) -> UnitForm:
+    if not form.is_valid():
+        raise serializers.ValidationError(form.error_dict())
+    return form
 
 
 class MemberUnitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
-    """Member units in the caller's scope. Staff create and edit units in their subtrees; a
-    unit's contact edits its own contact and party details (PATCH)."""
+    """Member units in the caller's scope. Staff register units in their subtrees and edit those
+    standing there; a unit's contact edits its own contact and party details (PATCH). Input is
+    the page's form (`members.forms.UnitForm`): `committee` by id, 12-digit code or exact name.
+    Filters: kind (one or more), committee (its subtree), q (name contains), credit_code."""
 
     model = MemberUnit
     serializer_class = MemberUnitSerializer
-    filterset_class = MemberUnitFilter
+    filterset_class = MemberUnitFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return super().get_queryset().select_related("committee").order_by("pk")
 
-    def committee_for_write(self, committee_id) -> Committee:
-        committee = (
-            Committee.objects.visible_to(self.request.user, Action.CHANGE)
-            .filter(pk=committee_id)
-            .first()
-            if committee_id
-            else None
-        )
-        if committee is None:
-            raise serializers.ValidationError(
-                {"committee": [_("请选择您工作范围内的协调委员会。")]}
-            )
-        return committee
-
-    @extend_schema(request=MemberUnitWriteSerializer, responses=MemberUnitSerializer)
+    @extend_schema(request=UNIT_INPUT, responses={201: MemberUnitSerializer})
     def create(self, request, *args, **kwargs):
-        data = MemberUnitWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        committee = self.committee_for_write(fields.pop("committee", None))
-        try:
-            unit = services.member_unit_create(
-                tenant=committee.tenant,
-                committee=committee,
-                data=services.UnitData(**{"name": "", "kind": "", **fields}),
-            )
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
+        form = valid_form(UnitForm(row_data(request.data), context=UnitContext(request.user)))
+        unit = services.member_unit_create(
+            actor=request.user, committee=form.item.committee, data=form.item.data
+        )
         return Response(self.get_serializer(unit).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MemberUnitWriteSerializer, responses=MemberUnitSerializer)
+    @extend_schema(request=UNIT_INPUT, responses=MemberUnitSerializer)
     def partial_update(self, request, *args, **kwargs):
         unit = self.get_object()
-        data = MemberUnitWriteSerializer(data=request.data, partial=True)
-        data.is_valid(raise_exception=True)
-        changes = dict(data.validated_data)
-        current = {name: getattr(unit, name) for name in services.UNIT_FIELDS}
-        try:
-            if can(request.user, Action.CHANGE, unit.committee):
-                committee = (
-                    self.committee_for_write(changes.pop("committee"))
-                    if "committee" in changes
-                    else None
-                )
-                services.member_unit_update(
-                    unit=unit, data=services.UnitData(**{**current, **changes}), committee=committee
-                )
-            elif unit.pk in request.user.unit_ids():
-                refused = set(changes) - services.CONTACT_EDITABLE_FIELDS
-                if refused:
-                    raise serializers.ValidationError(
-                        {name: [_("单位联络员不能修改此项。")] for name in refused}
-                    )
-                services.member_unit_update(
-                    unit=unit,
-                    data=services.UnitData(**{**current, **changes}),
-                    fields=services.CONTACT_EDITABLE_FIELDS,
-                )
-            else:
-                raise PermissionDenied
-        except DjangoValidationError as error:
-            raise service_errors(error) from error
-        unit.refresh_from_db()
-        return Response(self.get_serializer(unit).data)
+        changes = {**unit_values(unit), **row_data(request.data)}
+        context = UnitContext(request.user, instance=unit)
+        form = valid_form(UnitForm(changes, context=context))
+        services.member_unit_update(
+            actor=request.user, unit=unit, data=form.item.data, committee=form.item.committee
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=unit.pk)).data)
 
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)

@@ -6,7 +6,15 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee, Tenant
-from core.scoping import Action, Scope, ScopedQuerySetMixin, scope_ids_q, scope_q, user_scopes
+from core.scoping import (
+    Action,
+    Scope,
+    ScopedQuerySetMixin,
+    covers,
+    scope_ids_q,
+    scope_q,
+    user_scopes,
+)
 
 
 class Role(models.TextChoices):
@@ -65,8 +73,21 @@ class User(AbstractUser):
         return cached
 
     def committee_scopes(self, action: Action) -> list[Scope]:
+        """The ranges where the user may take the action, read off the grants once per request
+        (a 10,000-row import asks for every row)."""
         if not self.is_active or self.tenant_id is None:
             return []
+        grants = self.role_grants()
+        cached = self.__dict__.get("_committee_scopes")
+        if cached is None or cached[0] is not grants:
+            cached = (grants, {})
+            self._committee_scopes = cached
+        scopes = cached[1].get(action)
+        if scopes is None:
+            scopes = cached[1][action] = self._scopes_for(grants, action)
+        return list(scopes)
+
+    def _scopes_for(self, grants: list[RoleGrant], action: Action) -> list[Scope]:
         roles = ROLES_FOR_ACTION.get(action, frozenset())
         return [
             Scope(
@@ -75,7 +96,7 @@ class User(AbstractUser):
                 lft=grant.committee.lft,
                 rght=grant.committee.rght,
             )
-            for grant in self.role_grants()
+            for grant in grants
             if grant.role in roles
             and grant.committee is not None
             and grant.committee.tenant_id == self.tenant_id
@@ -119,10 +140,7 @@ class User(AbstractUser):
         )
         outermost: list[Committee] = []
         for committee in committees:
-            if not any(
-                o.tree_id == committee.tree_id and o.lft <= committee.lft <= o.rght
-                for o in outermost
-            ):
+            if not any(covers(o, committee) for o in outermost):
                 outermost.append(committee)
         return outermost
 
@@ -136,8 +154,12 @@ class RoleGrantQuerySet(ScopedQuerySetMixin, models.QuerySet):
 class RoleGrant(models.Model):
     """A role held at a scope: a committee (which means its whole subtree) or a member unit."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="role_grants")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="grants")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="role_grants", verbose_name=_("租户")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="grants", verbose_name=_("账号")
+    )
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
     committee = models.ForeignKey(
         Committee,
@@ -212,7 +234,8 @@ class PartyOrgType(models.TextChoices):
 
 class MemberUnitQuerySet(ScopedQuerySetMixin, models.QuerySet):
     """Units visible to a user: those standing in the user's subtrees, those that are members of
-    a committee in them, and the units the user is contact for."""
+    a committee in them, and the units the user is contact for. A unit is changed where it stands
+    (or by its contact): membership lets staff read a unit, not change it."""
 
     committee_paths = ("committee",)
 
@@ -221,6 +244,8 @@ class MemberUnitQuerySet(ScopedQuerySetMixin, models.QuerySet):
         unit_ids = user.unit_ids()
         if unit_ids:
             terms.append(Q(pk__in=unit_ids, tenant_id=user.tenant_id))
+        if action != Action.VIEW:
+            return terms
         member_of = scope_ids_q(user_scopes(user, action), "committee", Membership)
         if member_of is not None:
             terms.append(Q(pk__in=Membership.objects.filter(member_of).values("unit_id")))
@@ -230,7 +255,9 @@ class MemberUnitQuerySet(ScopedQuerySetMixin, models.QuerySet):
 class MemberUnit(models.Model):
     """An organisation in the area that takes part in a committee's work (驻区单位/成员单位)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="member_units")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="member_units", verbose_name=_("租户")
+    )
     committee = models.ForeignKey(
         Committee, on_delete=models.PROTECT, related_name="located_units", verbose_name=_("所在地")
     )
@@ -279,9 +306,18 @@ class CommitteeScopedQuerySet(ScopedQuerySetMixin, models.QuerySet):
 class Membership(models.Model):
     """A unit's membership of a committee (加入/共建关系)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    unit = models.ForeignKey(MemberUnit, on_delete=models.CASCADE, related_name="memberships")
-    committee = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="memberships")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
+    unit = models.ForeignKey(
+        MemberUnit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("成员单位")
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("协调委员会"),
+    )
     joined_on = models.DateField(_("加入日期"))
     status = models.CharField(
         _("状态"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE
@@ -321,8 +357,12 @@ class SeatRole(models.TextChoices):
 
 
 class Seat(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="seats")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
+    committee = models.ForeignKey(
+        Committee, on_delete=models.CASCADE, related_name="seats", verbose_name=_("协调委员会")
+    )
     role = models.CharField(_("职务"), max_length=32, choices=SeatRole.choices)
     person_name = models.CharField(_("姓名"), max_length=64)
     title = models.CharField(_("本单位职务"), max_length=100, blank=True)
@@ -369,8 +409,15 @@ class Subcommittee(models.Model):
     any day follows from it, so it advances by itself without a job having to run.
     """
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="subcommittees")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
+    committee = models.ForeignKey(
+        Committee,
+        on_delete=models.CASCADE,
+        related_name="subcommittees",
+        verbose_name=_("协调委员会"),
+    )
     field = models.CharField(_("领域"), max_length=32, choices=SubcommitteeField.choices)
     name = models.CharField(_("名称"), max_length=100)
     rotation_start = models.DateField(_("轮值起始日"), null=True, blank=True)
@@ -401,9 +448,14 @@ class RotationSlotQuerySet(ScopedQuerySetMixin, models.QuerySet):
 class RotationSlot(models.Model):
     """One turn in a subcommittee's rotation: a unit whose leader acts as chair."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
     subcommittee = models.ForeignKey(
-        Subcommittee, on_delete=models.CASCADE, related_name="rotation"
+        Subcommittee,
+        on_delete=models.CASCADE,
+        related_name="rotation",
+        verbose_name=_("专业委员会"),
     )
     position = models.PositiveSmallIntegerField(_("顺序"))
     unit = models.ForeignKey(
@@ -447,7 +499,9 @@ class AllianceQuerySet(ScopedQuerySetMixin, models.QuerySet):
 
 
 class Alliance(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=16, choices=AllianceKind.choices)
     description = models.TextField(_("简介"), blank=True)
@@ -481,7 +535,9 @@ class AllianceSpanQuerySet(ScopedQuerySetMixin, models.QuerySet):
 
 
 class AllianceSpan(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
     alliance = models.ForeignKey(
         Alliance, on_delete=models.CASCADE, related_name="spans", verbose_name=_("联盟")
     )

@@ -7,11 +7,16 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from committees.models import Committee
-from core.identifiers import mask_phone
-from core.scoping import Action, can
-from members.models import MemberUnit, RotationSlot, Subcommittee
+from core.identifiers import mask_phone, normalize_credit_code
+from core.references import ReferenceResolver, as_id
+from core.scoping import Action
+from members.models import ROLES_FOR_ACTION, MemberUnit, RotationSlot, Subcommittee
+
+from .policies import may_see_unit_contact
 
 
 def member_units(*, user) -> QuerySet[MemberUnit]:
@@ -22,23 +27,69 @@ def member_units(*, user) -> QuerySet[MemberUnit]:
     )
 
 
-def can_see_unit_contact(user, unit: MemberUnit) -> bool:
-    """A unit's contact phone is for the staff who work with it and the unit itself."""
-    return unit.pk in user.unit_ids() or can(user, Action.CHANGE, unit.committee)
-
-
 def unit_contact_phone(user, unit: MemberUnit) -> str:
     return (
-        unit.contact_phone if can_see_unit_contact(user, unit) else mask_phone(unit.contact_phone)
+        unit.contact_phone if may_see_unit_contact(user, unit) else mask_phone(unit.contact_phone)
     )
 
 
-def subtree_filter(committee: Committee, path: str = "committee") -> dict:
-    return {
-        f"{path}__tree_id": committee.tree_id,
-        f"{path}__lft__gte": committee.lft,
-        f"{path}__rght__lte": committee.rght,
+def change_committees(user, selected: Committee | None = None) -> list[Committee]:
+    """The committees where the user holds a grant to change things (and `selected`), outermost
+    first: what an import offers to import into. Read off the user's grants, no query."""
+    committees = {
+        grant.committee.pk: grant.committee
+        for grant in user.role_grants()
+        if grant.committee is not None
+        and grant.role in ROLES_FOR_ACTION[Action.CHANGE]
+        and grant.committee.tenant_id == user.tenant_id
     }
+    if selected is not None:
+        committees.setdefault(selected.pk, selected)
+    return sorted(committees.values(), key=lambda c: (c.tree_id, c.lft))
+
+
+# --- naming a member unit -------------------------------------------------------------------------
+
+CREDIT_CODE_LENGTH = 18
+
+
+class UnitResolver(ReferenceResolver):
+    """A member unit named by its unified social credit code, its exact name, or its id. An
+    inactive unit is found but cannot be chosen."""
+
+    model_name = gettext_lazy("成员单位")
+    unusable_words = gettext_lazy("已停用")
+    distinct_by = gettext_lazy("统一社会信用代码")
+
+    def lookup(self, text: str):
+        code = normalize_credit_code(text)
+        if len(code) == CREDIT_CODE_LENGTH and code.isascii() and code.isalnum():
+            return ("credit_code", code)
+        pk = as_id(text)
+        return ("pk", pk) if pk is not None else ("name", text)
+
+    def keys_of(self, unit: MemberUnit):
+        keys = [("pk", unit.pk), ("name", unit.name)]
+        if unit.credit_code:
+            keys.append(("credit_code", unit.credit_code))
+        return keys
+
+    def unusable(self, unit: MemberUnit) -> bool:
+        return not unit.is_active
+
+
+def unit_resolver(
+    *, user, field: str = "unit", label: str = "", scope: str = "", default=None
+) -> UnitResolver:
+    """The one way to find a member unit a user named: among the units the user can see (a
+    unit's contact sees only their own)."""
+    return UnitResolver(
+        MemberUnit.objects.visible_to(user).select_related("committee"),
+        field=field,
+        label=label,
+        scope=scope or _("您工作范围内的成员单位"),
+        default=default,
+    )
 
 
 @dataclass

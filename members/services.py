@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 
 from committees.models import Committee, Level, Tenant
 from core import identifiers
-from core.errors import Errors
+from core.errors import Errors, field_messages
+from core.scoping import Action, ensure_all_in_scope, ensure_in_scope
 from members.models import (
     Alliance,
     AllianceKind,
@@ -32,12 +33,16 @@ from members.models import (
     UnitKind,
 )
 
+from . import policies
+
 SEPARATED_ADMIN_ROLES = {Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN}
 COMMUNITY_LEVELS = {Level.COMMUNITY}
 
 
 # --- member units -----------------------------------------------------------------------------
 
+UNIT_KINDS = frozenset(UnitKind.values)
+PARTY_ORG_TYPES = frozenset(PartyOrgType.values)
 UNIT_FIELDS = (
     "name",
     "credit_code",
@@ -48,14 +53,6 @@ UNIT_FIELDS = (
     "party_org_type",
     "party_member_count",
 )
-# What a unit's own contact may change in its profile; the rest is the committee staff's.
-CONTACT_EDITABLE_FIELDS = {
-    "address",
-    "contact_name",
-    "contact_phone",
-    "party_org_type",
-    "party_member_count",
-}
 
 
 @dataclass
@@ -68,6 +65,18 @@ class UnitData:
     contact_phone: str = ""
     party_org_type: str = PartyOrgType.BRANCH
     party_member_count: int | str = 0
+
+    @classmethod
+    def of(cls, unit: MemberUnit) -> UnitData:
+        return cls(**{name: getattr(unit, name) for name in UNIT_FIELDS})
+
+
+@dataclass
+class UnitEntry:
+    """One unit to register: where it stands and what it is (a row of an import)."""
+
+    committee: Committee
+    data: UnitData
 
 
 def clean_unit_data(
@@ -88,7 +97,7 @@ def clean_unit_data(
         errors.add("name", _("请填写单位名称。"))
     elif len(name) > 200:
         errors.add("name", _("单位名称不能超过200个字。"))
-    if data.kind not in UnitKind.values:
+    if data.kind not in UNIT_KINDS:
         errors.add("kind", _("未知的单位类型“%(kind)s”。") % {"kind": data.kind})
     code = identifiers.normalize_credit_code(data.credit_code)
     if code:
@@ -116,7 +125,7 @@ def clean_unit_data(
         errors.add("address", _("地址不能超过255个字。"))
     if len((data.contact_name or "").strip()) > 64:
         errors.add("contact_name", _("联系人不能超过64个字。"))
-    if data.party_org_type not in PartyOrgType.values:
+    if data.party_org_type not in PARTY_ORG_TYPES:
         errors.add("party_org_type", _("未知的党组织类型“%(t)s”。") % {"t": data.party_org_type})
     try:
         count = int(data.party_member_count or 0)
@@ -144,19 +153,26 @@ def clean_unit_data(
 
 @transaction.atomic
 def member_unit_create(
-    *, tenant: Tenant, committee: Committee, data: UnitData, join: bool = True
+    *, actor, committee: Committee, data: UnitData, join: bool = True
 ) -> MemberUnit:
-    """Register a member unit where it stands; by default it joins that committee too."""
-    clean = clean_unit_data(tenant=tenant, committee=committee, data=data)
-    unit = MemberUnit.objects.create(tenant=tenant, committee=committee, **vars(clean))
+    """Staff register a member unit where it stands; by default it joins that committee too."""
+    policies.ensure_may_register_at(actor, committee)
+    clean = clean_unit_data(tenant=committee.tenant, committee=committee, data=data)
+    unit = MemberUnit.objects.create(
+        tenant_id=committee.tenant_id, committee=committee, **vars(clean)
+    )
     if join:
         Membership.objects.create(
-            tenant=tenant, unit=unit, committee=committee, joined_on=timezone.localdate()
+            tenant_id=committee.tenant_id,
+            unit=unit,
+            committee=committee,
+            joined_on=timezone.localdate(),
         )
+    ensure_in_scope(unit, actor, Action.CHANGE)
     return unit
 
 
-def taken_credit_codes(tenant: Tenant) -> dict[str, str]:
+def taken_credit_codes(tenant: Tenant | int) -> dict[str, str]:
     return dict(
         MemberUnit.objects.filter(tenant=tenant)
         .exclude(credit_code="")
@@ -165,15 +181,37 @@ def taken_credit_codes(tenant: Tenant) -> dict[str, str]:
 
 
 @transaction.atomic
-def member_units_create_many(
-    *, tenant: Tenant, items: list[tuple[Committee, UnitData]]
-) -> list[MemberUnit]:
-    """Create already-validated units (an import), each joining the committee where it stands,
-    in two bulk inserts. A code registered meanwhile breaks the unique constraint and rolls the
-    whole batch back. The import's batch record (audited) says who imported which file."""
+def member_units_create_many(*, actor, entries: list[UnitEntry]) -> list[MemberUnit]:
+    """Staff register many units at once (an import), each joining the committee where it
+    stands, in two bulk inserts. Every entry is validated again here with the tenant's taken
+    codes read once; a code registered meanwhile breaks the unique constraint and rolls the whole
+    batch back. The import's batch record says who imported which file."""
+    if not entries:
+        return []
+    tenant = entries[0].committee.tenant
+    taken = taken_credit_codes(tenant)
+    errors = Errors()
+    clean: list[UnitData] = []
+    for index, entry in enumerate(entries):
+        policies.ensure_may_register_at(actor, entry.committee)
+        try:
+            data = clean_unit_data(
+                tenant=tenant, committee=entry.committee, data=entry.data, taken_codes=taken
+            )
+        except ValidationError as error:
+            for field, messages in field_messages(error).items():
+                errors.add(f"{index}.{field}", "；".join(messages))
+            continue
+        if data.credit_code:
+            taken[data.credit_code] = data.name
+        clean.append(data)
+    errors.raise_if_any()
     today = timezone.localdate()
     units = MemberUnit.objects.bulk_create(
-        [MemberUnit(tenant=tenant, committee=committee, **vars(data)) for committee, data in items],
+        [
+            MemberUnit(tenant=tenant, committee=entry.committee, **vars(data))
+            for entry, data in zip(entries, clean, strict=True)
+        ],
         batch_size=2000,
     )
     Membership.objects.bulk_create(
@@ -183,29 +221,34 @@ def member_units_create_many(
         ],
         batch_size=2000,
     )
+    ensure_all_in_scope(MemberUnit, [unit.pk for unit in units], actor, Action.CHANGE)
     return units
 
 
 @transaction.atomic
 def member_unit_update(
-    *,
-    unit: MemberUnit,
-    data: UnitData,
-    committee: Committee | None = None,
-    fields: set[str] | None = None,
+    *, actor, unit: MemberUnit, data: UnitData, committee: Committee | None = None
 ) -> MemberUnit:
-    """Change a unit's profile. `fields` limits what may change (a unit contact's own edit)."""
-    unit = MemberUnit.objects.select_for_update().get(pk=unit.pk)
-    allowed = set(UNIT_FIELDS) if fields is None else fields
-    merged = UnitData(
-        **{name: getattr(data if name in allowed else unit, name) for name in UNIT_FIELDS}
-    )
-    target = committee if (committee is not None and fields is None) else unit.committee
-    clean = clean_unit_data(tenant=unit.tenant, committee=target, data=merged, exclude_id=unit.pk)
+    """Change a unit's profile (and, with `committee`, where it stands). Staff of the committee
+    where it stands change all of it; the unit's own contact only its contact and party
+    details: any other field they change is refused by name."""
+    mode = policies.ensure_may_edit_unit(actor, unit)
+    unit = MemberUnit.objects.select_for_update().select_related("committee").get(pk=unit.pk)
+    target = committee or unit.committee
+    clean = clean_unit_data(tenant=unit.tenant, committee=target, data=data, exclude_id=unit.pk)
+    changed = {name for name in UNIT_FIELDS if getattr(clean, name) != getattr(unit, name)}
+    if target.pk != unit.committee_id:
+        changed.add("committee")
+    refused = policies.fields_refused(mode, changed)
+    if refused:
+        raise ValidationError({name: _("单位联络员不能修改此项。") for name in sorted(refused)})
+    if "committee" in changed:
+        policies.ensure_may_register_at(actor, target)
     for name, value in vars(clean).items():
         setattr(unit, name, value)
     unit.committee = target
     unit.save()
+    ensure_in_scope(unit, actor, Action.CHANGE)
     return unit
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
@@ -11,12 +11,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from committees import selectors as selectors_committees
 from committees.models import Committee
+from committees.selectors import committee_resolver
+from core.errors import Errors
 from core.forms import add_service_errors
 from core.scoping import Action, can
 from core.views import ScopedPageMixin
-from members import selectors, services
+from members import policies, selectors, services
+from members.filtersets import filtered_units
 from members.models import (
     Alliance,
     Membership,
@@ -26,29 +28,19 @@ from members.models import (
     Subcommittee,
     UnitKind,
 )
+from members.selectors import unit_resolver
 
-from .forms import AllianceForm, RotationForm, SeatForm, SubcommitteeForm, UnitContactForm, UnitForm
+from .forms import (
+    AllianceForm,
+    RotationForm,
+    SeatForm,
+    SubcommitteeForm,
+    UnitContext,
+    UnitForm,
+    unit_initial,
+)
 
 PAGE_SIZE = 50
-
-
-def resolve_committee(user, reference: str, action: Action) -> Committee:
-    """A committee the user may act on, named by exact division code or exact name."""
-    matches = selectors_committees.committee_by_reference(
-        user=user, reference=reference, action=action
-    )
-    if not matches:
-        raise ValidationError(
-            {"committee": _("在您的工作范围内找不到“%(ref)s”。") % {"ref": reference}}
-        )
-    if len(matches) > 1:
-        raise ValidationError(
-            {
-                "committee": _("有多个名为“%(ref)s”的协调委员会，请改填区划代码。")
-                % {"ref": reference}
-            }
-        )
-    return matches[0]
 
 
 # --- member units ---------------------------------------------------------------------------------
@@ -58,28 +50,16 @@ class UnitListView(ScopedPageMixin, View):
     model = MemberUnit
 
     def get(self, request):
-        units = selectors.member_units(user=request.user)
-        kind = request.GET.get("kind", "")
-        query = request.GET.get("q", "").strip()
-        committee_id = request.GET.get("committee", "")
-        if kind in UnitKind.values:
-            units = units.filter(kind=kind)
-        if query:
-            units = units.filter(name__icontains=query)
-        if committee_id.isdigit():
-            committee = Committee.objects.visible_to(request.user).filter(pk=committee_id).first()
-            units = (
-                units.filter(**selectors.subtree_filter(committee)) if committee else units.none()
-            )
+        _filterset, units = filtered_units(request)
         page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = [(unit, selectors.unit_contact_phone(request.user, unit)) for unit in page]
         context = {
             "page": page,
             "rows": rows,
             "kinds": UnitKind.choices,
-            "filters": {"kind": kind, "q": query, "committee": committee_id},
+            "filters": {name: request.GET.get(name, "") for name in ("kind", "q", "committee")},
             "query_string": request.GET.urlencode(),
-            "can_create": bool(request.user.committee_scopes(Action.CHANGE)),
+            "can_create": policies.may_register_units(request.user),
         }
         return render(request, "members/unit_list.html", context)
 
@@ -104,36 +84,28 @@ class UnitDetailView(ScopedPageMixin, View):
             "seats": Seat.objects.visible_to(request.user)
             .filter(unit=unit)
             .select_related("committee"),
-            "can_edit": can(request.user, Action.CHANGE, unit.committee)
-            or unit.pk in request.user.unit_ids(),
+            "can_edit": policies.unit_edit_mode(request.user, unit) is not None,
         }
         return render(request, "members/unit_detail.html", context)
 
 
 class UnitCreateView(ScopedPageMixin, View):
+    """Staff register a unit where it stands (the policy refuses everyone else: 403)."""
+
     model = MemberUnit
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.committee_scopes(Action.CHANGE):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
     def get(self, request):
-        return self.render_form(UnitForm())
+        return self.render_form(UnitForm(context=UnitContext(request.user)))
 
     def post(self, request):
-        form = UnitForm(request.POST)
+        form = UnitForm(request.POST, context=UnitContext(request.user))
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                committee = resolve_committee(request.user, data["committee"], Action.CHANGE)
                 unit = services.member_unit_create(
-                    tenant=committee.tenant,
-                    committee=committee,
-                    data=services.UnitData(**_unit_fields(data)),
+                    actor=request.user, committee=form.item.committee, data=form.item.data
                 )
             except ValidationError as error:
-                add_service_errors(form, error)
+                form.add_service_errors(error)
             else:
                 messages.success(request, _("已登记“%(name)s”。") % {"name": unit.name})
                 return redirect("members:unit_detail", pk=unit.pk)
@@ -153,64 +125,46 @@ class UnitCreateView(ScopedPageMixin, View):
         )
 
 
-def _unit_fields(data: dict) -> dict:
-    return {name: data.get(name, "") for name in services.UNIT_FIELDS}
-
-
 class UnitEditView(ScopedPageMixin, View):
     """Staff edit the whole profile; the unit's own contact keeps its contact and party details."""
 
     model = MemberUnit
 
-    def get_unit_and_mode(self):
-        unit = self.get_scoped_object()
-        if can(self.request.user, Action.CHANGE, unit.committee):
-            return unit, "staff"
-        if unit.pk in self.request.user.unit_ids():
-            return unit, "contact"
-        raise PermissionDenied
+    def get_form(self, data=None) -> UnitForm:
+        self.unit = self.get_scoped_object()
+        context = UnitContext(self.request.user, instance=self.unit)
+        initial = unit_initial(self.unit) if data is None else None
+        return UnitForm(data, initial=initial, context=context, fields=context.shown_fields)
 
     def get(self, request, pk):
-        unit, mode = self.get_unit_and_mode()
-        initial = {name: getattr(unit, name) for name in services.UNIT_FIELDS}
-        initial["committee"] = unit.committee.division_code or unit.committee.name
-        form = (UnitForm if mode == "staff" else UnitContactForm)(initial=initial)
-        return self.render_form(unit, form)
+        return self.render_form(self.get_form())
 
     def post(self, request, pk):
-        unit, mode = self.get_unit_and_mode()
-        form = (UnitForm if mode == "staff" else UnitContactForm)(request.POST)
+        form = self.get_form(request.POST)
         if form.is_valid():
-            data = form.cleaned_data
             try:
-                if mode == "staff":
-                    committee = resolve_committee(request.user, data["committee"], Action.CHANGE)
-                    services.member_unit_update(
-                        unit=unit, data=services.UnitData(**_unit_fields(data)), committee=committee
-                    )
-                else:
-                    fields = {**{n: getattr(unit, n) for n in services.UNIT_FIELDS}, **data}
-                    services.member_unit_update(
-                        unit=unit,
-                        data=services.UnitData(**_unit_fields(fields)),
-                        fields=services.CONTACT_EDITABLE_FIELDS,
-                    )
+                services.member_unit_update(
+                    actor=request.user,
+                    unit=self.unit,
+                    data=form.item.data,
+                    committee=form.item.committee,
+                )
             except ValidationError as error:
-                add_service_errors(form, error)
+                form.add_service_errors(error)
             else:
                 messages.success(request, _("已保存。"))
-                return redirect("members:unit_detail", pk=unit.pk)
-        return self.render_form(unit, form, status=400)
+                return redirect("members:unit_detail", pk=self.unit.pk)
+        return self.render_form(form, status=400)
 
-    def render_form(self, unit, form, status=200):
+    def render_form(self, form, status=200):
         return render(
             self.request,
             "members/form.html",
             {
                 "form": form,
-                "title": _("编辑 %(name)s") % {"name": unit.name},
+                "title": _("编辑 %(name)s") % {"name": self.unit.name},
                 "submit_label": _("保存"),
-                "object": unit,
+                "object": self.unit,
             },
             status=status,
         )
@@ -363,6 +317,19 @@ class RotationSetView(ScopedPageMixin, View):
         return redirect("members:structure", pk=subcommittee.committee_id)
 
 
+def resolved(resolver, references: list[str]) -> list:
+    """Every object the lines name (read at once), or one error listing each that names none."""
+    resolver.prefetch(references)
+    found, problems = [], Errors()
+    for reference in references:
+        try:
+            found.append(resolver.resolve(reference))
+        except ValidationError as error:
+            problems.absorb(error)
+    problems.raise_if_any()
+    return found
+
+
 class AllianceCreateView(ScopedPageMixin, View):
     model = Committee
     action = Action.CHANGE
@@ -375,17 +342,14 @@ class AllianceCreateView(ScopedPageMixin, View):
             return redirect("members:structure", pk=committee.pk)
         data = form.cleaned_data
         try:
-            others = [
-                resolve_committee(request.user, ref, Action.VIEW)
-                for ref in _lines(data["committees"])
-            ]
-            unit_names = _lines(data["units"])
-            units = list(MemberUnit.objects.visible_to(request.user).filter(name__in=unit_names))
-            missing = set(unit_names) - {u.name for u in units}
-            if missing:
-                raise ValidationError(
-                    {"units": _("找不到单位：%(names)s") % {"names": "、".join(sorted(missing))}}
-                )
+            others = resolved(
+                committee_resolver(user=request.user, action=Action.VIEW, field="committees"),
+                _lines(data["committees"]),
+            )
+            units = resolved(
+                unit_resolver(user=request.user, field="units", label=_("成员单位")),
+                _lines(data["units"]),
+            )
             services.alliance_create(
                 home_committee=committee,
                 name=data["name"],

@@ -5,17 +5,34 @@ the words. It writes the in-app notifications (the authority) and one delivery r
 channel; Celery sends them once the transaction commits, and a once-a-minute sweep sends whatever
 a lost broker message, a killed worker or a failed send left behind.
 
+Writing costs what the statement costs, not what the recipients number: on PostgreSQL one
+statement inserts a bulletin's notifications and their email deliveries together (the
+recipients passed as arrays, existing rows left alone by ON CONFLICT DO NOTHING) and returns the
+new deliveries' ids, which are queued after the commit in messages of `ENQUEUE_CHUNK` ids.
+
+Sending goes in batches of `NOTIFICATIONS_DELIVERY_BATCH` (50): one transaction claims the
+batch's rows that are still pending and due (`SELECT … FOR UPDATE SKIP LOCKED`, one query), sends
+each, marks the sent ones in one UPDATE and the failed ones in one more, and commits. So a
+delivery costs its send plus a fiftieth of three round trips and a commit, where it used to
+cost all of them; and more workers go faster, each skipping the rows another holds.
+
 Exactly once, as far as it can be had: a delivery row is unique by its key, so raising an event
-twice never makes a second delivery. A send happens with the row locked (`FOR UPDATE SKIP
-LOCKED`) and only while it is pending, and the row turns `sent` in the same transaction: two
-workers never send one row at once, and a sent row is never sent again. A worker killed in the
-middle of a send rolls back, and the row stays pending for the sweep; if it died after the
-receiver got the request but before the commit, the receiver gets the request again, with the
-same `webhook-id` (the key), and can drop it.
+twice never makes a second delivery. A row is sent only while locked and pending, and turns
+`sent` in the same transaction: two workers never send one row at once, and a sent row is never
+sent again. What batching changes is what a killed worker repeats. It dies inside a batch's
+transaction, which rolls back: every row of that batch is pending again, including those it had
+already sent, and the sweep (or the task's redelivery) sends them again. So a killed worker
+process repeats at most one batch, at most `NOTIFICATIONS_DELIVERY_BATCH` sends (a worker of
+concurrency c: c batches), each with the same idempotency key it had the first time: the
+`webhook-id` of a Standard Webhook, the Message-ID of an email. A receiver that drops an id it
+has seen gets each delivery once. (Group robots take summaries with no id: see
+`robot_batch_send`.) `tests/notifications/test_delivery_reliability.py` kills a worker at the
+last send of a batch and checks that exactly that batch is repeated.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
@@ -24,16 +41,20 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import webhooks
+from core.errors import Errors
+from core.scoping import Action, ensure_in_scope
+
+from . import egress, policies, webhooks
 from .models import (
     KEY_LENGTH,
     Channel,
@@ -51,6 +72,7 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+DELIVERY_BATCH = 50  # the default of NOTIFICATIONS_DELIVERY_BATCH
 ENQUEUE_CHUNK = 500
 ROBOT_BATCH = 20  # a group robot takes about 20 messages a minute: one summary a minute
 DIGEST_ITEMS = 200
@@ -108,131 +130,202 @@ def notify(
     or no email for this event. `committee` is where the event happened: webhook endpoints of
     that committee and its ancestors hear it too, once per key. Returns how many notifications
     are new."""
-    title = str(title)[:200]
-    body = str(body)
-    link = str(link)[:300]
-    key = bounded_key(key)
-    users = {user.pk: user for user in recipients if getattr(user, "is_active", True)}
-    existing = set(
-        Notification.objects.filter(
-            tenant_id=tenant_id, recipient_id__in=list(users), key=key
-        ).values_list("recipient_id", flat=True)
+    message = Message(
+        tenant_id=tenant_id,
+        event=event,
+        title=str(title)[:200],
+        body=str(body),
+        link=str(link)[:300],
+        key=bounded_key(key),
+        created_at=timezone.now(),
     )
-    fresh = [
-        Notification(
-            tenant_id=tenant_id,
-            recipient_id=pk,
-            event=event,
-            title=title,
-            body=body,
-            link=link,
-            key=key,
-        )
-        for pk in users
-        if pk not in existing
-    ]
-    deliveries: list[Delivery] = []
-    now = timezone.now()
-    if fresh:
-        Notification.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
-        created = dict(
-            Notification.objects.filter(
-                tenant_id=tenant_id, recipient_id__in=[n.recipient_id for n in fresh], key=key
-            ).values_list("recipient_id", "pk")
-        )
-        held = set(
-            Preference.objects.filter(
-                user_id__in=list(created),
-                event=event,
-                channel=Channel.EMAIL,
-                mode__in=[Mode.OFF, Mode.DIGEST],
-            ).values_list("user_id", flat=True)
-        )
-        text = "\n\n".join(part for part in (body, site_url(link)) if part)
-        deliveries += [
-            Delivery(
-                tenant_id=tenant_id,
-                notification_id=notification_id,
-                channel=DeliveryChannel.EMAIL,
-                key=f"email:{notification_id}",
-                payload={"to": users[pk].email, "subject": title, "body": text},
-                next_attempt_at=now,
-            )
-            for pk, notification_id in created.items()
-            if users[pk].email and pk not in held
-        ]
+    users = {user.pk: user for user in recipients if getattr(user, "is_active", True)}
+    write = inbox_and_emails_set_based if connection.vendor == "postgresql" else inbox_and_emails
+    created, delivery_ids = write(message, users) if users else (0, [])
     if committee is not None:
-        deliveries += webhook_deliveries(
-            tenant_id=tenant_id,
-            committee=committee,
-            event=event,
-            title=title,
-            body=body,
-            link=link,
-            key=key,
-            now=now,
-        )
-    if deliveries:
-        Delivery.objects.bulk_create(deliveries, batch_size=2000, ignore_conflicts=True)
-        enqueue_after_commit(
-            tenant_id, [d.key for d in deliveries if d.channel != DeliveryChannel.ROBOT]
-        )
-    return len(fresh)
+        delivery_ids += webhook_deliveries_write(message, committee)
+    enqueue_ids_after_commit(delivery_ids)
+    return created
 
 
-def webhook_deliveries(
-    *, tenant_id: int, committee, event: str, title: str, body: str, link: str, key: str, now
-) -> list[Delivery]:
+@dataclass(frozen=True)
+class Message:
+    """One event's words, as every recipient gets them: the fields of its notifications."""
+
+    tenant_id: int
+    event: str
+    title: str
+    body: str
+    link: str
+    key: str
+    created_at: dt.datetime
+
+    @property
+    def email_text(self) -> str:
+        return "\n\n".join(part for part in (self.body, site_url(self.link)) if part)
+
+
+def inbox_and_emails_set_based(message: Message, users: dict) -> tuple[int, list[int]]:
+    """PostgreSQL: the notifications and their email deliveries in one statement, whatever the
+    number of recipients (a bulletin to all 17,000 member units): the recipients travel as two
+    arrays, the rows that already exist are left alone (ON CONFLICT DO NOTHING), and the ids of
+    the new deliveries come back for the queue. Returns (new notifications, delivery ids)."""
+    ids = list(users)
+    emails = [users[pk].email or "" for pk in ids]
+    notification_table = Notification._meta.db_table
+    delivery_table = Delivery._meta.db_table
+    preference_table = Preference._meta.db_table
+    sql = f"""
+        WITH recipient AS (
+            SELECT * FROM unnest(%(ids)s::bigint[], %(emails)s::text[]) AS r (id, email)
+        ), fresh AS (
+            INSERT INTO {notification_table}
+                (tenant_id, recipient_id, event, title, body, link, key, created_at)
+            SELECT %(tenant)s, recipient.id, %(event)s, %(title)s, %(body)s, %(link)s,
+                   %(key)s, %(now)s
+            FROM recipient
+            ON CONFLICT DO NOTHING
+            RETURNING id, recipient_id
+        ), email AS (
+            INSERT INTO {delivery_table}
+                (tenant_id, notification_id, channel, key, payload, status, attempts,
+                 next_attempt_at, last_error, created_at)
+            SELECT %(tenant)s, fresh.id, %(channel)s, %(channel)s || ':' || fresh.id,
+                   jsonb_build_object(
+                       'to', recipient.email, 'subject', %(title)s::text, 'body', %(text)s::text
+                   ),
+                   %(pending)s, 0, %(now)s, '', %(now)s
+            FROM fresh JOIN recipient ON recipient.id = fresh.recipient_id
+            WHERE recipient.email <> '' AND NOT EXISTS (
+                SELECT 1 FROM {preference_table} held
+                WHERE held.user_id = fresh.recipient_id AND held.event = %(event)s
+                  AND held.channel = %(channel)s AND held.mode = ANY (%(held)s)
+            )
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        )
+        SELECT (SELECT count(*) FROM fresh), (SELECT array_agg(id ORDER BY id) FROM email)
+    """
+    params = {
+        "ids": ids,
+        "emails": emails,
+        "tenant": message.tenant_id,
+        "event": message.event,
+        "title": message.title,
+        "body": message.body,
+        "link": message.link,
+        "key": message.key,
+        "now": message.created_at,
+        "channel": DeliveryChannel.EMAIL.value,
+        "text": message.email_text,
+        "pending": DeliveryStatus.PENDING.value,
+        "held": [Mode.OFF.value, Mode.DIGEST.value],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        created, delivery_ids = cursor.fetchone()
+    return created, list(delivery_ids or [])
+
+
+def inbox_and_emails(message: Message, users: dict) -> tuple[int, list[int]]:
+    """The same through the ORM, for the embedded database (SQLite)."""
+    existing = notification_ids(message, list(users))
+    fields = dataclasses.asdict(message)
+    fresh = [Notification(recipient_id=pk, **fields) for pk in users if pk not in existing]
+    if not fresh:
+        return 0, []
+    Notification.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
+    created = notification_ids(message, [n.recipient_id for n in fresh])
+    held = set(
+        Preference.objects.filter(
+            user_id__in=list(created),
+            event=message.event,
+            channel=Channel.EMAIL,
+            mode__in=[Mode.OFF, Mode.DIGEST],
+        ).values_list("user_id", flat=True)
+    )
+    emails = [
+        Delivery(
+            tenant_id=message.tenant_id,
+            notification_id=notification_id,
+            channel=DeliveryChannel.EMAIL,
+            key=f"{DeliveryChannel.EMAIL}:{notification_id}",
+            payload={"to": users[pk].email, "subject": message.title, "body": message.email_text},
+            next_attempt_at=message.created_at,
+            created_at=message.created_at,
+        )
+        for pk, notification_id in created.items()
+        if users[pk].email and pk not in held
+    ]
+    return len(fresh), write_deliveries(emails)
+
+
+def notification_ids(message: Message, recipient_ids: list[int]) -> dict[int, int]:
+    """{recipient id: notification id} of the message's notifications to these recipients."""
+    return dict(
+        Notification.objects.filter(
+            tenant_id=message.tenant_id, recipient_id__in=recipient_ids, key=message.key
+        ).values_list("recipient_id", "pk")
+    )
+
+
+def write_deliveries(deliveries: list[Delivery]) -> list[int]:
+    """Insert the deliveries that are new; returns the ids of the pending ones a task should
+    send (all but the group robots', which wait for their summary)."""
+    if not deliveries:
+        return []
+    Delivery.objects.bulk_create(deliveries, batch_size=2000, ignore_conflicts=True)
+    keys_of: dict[int, list[str]] = defaultdict(list)
+    for delivery in deliveries:
+        if delivery.channel != DeliveryChannel.ROBOT:
+            keys_of[delivery.tenant_id].append(delivery.key)
+    return [
+        pk
+        for tenant_id, keys in keys_of.items()
+        for pk in Delivery.objects.filter(
+            tenant_id=tenant_id, key__in=keys, status=DeliveryStatus.PENDING
+        ).values_list("pk", flat=True)
+    ]
+
+
+def webhook_deliveries_write(message: Message, committee) -> list[int]:
     """One delivery per active endpoint at the committee or above it that wants the event."""
     endpoints = WebhookEndpoint.objects.filter(
-        tenant_id=tenant_id,
+        tenant_id=message.tenant_id,
         is_active=True,
-        committee__tree_id=committee.tree_id,
-        committee__lft__lte=committee.lft,
-        committee__rght__gte=committee.rght,
+        committee__in=committee.get_ancestors(include_self=True),
     )
     payload = {
-        "event": event,
-        "title": title,
-        "body": body,
-        "link": site_url(link),
-        "key": key,
+        "event": message.event,
+        "title": message.title,
+        "body": message.body,
+        "link": site_url(message.link),
+        "key": message.key,
         "committee": {"id": committee.pk, "name": committee.name},
     }
-    result = []
+    deliveries = []
     for endpoint in endpoints:
-        if not endpoint.wants(event):
+        if not endpoint.wants(message.event):
             continue
         robot = endpoint.format in (WebhookFormat.WECOM, WebhookFormat.DINGTALK)
-        result.append(
+        deliveries.append(
             Delivery(
-                tenant_id=tenant_id,
+                tenant_id=message.tenant_id,
                 endpoint=endpoint,
                 channel=DeliveryChannel.ROBOT if robot else DeliveryChannel.WEBHOOK,
-                key=bounded_key(f"{'robot' if robot else 'webhook'}:{endpoint.pk}:{key}"),
+                key=bounded_key(f"{'robot' if robot else 'webhook'}:{endpoint.pk}:{message.key}"),
                 payload=payload,
-                next_attempt_at=now,
+                next_attempt_at=message.created_at,
             )
         )
-    return result
+    return write_deliveries(deliveries)
 
 
-def enqueue_after_commit(tenant_id: int, keys: list[str]) -> None:
+def enqueue_ids_after_commit(delivery_ids: list[int]) -> None:
     """Queue the deliveries once the caller's transaction commits. If the broker cannot take
     them then, nothing is lost: the rows are pending and the sweep sends them."""
-    if not keys:
-        return
-
-    def enqueue_keys():
-        enqueue(
-            list(
-                Delivery.objects.filter(
-                    tenant_id=tenant_id, key__in=keys, status=DeliveryStatus.PENDING
-                ).values_list("pk", flat=True)
-            )
-        )
-
-    transaction.on_commit(enqueue_keys, robust=True)
+    if delivery_ids:
+        transaction.on_commit(lambda: enqueue(delivery_ids), robust=True)
 
 
 def enqueue(delivery_ids: list[int]) -> None:
@@ -276,73 +369,99 @@ class Mailer:
                 self.connection = None
 
 
+def delivery_batch_size() -> int:
+    """Deliveries claimed, sent and marked in one transaction (`NOTIFICATIONS_DELIVERY_BATCH`):
+    also the most sends a worker killed in the middle of a batch can repeat."""
+    return max(1, int(getattr(settings, "NOTIFICATIONS_DELIVERY_BATCH", DELIVERY_BATCH)))
+
+
 def deliveries_send(delivery_ids: Iterable[int]) -> dict[str, int]:
-    """Send a chunk of deliveries (the task queued after commit, or by the sweep)."""
+    """Send a chunk of deliveries (the task queued after commit, or by the sweep), a batch per
+    transaction. Returns how many were "sent", "failed", "dead" or "skipped"."""
+    ids = list(delivery_ids)
+    size = delivery_batch_size()
     outcomes: Counter[str] = Counter()
     mailer = Mailer()
     try:
-        for delivery_id in delivery_ids:
-            outcomes[delivery_send(delivery_id, mailer=mailer)] += 1
+        for start in range(0, len(ids), size):
+            outcomes.update(batch_send(ids[start : start + size], mailer))
     finally:
         mailer.close()
-    return dict(outcomes)
+    return {outcome: n for outcome, n in outcomes.items() if n}
 
 
-def delivery_send(delivery_id: int, *, mailer: Mailer | None = None) -> str:
-    """Send one delivery if it is still pending and due: "sent", "failed", "dead" or "skipped".
+def delivery_send(delivery_id: int) -> str:
+    """Send one delivery if it is still pending and due: "sent", "failed", "dead" or "skipped"."""
+    (outcome,) = deliveries_send([delivery_id])
+    return outcome
 
-    The row stays locked while sending, so two workers never send it at once; one that is locked
-    (another worker has it) or no longer pending is skipped. A worker killed mid-send rolls back
-    and the row stays pending for the sweep. Every send carries the delivery's key, so a receiver
-    can drop a repeat."""
-    if mailer is None:
-        mailer = Mailer()
-        try:
-            return delivery_send(delivery_id, mailer=mailer)
-        finally:
-            mailer.close()
+
+def batch_send(delivery_ids: list[int], mailer: Mailer) -> Counter[str]:
+    """Claim the deliveries among `delivery_ids` that are pending and due, send each, and mark
+    them all in the same transaction: one SELECT … FOR UPDATE SKIP LOCKED, the sends, and one
+    UPDATE for the sent ones (one more for failures, if any).
+
+    A row locked by another worker, or no longer pending, is skipped. The rows stay locked while
+    the batch is being sent, so two workers never send one row at once. A worker killed in the
+    middle rolls back the whole batch: its rows are pending again, and the sends it had made
+    are made again later, each with its own key (webhook-id, Message-ID) unchanged."""
+    outcomes: Counter[str] = Counter()
     with transaction.atomic():
-        delivery = (
+        batch = list(
             Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("endpoint")
-            .filter(pk=delivery_id, status=DeliveryStatus.PENDING)
+            .filter(pk__in=delivery_ids, status=DeliveryStatus.PENDING)
             # A duplicate task message must not cut a failed delivery's backoff short. A fresh
             # one goes at once, whatever the clocks of the web and worker machines say.
             .filter(Q(attempts=0) | Q(next_attempt_at__lte=timezone.now()))
             .exclude(channel=DeliveryChannel.ROBOT)
-            .first()
+            .order_by("pk")
         )
-        if delivery is None:
-            return "skipped"
-        if delivery.endpoint_id and not delivery.endpoint.is_active:
-            delivery.status = DeliveryStatus.DEAD
-            delivery.last_error = _("接收端已停用")
-            delivery.save(update_fields=["status", "last_error"])
-            return "dead"
-        try:
-            transmit(delivery, mailer)
-        except Exception as error:  # noqa: BLE001 - any failure is retried, then given up on
-            return record_failure([delivery], error)
-        delivery.status = DeliveryStatus.SENT
-        delivery.sent_at = timezone.now()
-        delivery.attempts += 1
-        delivery.save(update_fields=["status", "sent_at", "attempts"])
-    logger.info("delivery %s sent (attempt %s)", delivery.key, delivery.attempts)
-    return "sent"
+        outcomes["skipped"] = len(delivery_ids) - len(batch)
+        sent: list[Delivery] = []
+        stopped: list[int] = []
+        failures: list[tuple[Delivery, Exception]] = []
+        for delivery in batch:
+            if delivery.endpoint_id and not delivery.endpoint.is_active:
+                stopped.append(delivery.pk)
+                continue
+            try:
+                transmit(delivery, mailer)
+            except Exception as error:  # noqa: BLE001 - any failure is retried, then given up on
+                failures.append((delivery, error))
+            else:
+                sent.append(delivery)
+        if sent:
+            Delivery.objects.filter(pk__in=[d.pk for d in sent]).update(
+                status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
+            )
+        if stopped:
+            Delivery.objects.filter(pk__in=stopped).update(
+                status=DeliveryStatus.DEAD, last_error=_("接收端已停用")
+            )
+        outcomes.update(record_failures(failures))
+    outcomes["sent"] += len(sent)
+    outcomes["dead"] += len(stopped)
+    if sent:
+        # After the commit: each key logged here is sent for good (the reliability test counts).
+        logger.info("deliveries sent: %s", " ".join(f"{d.key}#{d.attempts + 1}" for d in sent))
+    return outcomes
 
 
-def record_failure(batch: list[Delivery], error: Exception) -> str:
+def record_failures(failures: list[tuple[Delivery, Exception]]) -> Counter[str]:
     """Count a failed attempt on each delivery: try again after a backoff, or give up."""
+    outcomes: Counter[str] = Counter()
+    if not failures:
+        return outcomes
     now = timezone.now()
-    message = f"{error.__class__.__name__}: {error}"[:2000]
-    outcome = "failed"
-    for delivery in batch:
+    for delivery, error in failures:
+        message = failure_text(error)
         delivery.attempts += 1
         delivery.last_error = message
         delivery.next_attempt_at = now + backoff(delivery.attempts)
         if delivery.attempts >= MAX_ATTEMPTS:
             delivery.status = DeliveryStatus.DEAD
-            outcome = "dead"
+            outcomes["dead"] += 1
             logger.error(
                 "delivery %s given up after %s attempts: %s",
                 delivery.key,
@@ -350,11 +469,29 @@ def record_failure(batch: list[Delivery], error: Exception) -> str:
                 message,
             )
         else:
+            outcomes["failed"] += 1
             logger.warning(
                 "delivery %s failed (attempt %s): %s", delivery.key, delivery.attempts, message
             )
-    Delivery.objects.bulk_update(batch, ["attempts", "last_error", "next_attempt_at", "status"])
-    return outcome
+    Delivery.objects.bulk_update(
+        [delivery for delivery, _error in failures],
+        ["attempts", "last_error", "next_attempt_at", "status"],
+    )
+    return outcomes
+
+
+def failure_text(error: Exception) -> str:
+    """What the endpoint's page shows: a refusal in the operator's words, else the error."""
+    if isinstance(error, egress.Refused):
+        return str(error)[:2000]
+    return f"{error.__class__.__name__}: {error}"[:2000]
+
+
+def email_message_id(delivery: Delivery) -> str:
+    """The same Message-ID on every send of a delivery, so that a repeat is recognisable."""
+    domain = parseaddr(getattr(settings, "DEFAULT_FROM_EMAIL", "") or "")[1].rpartition("@")[2]
+    digest = hashlib.sha256(f"{delivery.tenant_id}:{delivery.key}".encode()).hexdigest()[:32]
+    return f"<{digest}@{domain or 'localhost'}>"
 
 
 def transmit(delivery: Delivery, mailer: Mailer) -> None:
@@ -369,6 +506,7 @@ def transmit(delivery: Delivery, mailer: Mailer) -> None:
                 body=payload["body"],
                 from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
                 to=[payload["to"]],
+                headers={"Message-ID": email_message_id(delivery)},
             )
         )
         return
@@ -444,7 +582,7 @@ def robot_batch_send(endpoint: WebhookEndpoint, *, now: dt.datetime) -> int:
         try:
             webhooks.post(robot_request(endpoint, batch), robot=True)
         except Exception as error:  # noqa: BLE001 - any failure is retried, then given up on
-            record_failure(batch, error)
+            record_failures([(delivery, error) for delivery in batch])
             return 0
         Delivery.objects.filter(pk__in=ids).update(
             status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
@@ -549,13 +687,8 @@ def digest_send(*, day: dt.date | None = None) -> int:
                 next_attempt_at=timezone.now(),
             )
         )
-    keys_by_tenant: dict[int, list[str]] = defaultdict(list)
-    for digest in digests:
-        keys_by_tenant[digest.tenant_id].append(digest.key)
     before = Delivery.objects.filter(key__in=[d.key for d in digests]).count()
-    Delivery.objects.bulk_create(digests, ignore_conflicts=True)
-    for tenant_id, keys in keys_by_tenant.items():
-        enqueue_after_commit(tenant_id, keys)
+    enqueue_ids_after_commit(write_deliveries(digests))
     return len(digests) - before
 
 
@@ -623,17 +756,27 @@ class EndpointData:
 
 
 @transaction.atomic
-def webhook_endpoint_create(*, committee, data: EndpointData) -> WebhookEndpoint:
+def webhook_endpoint_create(*, actor, committee, data: EndpointData) -> WebhookEndpoint:
     """A tenant administrator connects a program or a group robot to a committee's subtree.
     A Standard Webhooks endpoint gets a fresh `whsec_` signing secret; a DingTalk robot keeps the
     secret DingTalk gave it; a WeCom robot needs none (its key is in the URL)."""
+    policies.require_webhook_administrator(actor, committee)
+    errors = Errors()
     if data.format not in WebhookFormat.values:
-        raise ValidationError({"format": _("请选择Webhook格式。")})
-    if not data.url.strip().lower().startswith(("http://", "https://")):
-        raise ValidationError({"url": _("地址须以http://或https://开头。")})
+        errors.add("format", _("请选择Webhook格式。"))
+    url = data.url.strip()
+    if not url.lower().startswith(("http://", "https://")):
+        errors.add("url", _("地址须以http://或https://开头。"))
+    else:
+        # The address the name resolves to now; every send checks it again (DNS rebinding).
+        try:
+            egress.check(url)
+        except egress.Refused as refused:
+            errors.add("url", str(refused))
     events = sorted(set(data.events or []))
     if unknown := [e for e in events if e not in Event.values]:
-        raise ValidationError({"events": _("未知的事件：%(e)s") % {"e": "、".join(unknown)}})
+        errors.add("events", _("未知的事件：%(e)s") % {"e": "、".join(unknown)})
+    errors.raise_if_any()
     if data.format == WebhookFormat.STANDARD:
         secret = webhooks.new_standard_secret()
     elif data.format == WebhookFormat.DINGTALK:
@@ -644,22 +787,31 @@ def webhook_endpoint_create(*, committee, data: EndpointData) -> WebhookEndpoint
         tenant_id=committee.tenant_id,
         committee=committee,
         name=data.name.strip(),
-        url=data.url.strip(),
+        url=url,
         format=data.format,
         secret=secret,
         events=events,
     )
     endpoint.full_clean()
     endpoint.save()
+    ensure_in_scope(endpoint, actor, Action.MANAGE_TREE)
     return endpoint
 
 
 @transaction.atomic
-def webhook_endpoint_set_active(*, endpoint: WebhookEndpoint, active: bool) -> WebhookEndpoint:
+def webhook_endpoint_set_active(
+    *, actor, endpoint: WebhookEndpoint, active: bool
+) -> WebhookEndpoint:
     """Disable (or enable again) an endpoint. A disabled endpoint hears no new events, and
     what was still waiting for it is given up when its turn comes."""
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+    endpoint = (
+        WebhookEndpoint.objects.select_for_update(of=("self",))
+        .select_related("committee")
+        .get(pk=endpoint.pk)
+    )
+    policies.require_webhook_administrator(actor, endpoint.committee)
     if endpoint.is_active != active:
         endpoint.is_active = active
         endpoint.save(update_fields=["is_active"])
+    ensure_in_scope(endpoint, actor, Action.MANAGE_TREE)
     return endpoint

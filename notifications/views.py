@@ -8,22 +8,22 @@ administer it."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
+from committees import selectors as committee_selectors
 from committees.models import Committee
 from core.forms import add_service_errors
-from core.scoping import Action, user_scopes
+from core.scoping import Action
 from core.views import ScopedPageMixin
 
-from . import services
+from . import policies, services
 from .forms import PreferencesForm, WebhookEndpointForm
 from .models import Channel, Delivery, Event, Mode, Notification, WebhookEndpoint, WebhookFormat
 
@@ -35,9 +35,12 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-class PageMixin(LoginRequiredMixin):
-    """Login required; an htmx request from a logged-out page (the badge's poll) is sent to the
-    login page whole instead of having the login form swapped into a fragment."""
+class PageMixin(ScopedPageMixin):
+    """The inbox's pages: scoped to the recipient; an htmx request from a logged-out page (the
+    badge's poll) is sent to the login page whole instead of having the login form swapped into
+    a fragment."""
+
+    model = Notification
 
     def handle_no_permission(self):
         if not self.request.user.is_authenticated and is_htmx(self.request):
@@ -66,7 +69,7 @@ class InboxView(PageMixin, View):
     list asks every few seconds whether anything newer came, and redraws itself if so."""
 
     def get(self, request):
-        notes = Notification.objects.visible_to(request.user)
+        notes = self.get_scoped_queryset()
         unread_only = request.GET.get("unread") == "1"
         if unread_only:
             notes = notes.unread()
@@ -81,7 +84,7 @@ class InboxView(PageMixin, View):
             "newest_id": max((n.pk for n in page), default=0),
             "unread_count": services.unread_count(user=request.user),
             "query_string": "unread=1" if unread_only else "",
-            "can_manage_webhooks": bool(user_scopes(request.user, Action.MANAGE_TREE)),
+            "can_manage_webhooks": policies.may_manage_webhooks(request.user),
         }
         if is_htmx(request) and request.GET.get("fragment") == "list":
             return render(request, "notifications/_list.html", {**context, "oob": True})
@@ -102,7 +105,7 @@ class NotificationReadView(PageMixin, View):
     """Mark one notification read (POST). htmx gets the redrawn item and the badge."""
 
     def post(self, request, pk):
-        note = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk)
+        note = self.get_scoped_object()
         services.mark_read(user=request.user, ids=[note.pk])
         if is_htmx(request):
             note.refresh_from_db(fields=["read_at"])
@@ -115,7 +118,7 @@ class NotificationOpenView(PageMixin, View):
     """Follow a notification's link, marking it read on the way."""
 
     def get(self, request, pk):
-        note = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk)
+        note = self.get_scoped_object()
         services.mark_read(user=request.user, ids=[note.pk])
         return redirect(note.safe_link or "notifications:inbox")
 
@@ -163,26 +166,28 @@ class PreferencesView(PageMixin, View):
 # --- webhook endpoints --------------------------------------------------------------------------
 
 
-def managed_committees(user):
-    return Committee.objects.visible_to(user, Action.MANAGE_TREE).open()
-
-
 class WebhookAdminMixin(ScopedPageMixin):
-    """Pages of the webhook endpoints: for the tenant administrators of a subtree."""
+    """Pages of the webhook endpoints: for the tenant administrators of a subtree (the scope of
+    an endpoint is theirs; the services check it again)."""
 
     model = WebhookEndpoint
     action = Action.MANAGE_TREE
 
-    def require_administrator(self) -> None:
-        if not user_scopes(self.request.user, Action.MANAGE_TREE):
+
+class ForAdministrators(WebhookAdminMixin):
+    """The list and the form, which name no endpoint: a 403 for who administers no subtree
+    (one endpoint's page is a 404 or a 403 by its scope instead)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not policies.may_manage_webhooks(request.user):
             raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
 
 
-class WebhookListView(WebhookAdminMixin, View):
+class WebhookListView(ForAdministrators, View):
     def get(self, request):
-        self.require_administrator()
         endpoints = (
-            WebhookEndpoint.objects.visible_to(request.user, Action.CHANGE)
+            self.get_scoped_queryset()
             .select_related("committee")
             .order_by("committee__tree_id", "committee__lft", "name", "pk")
         )
@@ -190,18 +195,17 @@ class WebhookListView(WebhookAdminMixin, View):
         return render(request, "notifications/webhook_list.html", {"page": page})
 
 
-class WebhookCreateView(WebhookAdminMixin, View):
+class WebhookCreateView(ForAdministrators, View):
     def get(self, request):
-        self.require_administrator()
         return self.render_form(WebhookEndpointForm(initial={"format": WebhookFormat.STANDARD}))
 
     def post(self, request):
-        self.require_administrator()
         form = WebhookEndpointForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 endpoint = services.webhook_endpoint_create(
+                    actor=request.user,
                     committee=self.resolve_committee(data["committee"]),
                     data=services.EndpointData(
                         name=data["name"],
@@ -222,25 +226,16 @@ class WebhookCreateView(WebhookAdminMixin, View):
         """A committee the user administers, by exact division code or name; by default the
         outermost one."""
         reference = reference.strip()
-        committees = managed_committees(self.request.user)
         if not reference:
-            found = list(committees.order_by("tree_id", "lft")[:1])
-        elif reference.isdigit():
-            found = list(committees.filter(division_code=reference)[:2])
-        else:
-            found = list(committees.filter(name=reference)[:2])
-        if not found:
-            raise ValidationError(
-                {"committee": _("在您管理的范围内找不到“%(ref)s”。") % {"ref": reference}}
+            return committee_selectors.outermost_committee(
+                user=self.request.user, action=Action.MANAGE_TREE
             )
-        if len(found) > 1:
-            raise ValidationError(
-                {
-                    "committee": _("有多个名为“%(ref)s”的协调委员会，请改填区划代码。")
-                    % {"ref": reference}
-                }
-            )
-        return found[0]
+        return committee_selectors.one_committee_by_reference(
+            user=self.request.user,
+            reference=reference,
+            action=Action.MANAGE_TREE,
+            field="committee",
+        )
 
     def render_form(self, form, status=200):
         return render(
@@ -271,7 +266,7 @@ class WebhookSetActiveView(WebhookAdminMixin, View):
 
     def post(self, request, pk):
         endpoint = services.webhook_endpoint_set_active(
-            endpoint=self.get_scoped_object(), active=self.active
+            actor=request.user, endpoint=self.get_scoped_object(), active=self.active
         )
         if endpoint.is_active:
             messages.success(request, _("已启用“%(name)s”。") % {"name": endpoint.name})

@@ -1,7 +1,8 @@
 """Outgoing webhook formats: Standard Webhooks (signed JSON), and the WeCom and DingTalk group
 robots, which take markdown summaries.
 
-Nothing here touches the database: each function builds or posts one HTTP request."""
+Nothing here touches the database: each function builds or posts one HTTP request, and `post`
+sends it only where `egress` allows."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import hmac
 import json
 import secrets
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
+
+from . import egress
 
 USER_AGENT = "coordination-platform-webhooks/1"
 # WeCom refuses markdown over 4096 bytes; DingTalk takes more, but a summary that long is not
@@ -155,36 +156,24 @@ def dingtalk_request(
 # --- sending ------------------------------------------------------------------------------------
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A webhook goes where it was configured, never where a response points (a redirect would
-    turn the POST into a GET elsewhere, or reach an address the administrator never entered)."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def post(request: Request, timeout: float = 10, *, robot: bool = False) -> int:
-    """POST the request; any status but 2xx raises. A robot answers 200 with `errcode`: anything
-    but 0 (a bad signature, the rate limit) raises too, so the summary is tried again."""
-    http_request = urllib.request.Request(
-        request.url,
-        data=request.body,
-        headers={"User-Agent": USER_AGENT, **request.headers},
-        method="POST",
+    """POST the request to an address the operator allows (`egress`); any status but 2xx raises,
+    a redirect too: a webhook goes where it was configured, never where an answer points. A
+    robot answers 200 with `errcode`: anything but 0 (a bad signature, the rate limit) raises
+    too, so the summary is tried again."""
+    answer = egress.post(
+        request.url, request.body, {"User-Agent": USER_AGENT, **request.headers}, timeout
     )
-    with _opener.open(http_request, timeout=timeout) as response:  # noqa: S310 - configured endpoints
-        status = response.status
-        content = response.read(65536)
+    status, content = answer.status, answer.body
+    if 300 <= status < 400:
+        raise WebhookError(f"HTTP {status}: 不跟随重定向（{answer.location[:200]}）")
     if not 200 <= status < 300:
         raise WebhookError(f"HTTP {status}")
     if robot:
         try:
-            answer = json.loads(content or b"{}")
+            reply = json.loads(content or b"{}")
         except ValueError as error:
             raise WebhookError(f"not a robot's answer: {content[:200]!r}") from error
-        if answer.get("errcode", 0) != 0:
-            raise WebhookError(f"errcode {answer.get('errcode')}: {answer.get('errmsg', '')}")
+        if reply.get("errcode", 0) != 0:
+            raise WebhookError(f"errcode {reply.get('errcode')}: {reply.get('errmsg', '')}")
     return status

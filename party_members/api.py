@@ -1,4 +1,5 @@
-"""The party members API: thin serializers over the services, every list read through `visible_to`."""
+"""The party members API: thin serializers over the services, every list read through
+`visible_to` and filtered by the same FilterSets as the pages."""
 
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -6,6 +7,8 @@ from rest_framework.response import Response
 from core.api import ScopedReadOnlyViewSet
 from core.identifiers import mask_phone
 
+from . import services
+from .filtersets import PartyMemberFilterSet, ServiceRecordFilterSet
 from .models import PartyMember, ServiceRecord
 
 
@@ -31,18 +34,16 @@ class PartyMemberSerializer(serializers.ModelSerializer):
 class PartyMemberViewSet(ScopedReadOnlyViewSet):
     model = PartyMember
     serializer_class = PartyMemberSerializer
-    filterset_fields = ["community", "registration_status"]
+    filterset_class = PartyMemberFilterSet
 
     def get_queryset(self):
         return super().get_queryset().order_by("pk")
 
     def retrieve(self, request, *args, **kwargs):
         """Party membership is sensitive: reading one member's record is audited."""
-        from audit.services import record_personal_data_access
-
-        member = self.get_object()
-        if member.user_id != request.user.pk:
-            record_personal_data_access(request.user, member, request)
+        member = services.party_member_read(
+            actor=request.user, member=self.get_object(), request=request
+        )
         return Response(self.get_serializer(member).data)
 
 
@@ -67,7 +68,7 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
 class ServiceRecordViewSet(ScopedReadOnlyViewSet):
     model = ServiceRecord
     serializer_class = ServiceRecordSerializer
-    filterset_fields = ["community", "member", "team", "status", "kind"]
+    filterset_class = ServiceRecordFilterSet
 
     def get_queryset(self):
         return super().get_queryset().order_by("-served_on", "pk")

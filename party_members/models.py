@@ -41,8 +41,12 @@ class PartyMember(models.Model):
     """An in-service party member (在职党员). Party membership is sensitive personal data:
     contact details are shown only to those who need them, and reads of the record are audited."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="party_member")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="party_member", verbose_name=_("账号")
+    )
     name = models.CharField(_("姓名"), max_length=64)
     phone = models.CharField(_("手机号"), max_length=20)
     employer = models.ForeignKey(
@@ -83,17 +87,45 @@ class PartyMember(models.Model):
         return self.name
 
 
+class RegistrationQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    """Staff see the registrations with the communities of their subtree; a unit's contact the
+    registration of their unit's party organisation."""
+
+    committee_paths = ("community",)
+
+    def extra_terms(self, user, action):
+        unit_ids = user.unit_ids()
+        return [Q(unit_id__in=sorted(unit_ids), tenant_id=user.tenant_id)] if unit_ids else []
+
+
 class Registration(models.Model):
     """One request of the dual registration (双报到): a unit's party organisation with the
     community where it stands, or an in-service member with the community where they live."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="registrations")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
+    community = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        related_name="registrations",
+        verbose_name=_("报到社区"),
+    )
     member = models.ForeignKey(
-        PartyMember, on_delete=models.CASCADE, null=True, blank=True, related_name="registrations"
+        PartyMember,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("在职党员"),
     )
     unit = models.ForeignKey(
-        MemberUnit, on_delete=models.CASCADE, null=True, blank=True, related_name="registrations"
+        MemberUnit,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="registrations",
+        verbose_name=_("成员单位"),
     )
     status = models.CharField(
         _("状态"),
@@ -104,11 +136,16 @@ class Registration(models.Model):
     requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审核人"),
     )
     reason = models.CharField(_("退回原因"), max_length=200, blank=True)
 
-    objects = CommunityScopedQuerySet.as_manager()
+    objects = RegistrationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("双报到")
@@ -158,13 +195,22 @@ class TeamKind(models.TextChoices):
 
 
 class ServiceTeam(models.Model):
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="service_teams")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
+    community = models.ForeignKey(
+        Committee,
+        on_delete=models.PROTECT,
+        related_name="service_teams",
+        verbose_name=_("所在社区"),
+    )
     name = models.CharField(_("队名"), max_length=100)
     kind = models.CharField(_("类型"), max_length=32, choices=TeamKind.choices)
-    members = models.ManyToManyField(PartyMember, related_name="teams", blank=True)
+    members = models.ManyToManyField(
+        PartyMember, related_name="teams", blank=True, verbose_name=_("成员")
+    )
     points = models.DecimalField(_("积分"), max_digits=12, decimal_places=1, default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ServiceTeamQuerySet.as_manager()
 
@@ -210,15 +256,30 @@ class ServiceRecordQuerySet(ScopedQuerySetMixin, models.QuerySet):
 class ServiceRecord(models.Model):
     """One act of service by a member or a team, verified by the community where it was done."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
     community = models.ForeignKey(
-        Committee, on_delete=models.PROTECT, related_name="service_records"
+        Committee,
+        on_delete=models.PROTECT,
+        related_name="service_records",
+        verbose_name=_("服务社区"),
     )
     member = models.ForeignKey(
-        PartyMember, on_delete=models.PROTECT, null=True, blank=True, related_name="service_records"
+        PartyMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_records",
+        verbose_name=_("在职党员"),
     )
     team = models.ForeignKey(
-        ServiceTeam, on_delete=models.PROTECT, null=True, blank=True, related_name="service_records"
+        ServiceTeam,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="service_records",
+        verbose_name=_("服务队"),
     )
     served_on = models.DateField(_("服务日期"))
     hours = models.DecimalField(_("服务时长（小时，不含路程）"), max_digits=4, decimal_places=1)
@@ -228,12 +289,19 @@ class ServiceRecord(models.Model):
     status = models.CharField(
         _("状态"), max_length=16, choices=RecordStatus.choices, default=RecordStatus.PENDING
     )
-    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    verified_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("登记人")
     )
-    verified_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    verified_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("核实人"),
+    )
+    verified_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = ServiceRecordQuerySet.as_manager()
 
@@ -264,7 +332,9 @@ class ServiceRecord(models.Model):
 class PointsRule(models.Model):
     """A tenant's rule for turning verified service into points."""
 
-    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="points_rule")
+    tenant = models.OneToOneField(
+        Tenant, on_delete=models.CASCADE, related_name="points_rule", verbose_name=_("租户")
+    )
     points_per_hour = models.DecimalField(
         _("每小时积分"), max_digits=5, decimal_places=1, default=10
     )
@@ -283,20 +353,37 @@ class PointsRule(models.Model):
 class PointsEntry(models.Model):
     """The points ledger: append-only, one entry per verified record (idempotent by constraint)."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(Committee, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
+    community = models.ForeignKey(
+        Committee, on_delete=models.PROTECT, related_name="+", verbose_name=_("社区")
+    )
     member = models.ForeignKey(
-        PartyMember, on_delete=models.PROTECT, null=True, blank=True, related_name="points_entries"
+        PartyMember,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="points_entries",
+        verbose_name=_("在职党员"),
     )
     team = models.ForeignKey(
-        ServiceTeam, on_delete=models.PROTECT, null=True, blank=True, related_name="points_entries"
+        ServiceTeam,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="points_entries",
+        verbose_name=_("服务队"),
     )
     record = models.OneToOneField(
-        ServiceRecord, on_delete=models.PROTECT, related_name="points_entry"
+        ServiceRecord,
+        on_delete=models.PROTECT,
+        related_name="points_entry",
+        verbose_name=_("服务记录"),
     )
-    points = models.DecimalField(max_digits=8, decimal_places=1)
+    points = models.DecimalField(_("积分"), max_digits=8, decimal_places=1)
     quarter = models.CharField(_("季度"), max_length=6)  # "2026Q4", of the service date
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = CommunityScopedQuerySet.as_manager()
 

@@ -17,9 +17,11 @@ from django.utils.translation import gettext as _
 from accounts.services import user_create
 from committees.models import Committee, Level, Tenant
 from core import identifiers
-from core.errors import Errors
+from core.errors import Errors, NotAllowed
+from core.scoping import Action, covers, ensure_in_scope
 from members.models import MemberUnit, Role, User
 
+from . import policies, selectors
 from .models import (
     PartyMember,
     PointsEntry,
@@ -59,13 +61,19 @@ def member_self_register(
     password: str,
     name: str,
     phone: str,
-    community: Committee | None,
+    community: Committee | str | None,
     employer_name: str = "",
     employer: MemberUnit | None = None,
 ) -> PartyMember:
     """An in-service party member opens an account and asks to register with the community
-    where they live; community staff confirm."""
+    where they live (named by its public name or division code, or given); community staff
+    confirm. Anyone may ask, with no account yet: there is no actor to check."""
     errors = Errors()
+    if isinstance(community, str):
+        community = errors.check(
+            "community", lambda ref: selectors.community_by_reference(tenant, ref), community
+        )
+        community = community if isinstance(community, Committee) else None
     username = (username or "").strip()
     if not username:
         errors.add("username", _("请填写用户名。"))
@@ -74,7 +82,8 @@ def member_self_register(
     if not (name or "").strip():
         errors.add("name", _("请填写姓名。"))
     phone = errors.check("phone", identifiers.validate_phone, phone)
-    _validate_community(errors, tenant=tenant, community=community)
+    if "community" not in errors.by_field:
+        _validate_community(errors, tenant=tenant, community=community)
     if employer is not None and employer.tenant_id != tenant.pk:
         errors.add("employer", _("所选单位不属于本市。"))
     errors.check(
@@ -99,8 +108,9 @@ def member_self_register(
 
 
 @transaction.atomic
-def member_registration_request(*, member: PartyMember, community: Committee) -> Registration:
+def member_registration_request(*, actor: User, community: Committee) -> Registration:
     """A registered member moves: withdraws the open registration and asks the new community."""
+    member = policies.require_self(actor, selectors.own_party_member(actor))
     errors = Errors()
     _validate_community(errors, tenant=member.tenant, community=community)
     errors.raise_if_any()
@@ -111,22 +121,25 @@ def member_registration_request(*, member: PartyMember, community: Committee) ->
     member.community = community
     member.registration_status = RegistrationStatus.PENDING
     member.save(update_fields=["community", "registration_status"])
-    return Registration.objects.create(tenant=member.tenant, community=community, member=member)
+    registration = Registration.objects.create(
+        tenant=member.tenant, community=community, member=member
+    )
+    ensure_in_scope(member, actor, Action.CHANGE)
+    return registration
 
 
 @transaction.atomic
-def unit_registration_request(*, unit: MemberUnit, community: Committee) -> Registration:
-    """A unit's party organisation registers with the community where the unit stands."""
+def unit_registration_request(
+    *, actor: User, unit: MemberUnit, community: Committee
+) -> Registration:
+    """A unit's party organisation registers with the community where the unit stands: asked
+    by the unit's contact, or by the community's staff."""
+    policies.require_unit_side(actor, unit, community)
     errors = Errors()
     _validate_community(errors, tenant=unit.tenant, community=community)
     if not errors.by_field:
         located = unit.committee
-        inside = (
-            community.tree_id == located.tree_id
-            and located.lft <= community.lft
-            and community.rght <= located.rght
-        )
-        if not inside:
+        if not covers(located, community):
             errors.add(
                 "community",
                 _("单位党组织应到单位所在地“%(place)s”辖内的社区报到。") % {"place": located.name},
@@ -136,7 +149,17 @@ def unit_registration_request(*, unit: MemberUnit, community: Committee) -> Regi
     ).exists():
         errors.add("community", _("“%(unit)s”已有报到记录。") % {"unit": unit.name})
     errors.raise_if_any()
-    return Registration.objects.create(tenant=unit.tenant, community=community, unit=unit)
+    registration = Registration.objects.create(tenant=unit.tenant, community=community, unit=unit)
+    ensure_in_scope(registration, actor, Action.CHANGE)
+    return registration
+
+
+def _locked_for_staff(model, pk: int, actor: User, refusal: str):
+    """A registration or a service record, locked for the write, once the actor is found to be
+    staff of its community."""
+    obj = model.objects.select_for_update(of=("self",)).select_related("community").get(pk=pk)
+    policies.require_staff_of(actor, obj.community, refusal)
+    return obj
 
 
 @transaction.atomic
@@ -144,7 +167,9 @@ def registration_decide(
     *, registration: Registration, actor: User, confirm: bool, reason: str = ""
 ) -> Registration:
     """Community staff confirm (or send back, with a reason) a registration."""
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    registration = _locked_for_staff(
+        Registration, registration.pk, actor, _("只有报到社区的工作人员可以确认或退回报到。")
+    )
     if registration.status != RegistrationStatus.PENDING:
         raise ValidationError(
             _("该报到已处理（%(status)s）。") % {"status": registration.get_status_display()}
@@ -156,6 +181,7 @@ def registration_decide(
     registration.decided_by = actor
     registration.reason = reason.strip()
     registration.save()
+    ensure_in_scope(registration, actor, Action.CHANGE)
     if registration.member_id:
         PartyMember.objects.filter(pk=registration.member_id).update(
             registration_status=registration.status
@@ -213,9 +239,18 @@ def service_record_log(
     team: ServiceTeam | None = None,
     certified: bool = False,
 ) -> ServiceRecord:
-    """Log one act of service. Whoever records it certifies it: when community staff record it
-    (`certified`), it is verified at once and earns its points; a member's own log waits for
+    """Log one act of service. Whoever records it certifies it: when the community's staff
+    record it (`certified`), it is verified at once and earns its points. A member logs their
+    own service, once the community has confirmed their registration, and the log waits for
     the community's verification."""
+    if certified:
+        policies.require_staff_of(
+            actor, community, _("只有服务所在社区的工作人员可以记录并核实服务。")
+        )
+    else:
+        member = policies.require_self(actor, member)
+        if member.registration_status != RegistrationStatus.CONFIRMED:
+            raise ValidationError(_("报到经社区确认后才能记录服务。"))
     errors = Errors()
     if (member is None) == (team is None):
         errors.add("member", _("服务记录须属于一名党员或一支服务队。"))
@@ -250,33 +285,43 @@ def service_record_log(
         location=(data.location or "").strip(),
         recorded_by=actor,
     )
+    ensure_in_scope(record, actor, Action.CHANGE)
     if certified:
         _verify(record, actor)
     return record
 
 
-@transaction.atomic
-def service_record_verify(*, record: ServiceRecord, actor: User) -> ServiceRecord:
-    record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
+def _pending_record(record: ServiceRecord, actor: User) -> ServiceRecord:
+    """The record, locked, once the actor is found to be staff where the service was done and
+    the record to be still waiting."""
+    record = _locked_for_staff(
+        ServiceRecord, record.pk, actor, _("只有服务所在社区的工作人员可以核实服务记录。")
+    )
     if record.status != RecordStatus.PENDING:
         raise ValidationError(
             _("该记录已处理（%(status)s）。") % {"status": record.get_status_display()}
         )
+    return record
+
+
+@transaction.atomic
+def service_record_verify(*, record: ServiceRecord, actor: User) -> ServiceRecord:
+    """The community's staff confirm a member's log: it earns its points."""
+    record = _pending_record(record, actor)
     _verify(record, actor)
+    ensure_in_scope(record, actor, Action.CHANGE)
     return record
 
 
 @transaction.atomic
 def service_record_reject(*, record: ServiceRecord, actor: User) -> ServiceRecord:
-    record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
-    if record.status != RecordStatus.PENDING:
-        raise ValidationError(
-            _("该记录已处理（%(status)s）。") % {"status": record.get_status_display()}
-        )
+    """The community's staff find a log not borne out: it earns nothing."""
+    record = _pending_record(record, actor)
     record.status = RecordStatus.REJECTED
     record.verified_by = actor
     record.verified_at = timezone.now()
     record.save(update_fields=["status", "verified_by", "verified_at"])
+    ensure_in_scope(record, actor, Action.CHANGE)
     return record
 
 
@@ -317,9 +362,11 @@ def points_award(*, record: ServiceRecord) -> PointsEntry:
 
 
 @transaction.atomic
-def team_create(*, community: Committee, name: str, kind: str) -> ServiceTeam:
+def team_create(*, actor: User, community: Committee, name: str, kind: str) -> ServiceTeam:
+    """The community's staff found a service team (心愿认领队, 组团服务队, 先锋队)."""
     from .models import TeamKind
 
+    policies.require_staff_of(actor, community, _("只有社区工作人员可以成立服务队。"))
     errors = Errors()
     if not (name or "").strip():
         errors.add("name", _("请填写队名。"))
@@ -328,13 +375,19 @@ def team_create(*, community: Committee, name: str, kind: str) -> ServiceTeam:
     if ServiceTeam.objects.filter(community=community, name=(name or "").strip()).exists():
         errors.add("name", _("本社区已有同名服务队。"))
     errors.raise_if_any()
-    return ServiceTeam.objects.create(
+    team = ServiceTeam.objects.create(
         tenant_id=community.tenant_id, community=community, name=name.strip(), kind=kind
     )
+    ensure_in_scope(team, actor, Action.CHANGE)
+    return team
 
 
 @transaction.atomic
-def team_join(*, team: ServiceTeam, member: PartyMember) -> None:
+def team_join(*, actor: User, team: ServiceTeam) -> None:
+    """A party member joins a team of the community that confirmed their registration."""
+    member = selectors.own_party_member(actor)
+    if member is None:
+        raise NotAllowed(_("只有在职党员可以加入服务队。"))
     if member.tenant_id != team.tenant_id:
         raise ValidationError({"member": _("只能加入本市的服务队。")})
     if (
@@ -343,3 +396,18 @@ def team_join(*, team: ServiceTeam, member: PartyMember) -> None:
     ):
         raise ValidationError({"member": _("请先到该社区报到并经确认后再加入服务队。")})
     team.members.add(member)
+    # The teams a member sees are those they may join: the team must still be one of them.
+    ensure_in_scope(team, actor, Action.VIEW)
+
+
+# --- reading a member's record ----------------------------------------------------------------------
+
+
+def party_member_read(*, actor: User, member: PartyMember, request=None) -> PartyMember:
+    """Someone reads a member's record in full. Party membership is sensitive personal data
+    (PIPL): every read by someone else is recorded in the audit trail; one's own is not."""
+    from audit.services import record_personal_data_access
+
+    if member.user_id != getattr(actor, "pk", None):
+        record_personal_data_access(actor, member, request)
+    return member

@@ -55,7 +55,9 @@ class ResourceQuerySet(ScopedQuerySetMixin, models.QuerySet):
 class Resource(models.Model):
     """What a member unit (or a committee itself) offers to the subtree of `committee`."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
+    )
     committee = models.ForeignKey(
         Committee, on_delete=models.PROTECT, related_name="resources", verbose_name=_("服务范围")
     )
@@ -82,10 +84,13 @@ class Resource(models.Model):
         _("状态"), max_length=16, choices=ResourceStatus.choices, default=ResourceStatus.ACTIVE
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     objects = ResourceQuerySet.as_manager()
 

@@ -53,7 +53,7 @@ class WorkerProcess:
         self.extra_env = env or {}
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30) -> WorkerProcess:
+    def start(self, timeout: float = 90) -> WorkerProcess:
         env = {
             **os.environ,
             "DATABASE_URL": test_database_url(),
@@ -206,7 +206,7 @@ class RedisServer:
         return redis.Redis(port=self.port)
 
 
-def wait_for(predicate, timeout: float = 30, interval: float = 0.2):
+def wait_for(predicate, timeout: float = 90, interval: float = 0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

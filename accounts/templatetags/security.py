@@ -2,7 +2,7 @@
 
 from django import template
 
-from accounts import views as auth_views
+from accounts import policies
 from audit import services as audit
 
 register = template.Library()
@@ -15,4 +15,4 @@ def is_auditor(user) -> bool:
 
 @register.filter
 def is_administrator(user) -> bool:
-    return auth_views.is_administrator(user)
+    return policies.is_administrator(user)

@@ -5,10 +5,14 @@ import datetime as dt
 from django.test import TestCase
 from django.utils import timezone
 
+from accounts import services as account_services
 from categories.defaults import categories_ensure_defaults
 from categories.models import Category
 from demands import services
+from members.models import Role
 from resources import services as resource_services
+
+from ..factories import UserFactory
 
 
 def committed(action):
@@ -67,3 +71,55 @@ def resource(
             actor=actor, committee=committee, offered_by=unit, data=data
         )
     )
+
+
+def contact_of(unit, username: str | None = None):
+    """A unit contact account for a member unit."""
+    kwargs = {"username": username} if username else {}
+    contact = UserFactory(tenant=unit.tenant, **kwargs)
+    account_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
+    return contact
+
+
+def unit_claim(demand, unit, **fields):
+    """A unit claims a demand through the service, as its contact (only a contact claims for
+    their unit)."""
+    return services.claim_by_unit(actor=contact_of(unit), unit=unit, demand=demand, **fields)
+
+
+def listed_demands(world) -> dict:
+    """The list pages' demands: four of 东华门街道 of every kind, state, source and urgency, and
+    one of the sibling street."""
+    today = timezone.localdate()
+    return {
+        "meals": demand(
+            world.community,
+            world.community_staff,
+            title="老年助餐",
+            urgency="low",
+            people_affected=30,
+            needed_by=today + dt.timedelta(days=30),
+        ),
+        "parking": demand(
+            world.community2,
+            world.street_staff,
+            title="错时停车",
+            category_name="交通停车",
+            source="hotline",
+            urgency="critical",
+            people_affected=200,
+            needed_by=today + dt.timedelta(days=5),
+        ),
+        "draft": demand(
+            world.street,
+            world.street_staff,
+            title="楼道堆物清理",
+            category_name="环境整治",
+            publish=False,
+            urgency="high",
+            people_affected=5,
+            needed_by=None,
+        ),
+        "wish": demand(world.community, world.community_staff, title="想要一台收音机", kind="wish"),
+        "sibling": demand(world.sibling_community, world.sibling_staff, title="景山助餐"),
+    }

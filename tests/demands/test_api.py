@@ -16,7 +16,8 @@ from demands.models import Claim, ClaimStatus, Demand, DemandStatus, Match
 
 from ..members import factories as mf
 from . import factories as f
-from .test_pages import committed, contact_of, matched_demand
+from .factories import contact_of
+from .test_pages import committed, matched_demand
 
 
 def payload(world, **overrides) -> dict:
@@ -239,7 +240,7 @@ class TestClaims:
 
     def test_a_resource_above_the_street_is_requested_through_its_match(self, world, client_for):
         unit = mf.unit(world.district, name="区医院")
-        f.resource(world.district, world.district_leader, title="助餐志愿者", unit=unit)
+        f.resource(world.district, world.tenant_admin, title="助餐志愿者", unit=unit)
         demand = f.demand(world.community, world.community_staff)
         match = Match.objects.get(demand=demand)
         response = post(
@@ -292,9 +293,7 @@ class TestClaims:
         for i, community in enumerate([world.community, world.community2]):
             demand = f.demand(community, world.street_staff, title=f"助餐{i}")
             unit = mf.unit(world.street, name=f"认领单位{i}")
-            claim = services.claim_by_unit(
-                actor=world.street_staff, unit=unit, demand=demand, quantity="10"
-            )
+            claim = f.unit_claim(demand, unit, quantity="10")
             Claim.objects.filter(pk=claim.pk).update(resource=resource)
             claims.append(claim)
         client = client_for(world.street_staff)

@@ -18,7 +18,8 @@ from resources.models import Resource
 
 from ..members import factories as mf
 from . import factories as f
-from .test_pages import PNG, contact_of, form_data, media  # noqa: F401 - media is a fixture
+from .factories import contact_of
+from .test_pages import PNG, form_data, media  # noqa: F401 - media is a fixture
 
 
 @pytest.fixture

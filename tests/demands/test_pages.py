@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from accounts import services as account_services
 from demands import services
 from demands.models import (
     Claim,
@@ -27,11 +26,11 @@ from demands.models import (
     DemandTransition,
     Match,
 )
-from members.models import Role
 
-from ..factories import UserFactory
 from ..members import factories as mf
+from ..party_members import factories as pf
 from . import factories as f
+from .factories import contact_of
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj <<>> endobj\n%%EOF\n"
@@ -45,14 +44,6 @@ def media(settings, tmp_path):
 
 def stored_files(root) -> list:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
-
-
-def contact_of(unit, username: str | None = None):
-    """A unit contact account for a member unit."""
-    kwargs = {"username": username} if username else {}
-    contact = UserFactory(tenant=unit.tenant, **kwargs)
-    account_services.role_grant(user=contact, role=Role.UNIT_CONTACT, member_unit=unit)
-    return contact
 
 
 def committed(action):
@@ -252,41 +243,7 @@ class TestEdit:
 class TestList:
     @pytest.fixture
     def demands(self, world):
-        today = timezone.localdate()
-        return {
-            "meals": f.demand(
-                world.community,
-                world.community_staff,
-                title="老年助餐",
-                urgency="low",
-                people_affected=30,
-                needed_by=today + dt.timedelta(days=30),
-            ),
-            "parking": f.demand(
-                world.community2,
-                world.street_staff,
-                title="错时停车",
-                category_name="交通停车",
-                source="hotline",
-                urgency="critical",
-                people_affected=200,
-                needed_by=today + dt.timedelta(days=5),
-            ),
-            "draft": f.demand(
-                world.street,
-                world.street_staff,
-                title="楼道堆物清理",
-                category_name="环境整治",
-                publish=False,
-                urgency="high",
-                people_affected=5,
-                needed_by=None,
-            ),
-            "wish": f.demand(
-                world.community, world.community_staff, title="想要一台收音机", kind="wish"
-            ),
-            "sibling": f.demand(world.sibling_community, world.sibling_staff, title="景山助餐"),
-        }
+        return f.listed_demands(world)
 
     def titles(self, client, **params):
         response = client.get(reverse("demands:demand_list"), params)
@@ -538,11 +495,7 @@ class TestOneClickClaims:
         for i, community in enumerate([world.community, world.community2]):
             demand = f.demand(community, world.street_staff, title=f"助餐{i}")
             unit = mf.unit(world.street, name=f"认领单位{i}")
-            claims.append(
-                services.claim_by_unit(
-                    actor=world.street_staff, unit=unit, demand=demand, quantity="10"
-                )
-            )
+            claims.append(f.unit_claim(demand, unit, quantity="10"))
             Claim.objects.filter(pk=claims[-1].pk).update(resource=resource)
         client = client_for(world.street_staff)
         client.post(reverse("demands:claim_accept", args=[claims[0].pk]))
@@ -663,8 +616,8 @@ class TestWishes:
         wish = f.demand(world.community, world.community_staff, title="想要一台收音机", kind="wish")
         f.demand(world.community, world.community_staff, title="普通需求")
         f.demand(world.community2, world.street_staff, title="银闸的心愿", kind="wish")
-        first = mf.party_member(world.community, name="李强")
-        second = mf.party_member(world.community, name="王芳")
+        first = pf.party_member(world.community, name="李强")
+        second = pf.party_member(world.community, name="王芳")
         client = client_for(first.user)
         page = client.get(reverse("demands:wish_list"))
         assert [w.title for w in page.context["wishes"]] == ["想要一台收音机"]
@@ -684,7 +637,7 @@ class TestWishes:
 
     def test_a_pending_member_sees_no_wishes_and_cannot_claim(self, world, client_for):
         wish = f.demand(world.community, world.community_staff, kind="wish")
-        member = mf.party_member(world.community, confirmed=False)
+        member = pf.party_member(world.community, confirmed=False)
         client = client_for(member.user)
         page = client.get(reverse("demands:wish_list"))
         assert list(page.context["wishes"]) == [] and "报到经社区确认后" in page.content.decode()
@@ -694,7 +647,7 @@ class TestWishes:
 
     def test_a_member_of_another_community_cannot_claim(self, world, client_for):
         wish = f.demand(world.community, world.community_staff, kind="wish")
-        member = mf.party_member(world.sibling_community)
+        member = pf.party_member(world.sibling_community)
         client = client_for(member.user)
         assert list(client.get(reverse("demands:wish_list")).context["wishes"]) == []
         assert client.post(reverse("demands:wish_claim", args=[wish.pk])).status_code == 404
@@ -702,7 +655,7 @@ class TestWishes:
         assert wish.status == DemandStatus.PUBLISHED
 
     def test_the_wish_list_takes_the_same_queries_for_2_or_12_wishes(self, world, client_for):
-        member = mf.party_member(world.community)
+        member = pf.party_member(world.community)
         client = client_for(member.user)
         for i in range(2):
             f.demand(world.community, world.community_staff, title=f"心愿{i}", kind="wish")
@@ -712,7 +665,7 @@ class TestWishes:
         for i in range(10):
             wish = f.demand(world.community, world.community_staff, title=f"心愿b{i}", kind="wish")
             if i % 3 == 0:
-                services.wish_claim(member=member, demand=wish)
+                services.wish_claim(actor=member.user, demand=wish)
         with CaptureQueriesContext(connection) as many:
             response = client.get(reverse("demands:wish_list"))
         assert len(response.context["wishes"]) == 8 and len(response.context["claimed"]) == 4
@@ -722,7 +675,7 @@ class TestWishes:
         from notifications.models import Notification
 
         wish = f.demand(world.community, world.community_staff, kind="wish")
-        member = mf.party_member(world.community, name="李强")
+        member = pf.party_member(world.community, name="李强")
         client_for(member.user).post(reverse("demands:wish_claim", args=[wish.pk]))
         note = Notification.objects.get(recipient=world.community_staff, event="claim")
         assert "党员李强认领了心愿" in note.title

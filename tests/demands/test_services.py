@@ -200,7 +200,7 @@ class TestEscalation:
     def test_a_matched_demand_does_not_escalate(self, world):
         demand = f.demand(world.community, world.community_staff)
         unit = mf.unit(world.street)
-        claim = services.claim_by_unit(actor=world.street_staff, unit=unit, demand=demand)
+        claim = f.unit_claim(demand, unit)
         services.claim_accept(claim=claim, actor=world.community_staff)
         Demand.objects.filter(pk=demand.pk).update(
             escalation_due_at=timezone.now() - dt.timedelta(minutes=1)

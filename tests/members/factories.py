@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
-
-from django.utils import timezone
 
 from core.identifiers import credit_code_check_character
 from members import services
 from members.models import UnitKind
-from party_members import services as party_services
-from party_members.models import RegistrationStatus
 
 _serial = itertools.count(1)
 
@@ -20,6 +15,36 @@ def credit_code(region: str = "110101", prefix: str = "91") -> str:
     """A valid unified social credit code (GB 32100) with a fresh serial."""
     body = f"{prefix}{region}{next(_serial):09d}"
     return body + credit_code_check_character(body)
+
+
+def registrar(committee):
+    """Who registers units in the factories: the administrator at the root of the committee's
+    tenant (the `world` has one for each tenant; made once where there is none)."""
+    from members.models import Role, User
+
+    from ..factories import user_with_role
+
+    admin = User.objects.filter(
+        tenant_id=committee.tenant_id,
+        grants__role=Role.TENANT_ADMIN,
+        grants__committee__parent__isnull=True,
+    ).first()
+    if admin is None:
+        root = committee.get_root()
+        admin = user_with_role(Role.TENANT_ADMIN, root, username=f"registrar{next(_serial)}")
+    return admin
+
+
+def contact_for(unit):
+    """An account acting for `unit` as its contact (联络员)."""
+    from accounts import services as account_services
+    from members.models import Role
+
+    from ..factories import UserFactory
+
+    user = UserFactory(tenant=unit.tenant)
+    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
+    return user
 
 
 def unit(committee, name: str | None = None, kind: str = UnitKind.PRIVATE, **fields):
@@ -31,40 +56,4 @@ def unit(committee, name: str | None = None, kind: str = UnitKind.PRIVATE, **fie
         contact_phone=fields.pop("contact_phone", "13812341234"),
         **fields,
     )
-    return services.member_unit_create(tenant=committee.tenant, committee=committee, data=data)
-
-
-def party_member(community, name: str | None = None, confirmed: bool = True, actor=None, **fields):
-    n = next(_serial)
-    member = party_services.member_self_register(
-        tenant=community.tenant,
-        username=fields.pop("username", f"pm{n}"),
-        password="Dangyuan@2026",
-        name=name or f"党员{n}",
-        phone=fields.pop("phone", f"139{n:08d}"),
-        community=community,
-        employer_name=fields.pop("employer_name", "某单位"),
-    )
-    if confirmed:
-        registration = member.registrations.get(status=RegistrationStatus.PENDING)
-        party_services.registration_decide(
-            registration=registration, actor=actor or member.user, confirm=True
-        )
-        member.refresh_from_db()
-    return member
-
-
-def service(member, actor, hours="2", days_ago: int = 1, certified: bool = False, **fields):
-    return party_services.service_record_log(
-        actor=actor,
-        community=member.community,
-        member=member,
-        data=party_services.ServiceData(
-            served_on=fields.pop("served_on", timezone.localdate() - dt.timedelta(days=days_ago)),
-            hours=hours,
-            kind=fields.pop("kind", "volunteer"),
-            description=fields.pop("description", "周末卫生大扫除"),
-            location=fields.pop("location", ""),
-        ),
-        certified=certified,
-    )
+    return services.member_unit_create(actor=registrar(committee), committee=committee, data=data)

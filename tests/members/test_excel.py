@@ -6,20 +6,21 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from accounts import services as account_services
 from core import excel
 from core.identifiers import credit_code_check_character
 from core.models import ImportBatch, ImportStatus
 from members import imports, services
 from members.models import Membership, MemberUnit, PartyOrgType, Role, UnitKind
 
+from .. import excel_helpers as xl
 from ..factories import UserFactory
+from .factories import contact_for as unit_contact
+from .factories import registrar
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ HEADERS = [
     "党组织类型",
     "党员人数",
 ]
-FIELDS = [column.field for column in imports.UNIT_COLUMNS]
+FIELDS = [column.field for column in imports.UNIT_ROWS.columns()]
 
 
 def credit_code(n: int) -> str:
@@ -48,8 +49,12 @@ def bad_check_code(n: int) -> str:
     return good[:17] + wrong
 
 
-def unit_row(n: int, **overrides) -> list:
-    values = {
+SHEET = xl.Sheet(
+    headers=HEADERS,
+    fields=FIELDS,
+    title="成员单位",
+    filename="成员单位.xlsx",
+    good=lambda n: {
         "name": f"测试单位{n}",
         "credit_code": credit_code(n),
         "kind": "民营企业",
@@ -59,46 +64,19 @@ def unit_row(n: int, **overrides) -> list:
         "contact_phone": "13812345678",
         "party_org_type": "党支部",
         "party_member_count": 3,
-    }
-    values.update(overrides)
-    return [values[field] for field in FIELDS]
-
-
-def workbook_bytes(rows, headers=None, title="成员单位") -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    sheet.append(HEADERS if headers is None else headers)
-    for row in rows:
-        sheet.append(row)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
-
-
-def upload(data: bytes, name: str = "成员单位.xlsx") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data, content_type=excel.XLSX_CONTENT_TYPE)
-
-
-def kept_bytes(batch: ImportBatch) -> bytes:
-    with batch.file.open("rb") as handle:
-        return handle.read()
+    },
+)
+unit_row, workbook_bytes, upload, kept_bytes = (
+    SHEET.row,
+    SHEET.workbook,
+    SHEET.upload,
+    xl.kept_bytes,
+)
 
 
 def make_unit(committee, name, n, **fields) -> MemberUnit:
     data = services.UnitData(name=name, kind=UnitKind.PRIVATE, credit_code=credit_code(n), **fields)
-    return services.member_unit_create(tenant=committee.tenant, committee=committee, data=data)
-
-
-def unit_contact(unit: MemberUnit):
-    user = UserFactory(tenant=unit.tenant)
-    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
-    return user
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+    return services.member_unit_create(actor=registrar(committee), committee=committee, data=data)
 
 
 def post_import(client, committee, data: bytes, name="成员单位.xlsx"):
@@ -194,7 +172,7 @@ class TestImport:
         rows.insert(3, [None] * 9)  # an empty row in between is skipped
         data = workbook_bytes(rows)
         batch = imports.member_units_import(
-            user=world.street_staff, committee=world.street, uploaded_file=upload(data)
+            actor=world.street_staff, committee=world.street, uploaded_file=upload(data)
         )
         assert batch.status == ImportStatus.IMPORTED, batch.errors
         assert (batch.row_count, batch.created_count, batch.errors) == (6, 6, [])
@@ -221,7 +199,7 @@ class TestImport:
         headers = [h for h in HEADERS if h != "联系电话"] + ["备注"]
         data = workbook_bytes([unit_row(1)[:-1]], headers=headers)
         batch = imports.member_units_import(
-            user=world.street_staff, committee=world.street, uploaded_file=upload(data)
+            actor=world.street_staff, committee=world.street, uploaded_file=upload(data)
         )
         assert batch.status == ImportStatus.REJECTED
         assert len(batch.errors) == 1
@@ -238,7 +216,7 @@ class TestImport:
         headers = [HEADERS[1], HEADERS[0], *HEADERS[2:]]
         data = workbook_bytes([], headers=headers)
         batch = imports.member_units_import(
-            user=world.street_staff, committee=world.street, uploaded_file=upload(data)
+            actor=world.street_staff, committee=world.street, uploaded_file=upload(data)
         )
         assert batch.status == ImportStatus.REJECTED
         assert "列的顺序不同" in batch.errors[0]["message"]
@@ -297,7 +275,7 @@ class TestImport:
         )
         data = workbook_bytes([unit_row(1), [None] * 9, [None] * 9, bad])
         batch = imports.member_units_import(
-            user=world.street_staff, committee=world.street, uploaded_file=upload(data)
+            actor=world.street_staff, committee=world.street, uploaded_file=upload(data)
         )
         assert [(e["row"], e["column"]) for e in batch.errors] == [
             (5, "单位名称"),
@@ -319,7 +297,7 @@ class TestImport:
         make_unit(world.community, "已登记单位", 5)
         data = workbook_bytes([unit_row(4), unit_row(5)])
         batch = imports.member_units_import(
-            user=world.street_staff, committee=world.street, uploaded_file=upload(data)
+            actor=world.street_staff, committee=world.street, uploaded_file=upload(data)
         )
         assert batch.status == ImportStatus.REJECTED
         assert [(e["row"], e["field"]) for e in batch.errors] == [(3, "credit_code")]
@@ -333,7 +311,7 @@ class TestImport:
         )
         data = workbook_bytes([unit_row(1, committee="景山街道")])
         batch = imports.member_units_import(
-            user=district_staff, committee=world.street, uploaded_file=upload(data)
+            actor=district_staff, committee=world.street, uploaded_file=upload(data)
         )
         assert batch.status == ImportStatus.REJECTED
         assert "找不到所在地“景山街道”" in batch.errors[0]["message"]
@@ -343,7 +321,7 @@ class TestImport:
         rows = [unit_row(n) for n in range(1, 6)]
         rows.insert(2, [None] * 9)  # empty rows do not count
         batch = imports.member_units_import(
-            user=world.street_staff,
+            actor=world.street_staff,
             committee=world.street,
             uploaded_file=upload(workbook_bytes(rows)),
         )
@@ -352,7 +330,7 @@ class TestImport:
         rows = [unit_row(n) for n in range(11, 17)]
         data = workbook_bytes(rows)
         batch = imports.member_units_import(
-            user=world.street_staff, committee=world.street, uploaded_file=upload(data)
+            actor=world.street_staff, committee=world.street, uploaded_file=upload(data)
         )
         assert batch.status == ImportStatus.REJECTED
         assert batch.errors == [
@@ -377,7 +355,7 @@ class TestImport:
         output = io.BytesIO()
         workbook.save(output)
         batch = imports.member_units_import(
-            user=world.street_staff,
+            actor=world.street_staff,
             committee=world.street,
             uploaded_file=upload(output.getvalue()),
         )
@@ -398,7 +376,7 @@ class TestImport:
         settings.IMPORT_MAX_UNZIPPED_BYTES = 50_000
         rows = [unit_row(n, address="东城区" * 60) for n in range(1, 200)]
         batch = imports.member_units_import(
-            user=world.street_staff,
+            actor=world.street_staff,
             committee=world.street,
             uploaded_file=upload(workbook_bytes(rows)),
         )
@@ -415,7 +393,7 @@ class TestImport:
     )
     def test_a_file_that_is_not_an_xlsx_is_rejected_and_kept(self, world, content):
         batch = imports.member_units_import(
-            user=world.street_staff,
+            actor=world.street_staff,
             committee=world.street,
             uploaded_file=upload(content, "单位.xlsx"),
         )
@@ -426,7 +404,7 @@ class TestImport:
 
     def test_an_empty_template_is_rejected(self, world):
         batch = imports.member_units_import(
-            user=world.street_staff,
+            actor=world.street_staff,
             committee=world.street,
             uploaded_file=upload(workbook_bytes([])),
         )
@@ -442,7 +420,7 @@ class TestImport:
             rows = [unit_row(i, committee=places[i % 5]) for i in range(1, n + 1)]
             with CaptureQueriesContext(connection) as captured:
                 batch = imports.member_units_import(
-                    user=world.street_staff,
+                    actor=world.street_staff,
                     committee=world.street,
                     uploaded_file=upload(workbook_bytes(rows)),
                 )
@@ -522,7 +500,7 @@ class TestImportAccess:
 @pytest.fixture
 def street_batch(world) -> ImportBatch:
     return imports.member_units_import(
-        user=world.street_staff,
+        actor=world.street_staff,
         committee=world.street,
         uploaded_file=upload(workbook_bytes([unit_row(1, contact_phone="bad")])),
     )
@@ -568,7 +546,7 @@ class TestBatchIsolation:
             client.get(url)
         for n in range(2, 6):
             imports.member_units_import(
-                user=world.street_staff,
+                actor=world.street_staff,
                 committee=world.street,
                 uploaded_file=upload(workbook_bytes([unit_row(n, name="")])),
             )
@@ -582,12 +560,7 @@ class TestBatchIsolation:
 
 
 def exported(response) -> list[dict]:
-    assert response.status_code == 200
-    assert response["Content-Type"] == excel.XLSX_CONTENT_TYPE
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == HEADERS
-    return [dict(zip(FIELDS, row, strict=True)) for row in rows[1:]]
+    return xl.exported(response, HEADERS, keys=FIELDS)
 
 
 class TestExport:
@@ -603,7 +576,7 @@ class TestExport:
                 contact_phone="13812345678",
             ),
             "hospital": services.member_unit_create(
-                tenant=world.street.tenant,
+                actor=world.street_staff,
                 committee=world.community2,
                 data=services.UnitData(
                     name="东华门医院",
@@ -684,7 +657,7 @@ class TestExcelModule:
         assert excel.cell_text(None) == ""
 
     def test_the_header_check_ignores_trailing_empty_header_cells(self):
-        columns = imports.UNIT_COLUMNS
+        columns = imports.UNIT_ROWS.columns()
         data = workbook_bytes([unit_row(1)], headers=[*HEADERS, None, ""])
         rows = excel.read_rows(data, columns, 10)
         assert [row.values["name"] for row in rows] == ["测试单位1"]

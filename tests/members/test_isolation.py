@@ -9,8 +9,6 @@ from django.urls import reverse
 from accounts import services as account_services
 from members import services
 from members.models import Alliance, MemberUnit, Role, RotationSlot, Seat, Subcommittee
-from party_members import services as party_services
-from party_members.models import PartyMember, Registration, ServiceRecord, ServiceTeam
 
 from ..factories import UserFactory
 from . import factories as f
@@ -19,21 +17,10 @@ from . import factories as f
 @pytest.fixture
 def objects(world):
     unit = f.unit(world.community, name="国网东城供电公司")
-    member = f.party_member(world.community, confirmed=False, name="王芳")
-    confirmed = f.party_member(world.community, name="李强")
-    record = f.service(confirmed, actor=confirmed.user)
     subcommittee = services.subcommittee_create(committee=world.street, field="economy")
-    team = party_services.team_create(
-        community=world.community, name="心愿认领队", kind="wish_claiming"
-    )
     return {
-        "team": team,
         "subcommittee": subcommittee,
         "unit": unit,
-        "member": member,
-        "confirmed": confirmed,
-        "registration": Registration.objects.get(member=member),
-        "record": record,
         "street": world.street,
         "community": world.community,
     }
@@ -56,20 +43,6 @@ PAGES = [
         {"role": "member", "person_name": "越权", "term_start": "2026-01-01"},
     ),
     ("members:subcommittee_create", "street", "post", {"field": "safety"}),
-    ("party_members:roster", "community", "get", None),
-    ("party_members:registration_confirm", "registration", "post", {}),
-    ("party_members:registration_reject", "registration", "post", {"reason": "越权"}),
-    ("party_members:party_member_detail", "confirmed", "get", None),
-    (
-        "party_members:staff_service_create",
-        "confirmed",
-        "post",
-        {"served_on": "2026-01-01", "hours": "1", "kind": "other", "description": "越权"},
-    ),
-    ("party_members:service_verify", "record", "post", {}),
-    ("party_members:service_reject", "record", "post", {}),
-    ("party_members:team_create", "community", "post", {"name": "越权队", "kind": "vanguard"}),
-    ("party_members:team_join", "team", "post", {}),
     (
         "members:rotation_set",
         "subcommittee",
@@ -78,25 +51,16 @@ PAGES = [
     ),
     ("members:alliance_create", "street", "post", {"name": "越权联盟", "kind": "work"}),
 ]
-ENDPOINTS = [
-    ("memberunit-detail", "unit"),
-    ("partymember-detail", "confirmed"),
-    ("servicerecord-detail", "record"),
-]
+ENDPOINTS = [("memberunit-detail", "unit")]
 
 
 def state():
     return (
         list(MemberUnit.objects.order_by("pk").values_list("pk", "address", "name")),
-        list(Registration.objects.order_by("pk").values_list("pk", "status")),
-        list(ServiceRecord.objects.order_by("pk").values_list("pk", "status")),
-        list(PartyMember.objects.order_by("pk").values_list("pk", "points", "registration_status")),
         Seat.objects.count(),
         Subcommittee.objects.count(),
-        ServiceTeam.objects.count(),
         list(RotationSlot.objects.values_list("pk")),
         Alliance.objects.count(),
-        list(ServiceTeam.members.through.objects.values_list("pk")),
     )
 
 
@@ -112,8 +76,7 @@ def test_members_urls_are_in_the_isolation_table():
     members_urls = {
         n
         for n in all_url_names_with_pk()
-        if n.startswith("members:")
-        or n.split("-")[0] in {"memberunit", "membership", "partymember", "servicerecord"}
+        if n.startswith("members:") or n.split("-")[0] in {"memberunit", "membership"}
     }
     excel = {n for n in members_urls if "excel" in n}
     assert members_urls - excel - covered == set()
@@ -144,9 +107,7 @@ def test_endpoints_are_404_outside_the_scope(world, objects, client_for, name, k
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("name", "key", "method", "payload"),
-    [
-        p for p in PAGES if p[2] == "post" and p[0] != "party_members:team_join"
-    ],  # a member's own act
+    [p for p in PAGES if p[2] == "post"],
 )
 def test_a_leader_cannot_write(world, objects, client_for, name, key, method, payload):
     before = state()
@@ -168,46 +129,12 @@ def test_a_unit_contact_sees_only_their_own_unit(world, objects, client_for):
     assert [row["name"] for row in client.get("/api/member-units/").json()["results"]] == [
         "国网东城供电公司"
     ]
-    assert client.get(reverse("party_members:roster", args=[world.community.pk])).status_code == 404
-    assert (
-        client.get(
-            reverse("party_members:party_member_detail", args=[objects["confirmed"].pk])
-        ).status_code
-        == 404
-    )
 
 
 @pytest.mark.django_db
 def test_lists_show_nothing_outside_the_scope(world, objects, client_for):
     for persona in ("other_admin", "sibling_staff"):
         client = client_for(getattr(world, persona))
-        for url in (
-            "/api/member-units/",
-            "/api/party-members/",
-            "/api/service-records/",
-            "/api/memberships/",
-        ):
+        for url in ("/api/member-units/", "/api/memberships/"):
             assert client.get(url).json()["count"] == 0, (persona, url)
         assert client.get(reverse("members:unit_list")).context["page"].paginator.count == 0
-        assert (
-            client.get(reverse("party_members:party_member_list")).context["page"].paginator.count
-            == 0
-        )
-        assert (
-            client.get(reverse("party_members:pending_services")).context["page"].paginator.count
-            == 0
-        )
-
-
-@pytest.mark.django_db
-def test_a_party_member_sees_only_themself(world, objects, client_for):
-    client = client_for(objects["confirmed"].user)
-    assert client.get(reverse("party_members:me")).status_code == 200
-    assert (
-        client.get(
-            reverse("party_members:party_member_detail", args=[objects["member"].pk])
-        ).status_code
-        == 404
-    )
-    assert [row["name"] for row in client.get("/api/party-members/").json()["results"]] == ["李强"]
-    assert client.get("/api/member-units/").json()["count"] == 0

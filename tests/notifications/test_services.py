@@ -11,9 +11,11 @@ import urllib.parse
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from notifications import services, webhooks
 from notifications.models import (
@@ -85,6 +87,45 @@ class TestNotify:
         notify([world.street_staff], key=base + ",2")
         keys = list(Notification.objects.values_list("key", flat=True))
         assert len(keys) == 2 and len(set(keys)) == 2 and all(len(k) <= 200 for k in keys)
+
+    @pytest.mark.parametrize("way", ["set_based", "portable"])
+    def test_both_ways_of_writing_make_the_same_rows(self, world, monkeypatch, way):
+        """PostgreSQL writes a bulletin in one statement; the embedded SQLite goes through the
+        ORM. Both are run here (on PostgreSQL) against the same expectations."""
+        if way == "portable":
+            monkeypatch.setattr(services, "inbox_and_emails_set_based", services.inbox_and_emails)
+        queued: list[int] = []
+        monkeypatch.setattr(services, "enqueue", queued.extend)
+        mail_user, digest_user = user_with_email(world, "mail"), user_with_email(world, "digest")
+        no_email = world.street_staff
+        gone = user_with_email(world, "gone")
+        gone.is_active = False
+        services.preferences_save(user=digest_user, email_modes={"bulletin": Mode.DIGEST})
+        notify([mail_user], key="b1", event="bulletin", title="通报")  # already has it
+        Delivery.objects.all().delete()
+        queued.clear()
+        users = [mail_user, digest_user, no_email, gone, digest_user]
+
+        created = notify(users, key="b1", event="bulletin", title="通报", body="正文", link="/x/")
+        assert created == 2 and notify(users, key="b1", event="bulletin", title="通报") == 0
+        assert sorted(
+            Notification.objects.filter(key="b1").values_list("recipient__username", "title")
+        ) == sorted([("digest", "通报"), ("mail", "通报"), (no_email.username, "通报")])
+        assert not Delivery.objects.exists()  # the digest, no address, and the one who had it
+
+        recipient = user_with_email(world, "new")
+        assert notify([recipient, mail_user], key="b1", event="bulletin", title="通报", body="正文")
+        note = Notification.objects.get(recipient=recipient, key="b1")
+        (delivery,) = Delivery.objects.all()
+        assert (delivery.key, delivery.channel, delivery.status, delivery.attempts) == (
+            f"email:{note.pk}",
+            DeliveryChannel.EMAIL,
+            DeliveryStatus.PENDING,
+            0,
+        )
+        assert delivery.payload == {"to": "new@example.cn", "subject": "通报", "body": "正文"}
+        assert delivery.notification_id == note.pk and note.event == "bulletin"
+        assert queued == [delivery.pk]
 
     def test_webhooks_hear_their_subtree_and_the_events_they_chose(self, world, receiver):
         endpoint(world.city, receiver.url + "/city")
@@ -243,6 +284,36 @@ class TestStandardWebhooks:
         assert payload["data"]["committee"]["name"] == "多福巷社区"
         dt.datetime.fromisoformat(payload["timestamp"])  # ISO 8601, as the specification asks
 
+    def test_the_official_library_verifies_what_a_receiver_gets(self, world, receiver):
+        """`standardwebhooks` (the specification's own Python library) checks the signature,
+        the id and the timestamp of a real delivery as a receiver would."""
+        hook = endpoint(world.street, receiver.url + "/hook")
+        notify([], key="claim:3", title="认领", committee=world.community)
+        (request,) = receiver.requests
+        payload = Webhook(hook.secret).verify(request.body, request.headers)
+        assert payload["type"] == "claim" and payload["data"]["title"] == "认领"
+        with pytest.raises(WebhookVerificationError):
+            Webhook(hook.secret).verify(
+                request.body.replace("认领".encode(), b"x"), request.headers
+            )
+        with pytest.raises(WebhookVerificationError):
+            Webhook(webhooks.new_standard_secret()).verify(request.body, request.headers)
+        with pytest.raises(WebhookVerificationError):
+            Webhook(hook.secret).verify(request.body, {**request.headers, "webhook-id": "other"})
+
+    def test_the_library_signs_the_published_vector_as_we_do(self):
+        secret, message_id, timestamp = (
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+            "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            1614265330,
+        )
+        body = '{"test": 2432232314}'
+        theirs = Webhook(secret).sign(
+            message_id, dt.datetime.fromtimestamp(timestamp, dt.UTC), body
+        )
+        ours = webhooks.standard_signature(secret, message_id, timestamp, body.encode())
+        assert theirs == ours == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+
     def test_a_resend_keeps_its_id_with_a_fresh_signature(self):
         first = webhooks.standard_request(
             url="http://x", secret="whsec_" + "A" * 44, message_id="m1", event="e", data={}, now=1
@@ -278,6 +349,26 @@ class TestDingTalkSignedUrl:
         assert params["sign"] == [self.expected_sign("1700000000000")]
         # The sign is URL-encoded in the URL itself (base64 has + / =).
         assert "sign=" + urllib.parse.quote_plus(self.expected_sign("1700000000000")) in url
+
+    # Known answers, computed apart from this code with OpenSSL over DingTalk's documented
+    # string to sign:  printf '%s\n%s' "$timestamp" "$secret" |
+    #   openssl dgst -sha256 -hmac "$secret" -binary | base64   (then URL-encoded)
+    # The first secret is the one of DingTalk's own example; the second's sign has + / and =.
+    @pytest.mark.parametrize(
+        "secret,timestamp,sign",
+        [
+            ("this is secret", 1577262236757, "hmPWwU%2B7lVdm3ZZz0r9tSfx0L4Q26jWOZr9%2BGs6EZQM%3D"),
+            (SECRET, 1700000000000, "tnIJJgshG0BPUVcy7l6X8vjNKt%2FqD9CgBEiifXvZ9ic%3D"),
+        ],
+    )
+    def test_known_vectors(self, secret, timestamp, sign):
+        url = webhooks.dingtalk_signed_url(
+            "https://oapi.dingtalk.com/robot/send?access_token=abc", secret, now_ms=timestamp
+        )
+        assert url == (
+            "https://oapi.dingtalk.com/robot/send?access_token=abc"
+            f"&timestamp={timestamp}&sign={sign}"
+        )
 
     def test_no_secret_no_signature(self):
         assert webhooks.dingtalk_signed_url("https://x/robot/send?access_token=a", "") == (
@@ -424,7 +515,7 @@ class TestRetries:
                 key="queued",
                 committee=world.street,
             )
-        services.webhook_endpoint_set_active(endpoint=hook, active=False)
+        services.webhook_endpoint_set_active(actor=world.tenant_admin, endpoint=hook, active=False)
         services.deliveries_sweep()
         assert Delivery.objects.get().status == DeliveryStatus.DEAD
         notify(committee=world.street, key="after", recipients=[])
@@ -453,3 +544,117 @@ def test_payloads_are_plain_json(world, receiver):
     endpoint(world.street, receiver.url + "/hook")
     notify(committee=world.street, key="lazy", title=gettext_lazy("通报"), recipients=[])
     assert json.loads(receiver.requests[0].body)["data"]["title"] == "通报"
+
+
+# --- batches ------------------------------------------------------------------------------------
+
+
+def pending(action):
+    """Write deliveries and commit, leaving their queueing undone: returns their ids."""
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        action()
+    return list(
+        Delivery.objects.filter(status=DeliveryStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def events_for(committee, n):
+    """n events at the committee: one webhook delivery each per endpoint hearing it."""
+    for number in range(n):
+        services.notify(
+            tenant_id=committee.tenant_id,
+            recipients=[],
+            event="claim",
+            title=f"事件{number}",
+            key=f"e{number}",
+            committee=committee,
+        )
+
+
+class Died(BaseException):
+    """The worker's death in the middle of a batch (not an Exception: nothing catches it)."""
+
+
+class TestBatches:
+    def test_a_batch_takes_the_same_queries_for_one_delivery_or_many(
+        self, world, settings, receiver
+    ):
+        settings.NOTIFICATIONS_DELIVERY_BATCH = 10
+        endpoint(world.street, receiver.url + "/hook")
+        one = pending(lambda: events_for(world.street, 1))
+        with CaptureQueriesContext(connection) as single:
+            assert services.deliveries_send(one) == {"sent": 1}
+        Delivery.objects.all().delete()
+        many = pending(lambda: events_for(world.street, 7))
+        with CaptureQueriesContext(connection) as batch:
+            assert services.deliveries_send(many) == {"sent": 7}
+        assert len(batch) == len(single)  # the claim and one UPDATE, in a savepoint here
+        assert receiver.count() == 8
+
+        settings.NOTIFICATIONS_DELIVERY_BATCH = 3
+        Delivery.objects.all().delete()
+        seven = pending(lambda: events_for(world.street, 7))
+        with CaptureQueriesContext(connection) as batches:
+            assert services.deliveries_send(seven) == {"sent": 7}
+        assert len(batches) == 3 * len(single)  # 3 + 3 + 1
+
+    def test_a_batch_that_dies_midway_is_sent_again_whole_with_the_same_ids(
+        self, world, settings, receiver, monkeypatch
+    ):
+        settings.NOTIFICATIONS_DELIVERY_BATCH = 3
+        endpoint(world.street, receiver.url + "/hook")
+        ids = pending(lambda: events_for(world.street, 3))
+        real_transmit, calls = services.transmit, []
+
+        def dies_after_the_second(delivery, mailer):
+            real_transmit(delivery, mailer)
+            calls.append(delivery.key)
+            if len(calls) == 2:
+                raise Died
+
+        monkeypatch.setattr(services, "transmit", dies_after_the_second)
+        with pytest.raises(Died):
+            services.deliveries_send(ids)
+        rows = Delivery.objects.values_list("status", "attempts")
+        assert set(rows) == {(DeliveryStatus.PENDING, 0)}  # the whole batch rolled back
+        assert receiver.count() == 2
+
+        monkeypatch.setattr(services, "transmit", real_transmit)
+        assert services.deliveries_send(ids) == {"sent": 3}
+        first, second, third = Delivery.objects.order_by("pk").values_list("key", flat=True)
+        # The two sends of the dead batch are repeated, with their webhook-id unchanged.
+        assert receiver.webhook_ids() == [first, second, first, second, third]
+
+    def test_an_email_sent_again_keeps_its_message_id(self, world, settings, monkeypatch):
+        settings.NOTIFICATIONS_DELIVERY_BATCH = 2
+        users = [user_with_email(world, name) for name in ("li", "wang")]
+        ids = pending(lambda: services.notify(
+            tenant_id=world.city.tenant_id, recipients=users, event="claim", title="t", key="k"
+        ))  # fmt: skip
+        real_transmit = services.transmit
+
+        def dies_after_the_first(delivery, mailer):
+            real_transmit(delivery, mailer)
+            raise Died
+
+        monkeypatch.setattr(services, "transmit", dies_after_the_first)
+        with pytest.raises(Died):
+            services.deliveries_send(ids)
+        monkeypatch.setattr(services, "transmit", real_transmit)
+        assert services.deliveries_send(ids) == {"sent": 2}
+        message_ids = [m.message()["Message-ID"] for m in mail.outbox]
+        expected = [services.email_message_id(d) for d in Delivery.objects.order_by("pk")]
+        assert message_ids == [expected[0], *expected] and len(set(expected)) == 2
+
+    def test_a_failure_in_a_batch_does_not_hold_back_the_others(self, world, receiver):
+        endpoint(world.street, receiver.url + "/hook", name="好的")
+        # Allowed (127.0.0.0/8), but nothing listens there: the connection is refused.
+        endpoint(world.street, f"http://127.0.0.2:{receiver.port}/down", name="坏的")
+        ids = pending(lambda: events_for(world.street, 1))
+        assert services.deliveries_send(ids) == {"sent": 1, "failed": 1}
+        good, bad = (Delivery.objects.get(endpoint__name=name) for name in ("好的", "坏的"))
+        assert good.status == DeliveryStatus.SENT and receiver.count() == 1
+        assert bad.status == DeliveryStatus.PENDING and bad.attempts == 1
+        assert "ConnectionRefusedError" in bad.last_error

@@ -14,10 +14,11 @@ Then the demands and notifications figures (`--only demands`), each against its 
 matching one new demand (p50/p95 over `--match-runs` demands created at communities of the scale
 tenant, each rolled back afterwards), a full matching pass of the tenant (its matches are kept:
 they are what a periodic pass leaves), importing a 10,000-row resource workbook (rolled back),
-and notifying the contacts of all member units of one bulletin: "queued" is `notify` with its
-transaction's commit (the broker's messages are counted, not sent: tasks run eagerly without
-Redis), "delivered" is one worker sending every delivery in-process with the locmem email
-backend. The bulletin's rows are deleted afterwards.
+and notifying the contacts of all member units of one bulletin (`--only notify` for these
+alone): "queued" is `notify` with its transaction's commit (the broker's messages are counted,
+not sent), "delivered" is 1, 2 and 4 worker processes taking the tasks from a shared queue, with
+the locmem email backend (`demo/bench_notifications.py`). The bulletin's rows are deleted
+afterwards.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, reset_queries, transaction
 from django.test import Client
@@ -43,13 +43,12 @@ from committees.models import Committee, Level, Tenant
 from demands import matching
 from demands.models import Demand, DemandStatus
 from demo import bench_demands as demand_bench
+from demo import bench_notifications as notification_bench
 from demo import bench_projects as project_bench
 from demo.scale_demands import DEMAND_TEMPLATES
 from demo.scale_members import short_name
 from members import selectors
-from members.models import MemberUnit, Role, User
-from notifications import services as notifications
-from notifications.models import Delivery, Event, Notification
+from members.models import MemberUnit, User
 from party_members import selectors as party_selectors
 from party_members import services as party_services
 from party_members.models import PartyMember, PointsEntry, ServiceRecord
@@ -60,8 +59,6 @@ BUDGET_P95_MS = 100.0
 BUDGET_MATCH_MS = 100.0
 BUDGET_FULL_PASS_S = 30.0
 BUDGET_IMPORT_S = 20.0
-BUDGET_QUEUED_S = 5.0
-BUDGET_DELIVERED_S = 60.0
 
 
 @dataclass
@@ -111,9 +108,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--only",
-            choices=["all", "lists", "demands", "projects"],
+            choices=["all", "lists", "demands", "notify", "projects"],
             default="all",
-            help="list reads, demands and notifications figures, the projects' supervision, or all",
+            help="list reads, demands and notifications figures, or all; notify: only the "
+            "notifications figures; projects: only the projects' supervision scan",
         )
         parser.add_argument(
             "--match-runs", type=int, default=20, help="new demands matched one by one"
@@ -134,10 +132,16 @@ class Command(BaseCommand):
             self.bench_lists(tenant, users, street_committee, runs, max_seconds, no_explain)
         if only in ("all", "demands"):
             self.bench_demands(tenant, users[0], street_committee, match_runs)
+        if only == "notify":
+            with override_settings(
+                DEBUG=False, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+            ):
+                self.print_figures(self.bench_notify(tenant))
         if only in ("all", "projects"):
-            self.print_figures(
-                f"Projects on {tenant.name}", project_bench.supervision_figures(tenant)
-            )
+            self.stdout.write("")
+            self.stdout.write(f"Projects on {tenant.name}: the supervision scan")
+            with override_settings(DEBUG=False):
+                self.print_figures(project_bench.supervision_figures(tenant))
 
     def bench_lists(self, tenant, users, street_committee, runs, max_seconds, no_explain):
         quarter = party_services.quarter_of(timezone.localdate())
@@ -340,6 +344,9 @@ class Command(BaseCommand):
             rows.append(self.bench_full_pass(tenant))
             rows.append(self.bench_import(staff, street))
             rows += self.bench_notify(tenant)
+        self.print_figures(rows)
+
+    def print_figures(self, rows: list[tuple[str, str, str, bool | None]]) -> None:
         header = f"{'figure':<58} {'measured':>18}  {'budget':<12} verdict"
         self.stdout.write("")
         self.stdout.write(header)
@@ -348,16 +355,6 @@ class Command(BaseCommand):
             verdict = "-" if ok is None else ("ok" if ok else "SLOW")
             self.stdout.write(f"{name:<58} {measured:>18}  {budget:<12} {verdict}")
         self.stdout.write(f"load average at the end: {os.getloadavg()[0]:.1f}")
-
-    def print_figures(self, title: str, rows) -> None:
-        self.stdout.write("")
-        self.stdout.write(title)
-        header = f"{'figure':<58} {'measured':>18}  {'budget':<12} verdict"
-        self.stdout.write(header)
-        self.stdout.write("-" * len(header))
-        for name, measured, budget, ok in rows:
-            verdict = "-" if ok is None else ("ok" if ok else "SLOW")
-            self.stdout.write(f"{name:<58} {measured:>18}  {budget:<12} {verdict}")
 
     def bench_match_one(self, tenant: Tenant, staff: User, runs: int):
         """A demand published at a community: read candidates, score, write the top matches
@@ -429,68 +426,6 @@ class Command(BaseCommand):
         )
 
     def bench_notify(self, tenant: Tenant):
-        """One bulletin to the contacts of every member unit: queued (notify and its commit),
-        then delivered by one worker (every delivery sent in-process, in the task's chunks)."""
-        contacts = User.objects.filter(
-            tenant=tenant, is_active=True, grants__role=Role.UNIT_CONTACT
-        ).distinct()
-        recipients = list(contacts.only("pk", "email", "is_active"))
-        units = MemberUnit.objects.filter(tenant=tenant).count()
-        if not recipients:
-            return [("notify all units: no unit contact accounts (run seed_scale)", "-", "", None)]
-        root = Committee.objects.get(tenant=tenant, parent__isnull=True)
-        key = f"bench-bulletin:{timezone.now().isoformat()}"
-        queued_ids: list[int] = []
-        real_enqueue = notifications.enqueue
-        notifications.enqueue = queued_ids.extend  # count the broker's messages, send none
-        try:
-            started = time.perf_counter()
-            with transaction.atomic():
-                created = notifications.notify(
-                    tenant_id=tenant.pk,
-                    recipients=recipients,
-                    event=Event.BULLETIN,
-                    title="关于开展“双报到”服务月活动的通报",
-                    body="请各成员单位组织党员到社区报到，认领需求清单中的需求。",
-                    link="/demands/",
-                    key=key,
-                    committee=root,
-                )
-            queued = time.perf_counter() - started
-        finally:
-            notifications.enqueue = real_enqueue
-        try:
-            mail.outbox = []
-            chunk = notifications.ENQUEUE_CHUNK
-            started = time.perf_counter()
-            outcomes: dict[str, int] = {}
-            for start in range(0, len(queued_ids), chunk):
-                for outcome, n in notifications.deliveries_send(
-                    queued_ids[start : start + chunk]
-                ).items():
-                    outcomes[outcome] = outcomes.get(outcome, 0) + n
-            delivered = time.perf_counter() - started
-            sent = len(mail.outbox)
-        finally:
-            mail.outbox = []
-            Delivery.objects.filter(tenant=tenant, notification__key=key).delete()
-            Delivery.objects.filter(tenant=tenant, key__startswith=f"{key}").delete()
-            Notification.objects.filter(tenant=tenant, key=key).delete()
-        messages = -(-len(queued_ids) // notifications.ENQUEUE_CHUNK)
-        return [
-            (
-                f"notify {units:,} units' {len(recipients):,} contacts: queued "
-                f"({created:,} notifications, {len(queued_ids):,} deliveries, {messages} tasks)",
-                f"{queued:.1f} s",
-                f"< {BUDGET_QUEUED_S:.0f} s",
-                queued < BUDGET_QUEUED_S,
-            ),
-            (
-                f"  ... delivered by one worker ({sent:,} emails, "
-                + ", ".join(f"{n:,} {o}" for o, n in sorted(outcomes.items()))
-                + ")",
-                f"{delivered:.1f} s",
-                f"< {BUDGET_DELIVERED_S:.0f} s",
-                delivered < BUDGET_DELIVERED_S,
-            ),
-        ]
+        """One bulletin to the contacts of every member unit, queued and then delivered by 1,
+        2 and 4 worker processes (`demo.bench_notifications`)."""
+        return notification_bench.bench_notify(tenant)

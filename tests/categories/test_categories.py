@@ -13,9 +13,9 @@ from categories.defaults import categories_ensure_defaults
 from categories.models import Category
 from members.models import Role
 
+from ..demands import factories as f
 from ..factories import UserFactory
 from ..members import factories as mf
-from . import factories as f
 
 pytestmark = pytest.mark.django_db
 

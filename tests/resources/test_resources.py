@@ -14,28 +14,20 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
-from accounts import services as account_services
 from categories.defaults import categories_ensure_defaults
 from categories.models import Category
 from core.models import ImportBatch
 from members import services as member_services
-from members.models import Role
 from resources import api as resource_api
 from resources import imports as resource_imports
 from resources import services as resource_services
 from resources.models import Resource, ResourceStatus
 
-from ..factories import UserFactory
+from ..demands import factories as f
 from ..members import factories as mf
-from . import factories as f
+from ..members.factories import contact_for
 
 pytestmark = pytest.mark.django_db
-
-
-def contact_for(unit):
-    user = UserFactory(tenant=unit.tenant)
-    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
-    return user
 
 
 def category(world, name="养老服务", tenant=None) -> Category:
@@ -44,7 +36,7 @@ def category(world, name="养老服务", tenant=None) -> Category:
 
 def make_resources(committee, actor, n, unit=None, **overrides):
     """n resources at once, through the services' validation and bulk creation."""
-    rows = []
+    offers = []
     for i in range(n):
         values = {
             "title": f"资源{i:03d}",
@@ -54,13 +46,14 @@ def make_resources(committee, actor, n, unit=None, **overrides):
             "capacity_unit": "people",
             **overrides,
         }
-        clean = resource_services.clean_resource(
-            tenant_id=committee.tenant_id,
-            committee=committee,
-            data=resource_services.ResourceData(**values),
+        offers.append(
+            resource_services.ResourceOffer(
+                committee=committee,
+                offered_by=unit,
+                data=resource_services.ResourceData(**values),
+            )
         )
-        rows.append((committee, unit, clean))
-    return resource_services.resources_bulk_create(actor=actor, rows=rows)
+    return resource_services.resources_bulk_create(actor=actor, offers=offers)
 
 
 def category_of(committee):
@@ -160,7 +153,7 @@ class TestEntry:
         )
         assert response.status_code == 400
         errors = response.context["form"].errors
-        assert errors["category"] == ["未知的需求类别“999999”。"]
+        assert errors["category"] == ["“999999”不是可选的类别，请从下拉列表中选择。"]
         assert errors["capacity"] == ["容量应大于0，当前为-5.0。"]
         assert errors["available_until"] == ["可用截止日期不能早于开始日期。"]
         assert "容量应大于0" in response.content.decode()
@@ -176,9 +169,13 @@ class TestEntry:
         )
         assert response.status_code == 400
         errors = response.context["form"].errors
-        assert errors["committee"] == ["在您的工作范围内找不到协调委员会“景山街道”。"]
+        assert errors["committee"] == [
+            "找不到服务范围“景山街道”：只能选择您工作范围内的协调委员会。"
+        ]
         assert errors["capacity"] == ["容量应为数字。"]
-        assert errors["offered_by"] == ["在您的工作范围内找不到成员单位“不存在的单位”。"]
+        assert errors["offered_by"] == [
+            "找不到提供单位“不存在的单位”：只能选择您工作范围内的成员单位。"
+        ]
         assert resource_state() == before
 
     def test_a_unit_contact_offers_for_their_unit_where_it_stands_or_belongs(
@@ -198,7 +195,7 @@ class TestEntry:
         [
             ({"committee": "sibling"}, "committee", "只能选择本单位所在或已加入的协调委员会"),
             ({"committee": "other"}, "committee", "只能选择本单位所在或已加入的协调委员会"),
-            ({"offered_by": "other_unit"}, "offered_by", "只能为本单位提交资源"),
+            ({"offered_by": "other_unit"}, "offered_by", "只能选择本单位。"),
         ],
     )
     def test_a_unit_contact_cannot_offer_elsewhere_or_for_another_unit(
@@ -298,6 +295,20 @@ class TestEditing:
         assert Resource.objects.get(pk=resource.pk).status == ResourceStatus.WITHDRAWN
         edit = client.get(reverse("resources:resource_edit", args=[resource.pk]))
         assert edit.status_code == 302  # a withdrawn resource is not edited
+        before = resource_state()
+        posted = client.post(
+            reverse("resources:resource_edit", args=[resource.pk]), form_payload(world), follow=True
+        )
+        assert "已撤回的资源不能再修改。" in posted.content.decode()
+        assert resource_state() == before
+        response = client.patch(
+            reverse("resource-detail", args=[resource.pk]),
+            {"title": "改名"},
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+        assert response.json() == {"non_field_errors": ["已撤回的资源不能再修改。"]}
+        assert resource_state() == before
 
 
 # --- capacity ---------------------------------------------------------------------------------------
@@ -358,7 +369,9 @@ class TestList:
 
     def test_filters(self, world, client_for, setup):
 
-        resource_services.resource_set_status(resource=setup["resource"], status="paused")
+        resource_services.resource_set_status(
+            actor=world.street_staff, resource=setup["resource"], status="paused"
+        )
         f.resource(world.community2, world.street_staff, title="停车位", category_name="交通停车")
         client = client_for(world.district_leader)
         url = reverse("resources:resource_list")
@@ -496,7 +509,7 @@ class TestApi:
         )
         assert response.status_code == 400
         assert response.json() == {
-            "category": ["未知的需求类别“不存在的类别”。"],
+            "category": ["“不存在的类别”不是可选的类别，请从下拉列表中选择。"],
             "capacity": ["容量应大于0，当前为-3.0。"],
             "available_until": ["可用截止日期不能早于开始日期。"],
         }
@@ -515,7 +528,9 @@ class TestApi:
                 content_type="application/json",
             )
             assert response.status_code == 400
-            assert response.json()["committee"] == ["请选择您工作范围内的协调委员会。"]
+            assert response.json()["committee"] == [
+                f"找不到服务范围“{committee.pk}”：只能选择您工作范围内的协调委员会。"
+            ]
         assert resource_state() == before
 
     def test_a_unit_contacts_token_creates_for_their_own_unit_only(self, world, client, setup):
@@ -529,12 +544,17 @@ class TestApi:
         assert body["committee"] == world.community.pk  # where the unit stands
 
         before = resource_state()
+        other_unit, sibling = setup["other_unit"].pk, world.sibling_street.pk
         refused = [
-            ({"offered_by": setup["other_unit"].pk}, "offered_by", "只能为本单位提交资源。"),
             (
-                {"committee": world.sibling_street.pk},
+                {"offered_by": other_unit},
+                "offered_by",
+                f"找不到提供单位“{other_unit}”：只能选择本单位。",
+            ),
+            (
+                {"committee": sibling},
                 "committee",
-                "只能选择本单位所在或已加入的协调委员会。",
+                f"找不到服务范围“{sibling}”：只能选择本单位所在或已加入的协调委员会。",
             ),
         ]
         for overrides, field, message in refused:
@@ -577,7 +597,7 @@ class TestApi:
         response = client.post(
             "/api/resources/", api_item(world, category="²"), content_type="application/json"
         )
-        assert response.json() == {"category": ["未知的需求类别“²”。"]}
+        assert response.json() == {"category": ["“²”不是可选的类别，请从下拉列表中选择。"]}
         for params in ({"offered_by": "²"}, {"committee": "99999999999999999999"}):
             assert client.get("/api/resources/", params).status_code in (200, 400)
             assert client.get(reverse("resources:resource_list"), params).status_code == 200
@@ -591,7 +611,9 @@ class TestApi:
             reverse("resources:resource_create"), form_payload(world, category="²", committee="²")
         )
         assert response.status_code == 400
-        assert response.context["form"].errors["category"] == ["未知的需求类别“²”。"]
+        assert response.context["form"].errors["category"] == [
+            "“²”不是可选的类别，请从下拉列表中选择。"
+        ]
         assert resource_state() == before
 
     def test_a_leader_gets_403_on_every_write(self, world, client_for, setup):
@@ -653,17 +675,25 @@ class TestBulk:
             {
                 "index": 3,
                 "errors": {
-                    "category": ["未知的需求类别“无此类”。"],
+                    "category": ["“无此类”不是可选的类别，请从下拉列表中选择。"],
                     "available_until": ["可用截止日期不能早于开始日期。"],
                 },
             },
-            {"index": 4, "errors": {"committee": ["请选择您工作范围内的协调委员会。"]}},
+            {
+                "index": 4,
+                "errors": {
+                    "committee": [
+                        f"找不到服务范围“{world.sibling_street.pk}”：只能选择您工作范围内的协调委员会。"
+                    ]
+                },
+            },
             {"index": 5, "errors": {"non_field_errors": ["每一项应为一个对象。"]}},
         ]
         assert resource_state() == before
 
     def test_type_errors_are_per_item_too(self, world, client_for, setup):
-        items = [api_item(world), api_item(world, committee="东华门街道", available_from="明天")]
+        # A committee may be named by name too: one out of reach is refused with the bad date.
+        items = [api_item(world), api_item(world, committee="景山街道", available_from="明天")]
         response = client_for(world.street_staff).post(
             "/api/resources/bulk/", items, content_type="application/json"
         )
@@ -692,7 +722,12 @@ class TestBulk:
             "/api/resources/bulk/", items, content_type="application/json"
         )
         assert response.json() == [
-            {"index": 0, "errors": {"offered_by": ["只能为本单位提交资源。"]}}
+            {
+                "index": 0,
+                "errors": {
+                    "offered_by": [f"找不到提供单位“{setup['other_unit'].pk}”：只能选择本单位。"]
+                },
+            }
         ]
 
     def test_the_cap_and_the_shape(self, world, client_for, setup, monkeypatch):
@@ -747,7 +782,7 @@ ENDPOINTS = [
     ("resource-detail", "resource", "patch", {"title": "越权修改", "status": "withdrawn"}),
 ]
 # Categories are the tenant's, read by all of it: another tenant gets 404, the tenant's
-# non-administrators 403 (tests/demands/test_categories.py).
+# non-administrators 403 (tests/categories/test_categories.py).
 TENANT_WIDE = [("categories:category_edit", "category", "post", {"name": "越权"})]
 
 
@@ -759,17 +794,12 @@ def isolated(world, setup):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     batch = resource_imports.resources_import(
-        user=world.street_staff,
+        actor=world.street_staff,
         committee=world.street,
         unit=None,
         uploaded_file=SimpleUploadedFile("资源.xlsx", data),
     )
     return {**setup, "batch": batch, "category": category(world)}
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def everything():
@@ -796,8 +826,9 @@ def test_resource_urls_are_in_the_isolation_table():
     ours = {
         name
         for name in all_url_names_with_pk()
-        if name.startswith(("demands:resource_", "demands:category_", "resource-", "category-"))
+        if name.startswith(("resources:", "categories:", "resource-", "category-"))
     }
+    assert ours, "the URL names of the resources room changed: update the prefixes above"
     assert ours - covered == set(), f"add these URLs to the isolation table: {ours - covered}"
 
 
@@ -866,7 +897,9 @@ def test_writes_into_another_scope_through_list_urls_are_refused(world, isolated
         client = client_for(user)
         response = client.post(reverse("resources:resource_create"), form_payload(world))
         assert response.status_code == 400
-        assert "在您的工作范围内找不到" in response.context["form"].errors["committee"][0]
+        assert response.context["form"].errors["committee"] == [
+            "找不到服务范围“110101001001”：只能选择您工作范围内的协调委员会。"
+        ]
         response = client.post(
             reverse("resources:resource_excel_import"),
             {"committee": world.street.pk, "file": ""},

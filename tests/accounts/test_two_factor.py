@@ -16,7 +16,7 @@ from accounts import views as auth_views
 from members.models import User
 
 from ..factories import TEST_PASSWORD
-from .conftest import Admins, as_user, login_post
+from ..security.conftest import Admins, as_user, login_post
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +213,55 @@ def test_a_lockout_after_the_password_stops_the_second_step(world):
     response = client.post("/accounts/login/verify/", {"code": next_code(device)})
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def device_entries(user):
+    from audit.models import Entry
+
+    return Entry.objects.filter(model="otp_totp.totpdevice", actor=user).order_by("pk")
+
+
+def test_enrolling_and_removing_are_recorded_in_the_audit_trail(world, admins: Admins):
+    from audit.models import Operation
+    from audit.selectors import entries_visible_to
+
+    device = enrol(world.tenant_admin)
+    created = device_entries(world.tenant_admin).get()
+    assert (created.operation, created.object_id) == (Operation.CREATE, str(device.pk))
+    assert created.remote_addr  # the address of the request that enrolled it
+    assert device.key not in str(created.data) and device.key not in created.object_repr
+    assert created in entries_visible_to(admins.auditor)
+    assert created not in entries_visible_to(admins.other_auditor)
+
+    device.throttle_reset()
+    as_user(world.tenant_admin).post("/accounts/2fa/", {"code": next_code(device)})
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
+    removed = device_entries(world.tenant_admin).last()
+    assert (removed.operation, removed.object_id) == (Operation.DELETE, str(device.pk))
+
+
+def test_a_wrong_code_enrols_nothing_and_records_nothing(world):
+    client = as_user(world.tenant_admin)
+    client.get("/accounts/2fa/")
+    key = client.session[auth_views.ENROL_KEY]
+    right = {code_for(key, steps) for steps in (-1, 0, 1, 2)}
+    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in right)
+    response = client.post("/accounts/2fa/", {"code": wrong})
+    assert response.status_code == 200 and "动态验证码不正确" in response.content.decode()
+    assert not TOTPDevice.objects.filter(user=world.tenant_admin).exists()
+    assert not device_entries(world.tenant_admin).exists()
+
+
+def test_the_services_refuse_anyone_but_an_administrator(world):
+    from accounts import services
+    from core.errors import NotAllowed
+
+    for user in (world.street_staff, world.district_leader):
+        with pytest.raises(NotAllowed):
+            services.totp_enrolment_start(actor=user)
+        key = "3132333435363738393031323334353637383930"
+        with pytest.raises(NotAllowed):
+            services.totp_device_confirm(actor=user, key=key, code=code_for(key))
+        with pytest.raises(NotAllowed):
+            services.totp_device_remove(actor=user, code="123456")
+    assert not TOTPDevice.objects.exists() and not device_entries(world.street_staff).exists()

@@ -9,13 +9,11 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
-from accounts import services as account_services
 from categories.defaults import categories_ensure_defaults
 from categories.models import Category
 from core import excel
@@ -26,9 +24,11 @@ from members.models import Role
 from resources import imports as resource_imports
 from resources.models import CapacityUnit, Resource, ResourceKind
 
+from .. import excel_helpers as xl
+from ..demands import factories as f
 from ..factories import UserFactory
 from ..members import factories as mf
-from . import factories as f
+from ..members.factories import contact_for
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +56,12 @@ FIELDS = [
 ]
 
 
-def resource_row(n: int, **overrides) -> list:
-    values = {
+SHEET = xl.Sheet(
+    headers=HEADERS,
+    fields=FIELDS,
+    title="资源清单",
+    filename="资源清单.xlsx",
+    good=lambda n: {
         "title": f"助餐场地{n}",
         "kind": "场地",
         "category": "养老服务",
@@ -67,41 +71,14 @@ def resource_row(n: int, **overrides) -> list:
         "available_until": "2026-12-31",
         "committee": "110101001001",
         "description": "午餐时段可用",
-    }
-    values.update(overrides)
-    return [values[field] for field in FIELDS]
-
-
-def workbook_bytes(rows, headers=None, title="资源清单") -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    sheet.append(HEADERS if headers is None else headers)
-    for row in rows:
-        sheet.append(row)
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue()
-
-
-def upload(data: bytes, name: str = "资源清单.xlsx") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data, content_type=excel.XLSX_CONTENT_TYPE)
-
-
-def kept_bytes(batch: ImportBatch) -> bytes:
-    with batch.file.open("rb") as handle:
-        return handle.read()
-
-
-def contact_for(unit):
-    user = UserFactory(tenant=unit.tenant)
-    account_services.role_grant(user=user, role=Role.UNIT_CONTACT, member_unit=unit)
-    return user
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+    },
+)
+resource_row, workbook_bytes, upload, kept_bytes = (
+    SHEET.row,
+    SHEET.workbook,
+    SHEET.upload,
+    xl.kept_bytes,
+)
 
 
 @pytest.fixture
@@ -115,7 +92,7 @@ def categories(world):
 
 def import_as(user, committee, data, unit=None):
     return resource_imports.resources_import(
-        user=user, committee=committee, unit=unit, uploaded_file=upload(data)
+        actor=user, committee=committee, unit=unit, uploaded_file=upload(data)
     )
 
 
@@ -481,12 +458,7 @@ EXPORT_HEADERS = [*HEADERS, "剩余", "状态", "提供单位", "登记时间"]
 
 
 def exported(response) -> list[dict]:
-    assert response.status_code == 200
-    assert response["Content-Type"] == excel.XLSX_CONTENT_TYPE
-    sheet = load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == EXPORT_HEADERS
-    return [dict(zip(EXPORT_HEADERS, row, strict=True)) for row in rows[1:]]
+    return xl.exported(response, EXPORT_HEADERS)
 
 
 class TestExport:
