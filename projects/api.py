@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -18,12 +19,13 @@ from rest_framework.response import Response as APIResponse
 
 from committees.models import Committee
 from core.api import ScopedReadOnlyViewSet
+from core.bulk import BulkRejected
 from core.scoping import Action
 from demands.models import Demand
 from members.models import MemberUnit, Seat, Subcommittee
 from resources.models import Resource
 
-from . import selectors, services, supervision
+from . import imports, selectors, services, supervision
 from .filtersets import ProjectFilterSet
 from .models import (
     AgendaItem,
@@ -179,7 +181,57 @@ def project_data(user, body: dict, *, committee: Committee | None = None) -> ser
     )
 
 
-class ProjectViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet):
+class ProjectBulkItem(serializers.Serializer):
+    """One row of the project list's template, as the Excel import reads it."""
+
+    title = serializers.CharField()
+    committee = serializers.CharField(help_text=gettext_lazy("区划代码、名称或编号"))
+    lead_unit = serializers.CharField(
+        required=False, help_text=gettext_lazy("名称或统一社会信用代码")
+    )
+    category = serializers.CharField(required=False)
+    budget = serializers.CharField(required=False)
+    start_on = serializers.DateField()
+    due_on = serializers.DateField()
+    demand = serializers.CharField(required=False, help_text=gettext_lazy("需求编号"))
+    description = serializers.CharField(required=False)
+
+
+class ProjectBulkBody(serializers.Serializer):
+    items = ProjectBulkItem(many=True)
+
+
+class BulkFailure(serializers.Serializer):
+    index = serializers.IntegerField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ProjectBulkMixin:
+    @extend_schema(
+        request=ProjectBulkBody,
+        responses={201: ProjectSerializer(many=True), 400: BulkFailure(many=True)},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk", parser_classes=[JSONParser])
+    def bulk(self, request):
+        """A year's project list at once, through the same row form as the Excel import: every
+        item or none; the bad ones by index with their errors by field."""
+        user = request.user
+        try:
+            created = imports.PROJECT_ROWS.bulk(
+                context=imports.ProjectRowContext(user, committee=None),
+                payload=request.data,
+                save=lambda items: services.projects_bulk_create(actor=user, items=items),
+            )
+        except BulkRejected as rejected:
+            return APIResponse(rejected.failures, status=status.HTTP_400_BAD_REQUEST)
+        return APIResponse(
+            ProjectSerializer(created, many=True).data, status=status.HTTP_201_CREATED
+        )
+
+
+class ProjectViewSet(
+    ProjectBulkMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedReadOnlyViewSet
+):
     """The project list (项目清单) of the caller's subtree, filtered as the page filters it; a unit's
     contact sees the projects its unit leads or takes part in."""
 

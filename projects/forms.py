@@ -190,3 +190,17 @@ class DecisionForm(StyledForm):
 class ReasonForm(StyledForm):
     reason = forms.CharField(max_length=300, required=False)
     note = forms.CharField(max_length=300, required=False)
+
+
+class ImportForm(StyledForm):
+    committee = forms.TypedChoiceField(label=_("导入到"), coerce=int)
+    file = forms.FileField(
+        label=_("Excel文件（.xlsx）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
+    )
+
+    def __init__(self, *args, committees=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["committee"].choices = list(committees)
+        self.fields["committee"].help_text = _(
+            "“牵头协调委员会”留空的行记在这里；填写的须在它的范围内。"
+        )

@@ -214,8 +214,10 @@ def clean_milestone(
     return title, day
 
 
-def _check_demands(owner: Committee | None, demands: Sequence[Demand], errors: Errors) -> None:
-    if not demands:
+def _check_demands(
+    owner: Committee | None, demands: Sequence[Demand], errors: Errors, *, required: bool = True
+) -> None:
+    if required and not demands:
         errors.add("demands", _("项目至少要对接一项需求。"))
     for demand in demands:
         if demand.status not in (DemandStatus.PUBLISHED, DemandStatus.MATCHED):
@@ -261,7 +263,8 @@ def project_create(
         .filter(pk__in=[d.pk for d in demands], tenant_id=tenant_id)
         .order_by("pk")
     )
-    _check_demands(clean["committee"], demand_list, errors)
+    # A year's list brought in from a spreadsheet may hold projects formed before the platform.
+    _check_demands(clean["committee"], demand_list, errors, required=source != ProjectSource.IMPORT)
     _check_resources(clean["committee"], resources, errors)
     errors.raise_if_any()
     rhythm = _rhythm(tenant_id)
@@ -308,6 +311,50 @@ def project_create(
     _notify_lead(project, _("贵单位牵头的项目“%(t)s”已立项") % {"t": project.title}, "formed")
     ensure_in_scope(project, actor)
     return project
+
+
+@dataclass
+class ProjectItem:
+    """One project of a bulk input (a spreadsheet row): its data and the demands it meets."""
+
+    data: ProjectData
+    demands: Sequence[Demand] = ()
+
+
+def validate_project(*, actor, item: ProjectItem) -> None:
+    """Everything `project_create` would refuse about an item, without writing: the policy,
+    the fields, the demands."""
+    if item.data.committee is not None:
+        policies.require_create_project(actor, item.data.committee)
+    errors = Errors()
+    tenant_id = item.data.committee.tenant_id if item.data.committee else actor.tenant_id
+    clean = clean_project(item.data, tenant_id=tenant_id, errors=errors)
+    _check_demands(clean["committee"], list(item.demands), errors, required=False)
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def projects_bulk_create(*, actor, items: Sequence[ProjectItem]) -> list[Project]:
+    """A year's project list from a spreadsheet: every item formed as by hand, in one
+    transaction (all or nothing); a demand named twice in the file is refused."""
+    seen: dict[int, int] = {}
+    errors = Errors()
+    for number, item in enumerate(items, start=1):
+        for demand in item.demands:
+            if demand.pk in seen:
+                errors.add(
+                    "demands",
+                    _("需求“%(t)s”在第%(a)d项和第%(b)d项中重复。")
+                    % {"t": demand.title, "a": seen[demand.pk], "b": number},
+                )
+            seen[demand.pk] = number
+    errors.raise_if_any()
+    return [
+        project_create(
+            actor=actor, data=item.data, demands=item.demands, source=ProjectSource.IMPORT
+        )
+        for item in items
+    ]
 
 
 def project_from_claim(*, actor, claim: Claim, data: ProjectData) -> Project:

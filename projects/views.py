@@ -21,18 +21,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
+from committees.models import Committee
+from core import bulk_views, excel
 from core.errors import error_text
 from core.scoping import Action
 from core.views import ScopedPageMixin, run_service, xlsx_response
 from demands.models import Demand
 from resources.models import Resource
 
-from . import exports, policies, selectors, services
+from . import exports, imports, policies, selectors, services
 from .filtersets import page_filterset
 from .forms import (
     AgendaForm,
     AnswerForm,
     DecisionForm,
+    ImportForm,
     MeetingForm,
     MilestoneForm,
     MinutesForm,
@@ -80,6 +83,7 @@ class ProjectListView(ScopedPageMixin, View):
             "years": list(range(year + 1, year - 5, -1)),
             "query_string": params.urlencode(),
             "committees": selectors.filter_committees(request.user),
+            "can_import": bool(request.user.committee_scopes(Action.CHANGE)),
             "today": timezone.localdate(),
         }
         return render(request, "projects/list.html", context)
@@ -866,3 +870,75 @@ class CalendarView(ScopedPageMixin, View):
             "can_schedule": bool(user.committee_scopes(Action.CHANGE)),
         }
         return render(request, "projects/calendar.html", context)
+
+
+# --- Excel import (the one bulk-input pipeline) ----------------------------------------------------
+
+
+class ProjectImportView(ScopedPageMixin, View):
+    """Staff upload a year's project list at one of their committees."""
+
+    model = Committee
+    action = Action.CHANGE
+
+    def make_form(self, *args, **kwargs):
+        return ImportForm(
+            *args, committees=selectors.committee_choices(self.request.user), **kwargs
+        )
+
+    def get(self, request):
+        if not request.user.committee_scopes(Action.CHANGE):
+            raise PermissionDenied
+        return self.render_form(self.make_form())
+
+    def post(self, request):
+        form = self.make_form(request.POST, request.FILES)
+        if form.is_valid():
+            committee = self.get_scoped_object(pk=form.cleaned_data["committee"])
+            try:
+                batch = imports.projects_import(
+                    actor=request.user, committee=committee, uploaded_file=form.cleaned_data["file"]
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                return redirect("projects:import_detail", pk=batch.pk)
+        return self.render_form(form, status=400)
+
+    def render_form(self, form, status=200):
+        context = {"form": form, "max_rows": excel.max_rows_setting()}
+        return render(self.request, "projects/import_form.html", context, status=status)
+
+
+class ProjectTemplateView(ScopedPageMixin, View):
+    """The blank template, with the committees the user may fill in (?committee= to narrow)."""
+
+    model = Committee
+    action = Action.CHANGE
+
+    def get(self, request):
+        if not request.user.committee_scopes(Action.CHANGE):
+            raise PermissionDenied
+        pk = request.GET.get("committee")
+        committee = self.get_scoped_object(pk=pk) if pk else None
+        content = imports.project_template(user=request.user, committee=committee)
+        return xlsx_response(content, _("项目清单导入模板.xlsx"))
+
+
+class ProjectBatchPages:
+    kind = imports.KIND_PROJECTS
+
+    def may_import(self, batch=None) -> bool:
+        return bool(self.request.user.committee_scopes(Action.CHANGE))
+
+
+class ImportListView(ProjectBatchPages, bulk_views.ImportListView):
+    template_name = "projects/import_list.html"
+
+
+class ImportDetailView(ProjectBatchPages, bulk_views.ImportDetailView):
+    template_name = "projects/import_result.html"
+
+
+class ImportFileView(ProjectBatchPages, bulk_views.ImportFileView):
+    pass
