@@ -100,6 +100,10 @@ def test_a_good_file_is_imported_whole_and_its_demands_follow(world, client_for)
     assert Project.objects.get(title="银闸社区楼道整治").committee == world.community2
     page = client.get(response.url)
     assert "已导入2个项目" in page.content.decode()
+    records = client.get(reverse("projects:import_list")).content.decode()
+    assert (
+        "项目清单.xlsx" in records and reverse("projects:import_detail", args=[batch.pk]) in records
+    )
 
 
 def test_a_bad_file_is_refused_whole_with_every_bad_row(world, client_for):
