@@ -1,8 +1,10 @@
-"""The default taxonomy a tenant starts with; tenant administrators edit it afterwards."""
+"""The default taxonomy (and thesaurus) a tenant starts with; tenant administrators edit them
+afterwards."""
 
 from __future__ import annotations
 
-from .models import Category
+from .models import Category, ThesaurusEntry
+from .thesaurus import thesaurus_ensure_defaults
 
 # Days an unmatched demand may wait at each level before it rises one level up.
 DEFAULT_DAYS = {"building": 3, "grid": 3, "community": 7, "street": 14, "district": 30}
@@ -38,4 +40,7 @@ def categories_ensure_defaults(tenant) -> list[Category]:
             if name not in existing
         ]
     )
+    if not ThesaurusEntry.objects.filter(tenant=tenant).exists():
+        # A new tenant's matching vocabulary; an edited (or emptied) thesaurus stays as it is.
+        thesaurus_ensure_defaults(tenant)
     return list(Category.objects.filter(tenant=tenant))

@@ -58,3 +58,55 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ThesaurusEntry(models.Model):
+    """A word of the tenant's matching vocabulary (同义词库): the headword, the words that mean
+    the same on the lists (洗澡 for 助浴), and related words that count for less (助浴 and 失能
+    老人). The engine reads every synonym as its headword. An entry may hold for one category
+    only, where a word means something else elsewhere (工作 is 就业 only in 就业创业)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="thesaurus_entries",
+        verbose_name=_("适用类别"),
+        help_text=_("留空表示适用于所有类别。"),
+    )
+    headword = models.CharField(_("词条"), max_length=12)
+    synonyms = models.CharField(
+        _("同义词"), max_length=300, blank=True, help_text=_("与词条意思相同的说法，用空格分隔。")
+    )
+    related = models.CharField(
+        _("相关词"), max_length=300, blank=True, help_text=_("相关但不相同的词，计分减半。")
+    )
+    # Who a need is for (老人, 孩子) says less about which resource meets it than what is needed
+    # (助餐, 辅导作业): such words count like a plain bigram.
+    is_target = models.BooleanField(
+        _("服务对象词"), default=False, help_text=_("如“老人”“孩子”：说明为谁服务，计分较低。")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    # Read and changed like the taxonomy it sits beside.
+    objects = CategoryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("同义词条")
+        verbose_name_plural = _("同义词库")
+        ordering = ["category_id", "headword"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "headword"], name="thesaurus_unique_headword")
+        ]
+
+    def __str__(self) -> str:
+        return self.headword
+
+    def synonym_list(self) -> list[str]:
+        return self.synonyms.split()
+
+    def related_list(self) -> list[str]:
+        return self.related.split()

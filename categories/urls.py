@@ -14,4 +14,11 @@ urlpatterns = [
         views.CategoryEditView.as_view(),
         name="category_edit",
     ),
+    path("thesaurus/", views.ThesaurusListView.as_view(), name="thesaurus_list"),
+    path("thesaurus/new/", views.ThesaurusCreateView.as_view(), name="thesaurus_create"),
+    path("thesaurus/defaults/", views.ThesaurusDefaultsView.as_view(), name="thesaurus_defaults"),
+    path("thesaurus/<int:pk>/edit/", views.ThesaurusEditView.as_view(), name="thesaurus_edit"),
+    path(
+        "thesaurus/<int:pk>/delete/", views.ThesaurusDeleteView.as_view(), name="thesaurus_delete"
+    ),
 ]

@@ -1,5 +1,6 @@
 """The REST API's routes: one router for every app's viewsets."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from categories.api import CategoryViewSet
@@ -28,4 +29,11 @@ router.register("attendees", projects_api.AttendeeViewSet, basename="attendee")
 router.register("tasks", projects_api.TaskViewSet, basename="task")
 router.register("overdue", projects_api.OverdueViewSet, basename="overdue")
 
-urlpatterns = router.urls
+urlpatterns = router.urls + [
+    path("demand-matches/", demands_api.DemandMatchesView.as_view(), name="demand-matches"),
+    path(
+        "demands/<int:pk>/explain/",
+        demands_api.DemandExplainView.as_view(),
+        name="demand-explain",
+    ),
+]

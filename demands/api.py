@@ -8,19 +8,21 @@ service's `ValidationError` into a 400 with field errors and its refusal into a 
 
 from __future__ import annotations
 
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from core.api import ScopedReadOnlyViewSet
 from demands.models import Claim, ClaimDirection, Demand, DemandStatus, Match
 
-from . import selectors, services
+from . import matching, selectors, services
 from .filtersets import DemandFilterSet
 
 # --- demands -------------------------------------------------------------------------------------
@@ -357,4 +359,144 @@ class MatchViewSet(ScopedReadOnlyViewSet):
             .get_queryset()
             .select_related("resource", "resource__offered_by")
             .order_by("demand_id", "rank")
+        )
+
+
+# --- matching: several demands at once, and why a resource is (not) proposed ----------------------
+
+MAX_DEMANDS_PER_CALL = 100
+
+
+class CandidateSerializer(serializers.Serializer):
+    resource = serializers.IntegerField(source="resource.id")
+    resource_title = serializers.CharField(source="resource.title")
+    rank = serializers.IntegerField()
+    proposed = serializers.BooleanField()
+    score = serializers.FloatField()
+    components = serializers.DictField(child=serializers.FloatField())
+    reason = serializers.CharField()
+
+
+class DemandMatchingSerializer(serializers.Serializer):
+    demand = serializers.IntegerField()
+    matching = serializers.ChoiceField(choices=["pending", "done", "closed"])
+    matched_at = serializers.DateTimeField(allow_null=True)
+    matches = MatchSerializer(many=True)
+
+
+class DemandMatchesResponseSerializer(serializers.Serializer):
+    results = DemandMatchingSerializer(many=True)
+
+
+class ExplanationSerializer(serializers.Serializer):
+    demand = serializers.IntegerField()
+    matching = serializers.ChoiceField(choices=["pending", "done", "closed"])
+    resource = serializers.IntegerField(allow_null=True)
+    proposed = serializers.BooleanField()
+    verdict = serializers.CharField()
+    why_not = serializers.ListField(child=serializers.CharField())
+    candidate = CandidateSerializer(allow_null=True)
+    threshold = serializers.FloatField()
+    candidates = CandidateSerializer(many=True)
+
+
+class DemandMatchesView(APIView):
+    """`GET /api/demand-matches/?demand=1&demand=2` (or `?demands=1,2`): for each demand the
+    caller may see, whether its matching is pending or done (closed: it is not open) and its
+    proposals, in two queries whatever the number of demands (at most 100)."""
+
+    serializer_class = DemandMatchesResponseSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("demand", int, many=True, description="需求编号，可重复"),
+            OpenApiParameter("demands", str, description="逗号分隔的需求编号"),
+        ],
+        responses=DemandMatchesResponseSerializer,
+    )
+    def get(self, request):
+        raw = request.query_params.getlist("demand") + [
+            part for value in request.query_params.getlist("demands") for part in value.split(",")
+        ]
+        try:
+            ids = list(dict.fromkeys(int(value) for value in raw if value.strip()))
+        except ValueError:
+            raise serializers.ValidationError({"demand": [_("需求编号应为整数。")]}) from None
+        if not ids:
+            raise serializers.ValidationError({"demand": [_("请给出至少一个需求编号。")]})
+        if len(ids) > MAX_DEMANDS_PER_CALL:
+            raise serializers.ValidationError(
+                {"demand": [_("一次最多%(n)d个需求。") % {"n": MAX_DEMANDS_PER_CALL}]}
+            )
+        demands = list(
+            Demand.objects.visible_to(request.user)
+            .filter(pk__in=ids)
+            .only("pk", "status", "matched_at", "matching_requested_at")
+            .order_by("pk")
+        )
+        matches: dict[int, list] = {d.pk: [] for d in demands}
+        for match in (
+            Match.objects.visible_to(request.user)
+            .filter(demand_id__in=list(matches))
+            .select_related("resource", "resource__offered_by")
+            .order_by("demand_id", "rank")
+        ):
+            matches[match.demand_id].append(match)
+        return Response(
+            {
+                "results": [
+                    {
+                        "demand": demand.pk,
+                        "matching": matching.matching_state(demand),
+                        "matched_at": demand.matched_at,
+                        "matches": MatchSerializer(matches[demand.pk], many=True).data,
+                    }
+                    for demand in demands
+                ]
+            }
+        )
+
+
+class DemandExplainView(APIView):
+    """`GET /api/demands/{id}/explain/?resource={id}`: where a resource stands for a demand,
+    scored now — proposed at which rank, or every reason it is not — beside every candidate's
+    score components. Scoped like the demand: 404 outside the caller's scope; a unit contact,
+    who only sees its own proposals, gets 403."""
+
+    serializer_class = ExplanationSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("resource", int, description="资源编号")],
+        responses=ExplanationSerializer,
+    )
+    def get(self, request, pk):
+        demand = get_object_or_404(
+            Demand.objects.visible_to(request.user).select_related(
+                "category", "committee", "handling_committee"
+            ),
+            pk=pk,
+        )
+        resource = None
+        if request.query_params.get("resource"):
+            try:
+                resource_id = int(request.query_params["resource"])
+            except ValueError:
+                raise serializers.ValidationError({"resource": [_("资源编号应为整数。")]}) from None
+            resource = matching.explainable_resource(request.user, demand, resource_id)
+            if resource is None:
+                raise NotFound(_("找不到该资源。"))
+        explanation = matching.explain(user=request.user, demand=demand, resource=resource)
+        scored = explanation.scored
+        return Response(
+            {
+                "demand": demand.pk,
+                "matching": matching.matching_state(demand),
+                "resource": resource.pk if resource else None,
+                "proposed": bool(scored and scored.proposed),
+                "verdict": explanation.verdict,
+                "why_not": explanation.why_not,
+                "candidate": CandidateSerializer(scored).data if scored else None,
+                "threshold": matching.MIN_TEXT,
+                "candidates": CandidateSerializer(explanation.candidates, many=True).data,
+            }
         )

@@ -11,6 +11,9 @@ class DemandsConfig(AppConfig):
     def ready(self) -> None:
         from resources.signals import resources_changed
 
+        from .matching import on_resources_changed
         from .services import rematch_for_changed_resources
 
+        # A paused or withdrawn resource leaves every proposal at once, before any rescoring.
+        resources_changed.connect(on_resources_changed, dispatch_uid="demands_drop_unavailable")
         resources_changed.connect(rematch_for_changed_resources, dispatch_uid="demands_rematch")

@@ -158,6 +158,9 @@ class Demand(models.Model):
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
     escalation_due_at = models.DateTimeField(_("上报期限"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+    # Matching is pending from the moment it is asked for until it has run (the API tells which).
+    matching_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    matched_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = DemandQuerySet.as_manager()
 
@@ -362,3 +365,24 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand_id}↔{self.resource_id} {self.score:.2f}"
+
+
+class TermStatistics(models.Model):
+    """How many of a category's proposable resources carry each term (the matching engine's
+    weights), with the version of the tenant's vocabulary they were counted under. Renewed by
+    every full-pass chunk; read by every worker, so none counts them again on its own."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    lexicon = models.CharField(max_length=64)
+    documents = models.PositiveIntegerField()
+    frequency = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "category"], name="term_statistics_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}: {self.documents}"

@@ -256,3 +256,11 @@ def require_wish_claim(member: PartyMember, demand: Demand) -> None:
     """A member claims the wishes of their community (and of the grids and buildings in it)."""
     if not (demand.tenant_id == member.tenant_id and covers(member.community, demand.committee)):
         raise NotAllowed(_("只能认领报到社区的心愿。"))
+
+
+def may_explain(user, demand) -> bool:
+    """Staff and leaders whose scope holds the demand (where it arose or is handled) may see how
+    every candidate scored; a unit contact sees only its own proposals' reasons."""
+    return can(user, Action.VIEW, demand.committee) or can(
+        user, Action.VIEW, demand.handling_committee
+    )

@@ -149,6 +149,26 @@ def resource_for_claim(*, user, demand: Demand, resource_id) -> Resource | None:
 # --- wishes ------------------------------------------------------------------------------------------
 
 
+def resource_claims(*, user, resource: Resource) -> QuerySet[Claim]:
+    """The claims on one resource the user may see, newest first (the resource page's list)."""
+    return (
+        Claim.objects.visible_to(user)
+        .filter(resource=resource)
+        .select_related("demand", "unit")
+        .order_by("-created_at", "-pk")[:100]
+    )
+
+
+def resource_matches(*, user, resource: Resource) -> QuerySet[Match]:
+    """The demands a resource is proposed for that the user may see, best first."""
+    return (
+        Match.objects.visible_to(user)
+        .filter(resource=resource)
+        .select_related("demand")
+        .order_by("-score", "pk")[:50]
+    )
+
+
 def community_wishes(*, member: PartyMember) -> QuerySet[Demand]:
     """The wishes of the member's community (and of the grids and buildings under it).
 

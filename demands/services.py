@@ -390,8 +390,10 @@ def demand_transition(*, demand: Demand, to: str, actor, reason: str = "") -> De
 
 
 def schedule_matching(demand_id: int) -> None:
+    from .matching import mark_pending
     from .tasks import match_demand
 
+    mark_pending([demand_id])
     transaction.on_commit(lambda: match_demand.delay(demand_id))
 
 

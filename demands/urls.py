@@ -7,6 +7,11 @@ from . import views
 app_name = "demands"
 
 urlpatterns = [
+    path(
+        "resources/<int:pk>/pairings/",
+        views.ResourcePairingsView.as_view(),
+        name="resource_pairings",
+    ),
     path("", views.DemandListView.as_view(), name="demand_list"),
     path("export.xlsx", views.DemandExportView.as_view(), name="demand_export"),
     path("new/", views.DemandCreateView.as_view(), name="demand_create"),
@@ -14,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/", views.DemandDetailView.as_view(), name="demand_detail"),
     path("<int:pk>/edit/", views.DemandEditView.as_view(), name="demand_edit"),
     path("<int:pk>/transition/", views.DemandTransitionView.as_view(), name="demand_transition"),
+    path("<int:pk>/explain/", views.DemandExplainView.as_view(), name="demand_explain"),
     path("attachments/<int:pk>/", views.AttachmentView.as_view(), name="attachment"),
     path(
         "matches/<int:pk>/request/",

@@ -37,7 +37,7 @@ from demands.models import (
 )
 from party_members import selectors as party_selectors
 from party_members.models import PartyMember
-from resources.models import CapacityUnit
+from resources.models import CapacityUnit, Resource
 
 from . import policies, selectors, services
 from .filtersets import DemandFilterSet
@@ -554,3 +554,72 @@ class WishClaimView(WishMixin, View):
             success=_("已认领“%(title)s”，请与社区联系后尽快完成。") % {"title": wish.title},
         )
         return redirect("demands:wish_list")
+
+
+# --- a resource's claims and matches (loaded into the resource page) ------------------------------
+
+
+class ResourcePairingsView(ScopedPageMixin, View):
+    """The claims on a resource and the demands it is proposed for, as a part of the resource's
+    page: they are this room's records, and the resources room does not import it."""
+
+    model = Resource
+
+    def get(self, request, pk):
+        resource = self.get_scoped_object()
+        context = {
+            "claims": selectors.resource_claims(user=request.user, resource=resource),
+            "matches": selectors.resource_matches(user=request.user, resource=resource),
+        }
+        return render(request, "demands/_resource_pairings.html", context)
+
+
+# --- why a resource is (not) proposed -----------------------------------------------------------
+
+
+class DemandExplainView(ScopedPageMixin, View):
+    """匹配说明: every candidate of a demand scored now, what is proposed, and for a resource
+    staff ask about, where it stands or every reason it is not proposed. Scoped like the demand
+    (404 outside the scope); a unit contact, who sees only its own proposals, gets 403."""
+
+    model = Demand
+
+    def get(self, request, pk):
+        from . import matching
+
+        demand = self.get_scoped_object(queryset=selectors.demand_detail_rows())
+        asked = request.GET.get("resource", "").strip()
+        resource = None
+        if asked:
+            if not asked.isdigit():
+                raise Http404
+            resource = matching.explainable_resource(request.user, demand, int(asked))
+            if resource is None:
+                raise Http404
+        explanation = matching.explain(user=request.user, demand=demand, resource=resource)
+        rows = [
+            {
+                "scored": scored,
+                "percent": round(scored.score * 100),
+                "components": [
+                    (COMPONENT_LABELS[name], round(value * 100))
+                    for name, value in scored.components.items()
+                    if name in COMPONENT_LABELS
+                ],
+                "asked": resource is not None and scored.resource.id == resource.pk,
+                "relevant": scored.components["text"] >= matching.MIN_TEXT,
+            }
+            for scored in explanation.candidates
+        ]
+        return render(
+            request,
+            "demands/explain.html",
+            {
+                "demand": demand,
+                "explanation": explanation,
+                "rows": rows,
+                "asked": asked,
+                "threshold": round(matching.MIN_TEXT * 100),
+                "top": matching.TOP_MATCHES,
+            },
+        )

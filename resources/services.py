@@ -255,7 +255,7 @@ def resource_set_status(*, actor, resource: Resource, status: str) -> Resource:
         current.status = status
         current.save(update_fields=["status", "updated_at"])
         ensure_in_scope(current, actor, Action.CHANGE)
-        if status == ResourceStatus.ACTIVE:
-            announce_resources_changed([current])
+        # Offered again: it may serve demands; paused or withdrawn: it leaves their proposals.
+        announce_resources_changed([current])
     resource.status = current.status
     return current

@@ -24,7 +24,6 @@ from core import bulk_views, excel
 from core.forms import add_service_errors
 from core.scoping import Action
 from core.views import ScopedPageMixin, run_service, xlsx_response
-from demands.models import Claim, Match
 
 from . import imports, policies, services
 from .filtersets import SORT_CHOICES, filtered_resources
@@ -80,18 +79,6 @@ class ResourceDetailView(ScopedPageMixin, View):
 
     def get(self, request, pk):
         resource = self.get_scoped_object(queryset=visible_resources(request.user))
-        claims = (
-            Claim.objects.visible_to(request.user)
-            .filter(resource=resource)
-            .select_related("demand", "unit")
-            .order_by("-created_at", "-pk")[:100]
-        )
-        matches = (
-            Match.objects.visible_to(request.user)
-            .filter(resource=resource)
-            .select_related("demand")
-            .order_by("-score", "pk")[:50]
-        )
         mode = policies.edit_mode(request.user, resource)
         context = {
             "resource": resource,
@@ -99,8 +86,6 @@ class ResourceDetailView(ScopedPageMixin, View):
             "percent_left": int(resource.remaining * 100 / resource.capacity)
             if resource.capacity
             else 0,
-            "claims": claims,
-            "matches": matches,
             "can_edit": mode is not None and resource.status != ResourceStatus.WITHDRAWN,
             "status_actions": status_actions(resource) if mode else [],
         }

@@ -19,7 +19,10 @@ def test_the_worker_is_named_as_the_actor_of_what_it_writes(world, admins: Admin
     producer().send_task("demands.tasks.run_escalations")
     entry = wait_for(
         lambda: Entry.objects.filter(
-            model="demands.demand", object_id=str(demand.pk), task="demands.tasks.run_escalations"
+            model="demands.demand",
+            object_id=str(demand.pk),
+            task="demands.tasks.run_escalations",
+            changes__has_key="handling_committee_id",  # the escalation, not the rematch marker
         ).first()
     )
     assert entry.actor is None and entry.tenant == world.city.tenant

@@ -155,7 +155,7 @@ def run_journey(contact_page, staff, world, unit, contact, resource, login, save
     match_row = staff.locator(f'[data-match="{match.pk}"]')
     expect(match_row).to_contain_text(RESOURCE_TITLE)
     expect(match_row).to_contain_text(UNIT_NAME)
-    expect(match_row.get_by_test_id("match-reason")).to_contain_text("同属“养老服务”类别")
+    expect(match_row.get_by_test_id("match-reason")).to_contain_text("内容相符：")
     expect(match_row.get_by_role("button", name="申请资源")).to_be_visible()
 
     # --- Back on the contact's page, untouched: the poll brings the notification in.

@@ -201,7 +201,7 @@ class TestListsAndFilters:
         assert [(r["demand"], r["resource"], r["unit"]) for r in rows] == [
             (demand.pk, resource.pk, unit.pk)
         ]
-        assert "同属“养老服务”类别" in rows[0]["reason"] and set(rows[0]["components"]) == {
+        assert "内容相符：" in rows[0]["reason"] and set(rows[0]["components"]) == {
             "text",
             "distance",
             "capacity",

@@ -80,6 +80,8 @@ PAGES = [
     ("demands:claim_decline", "claim", "post", {"reason": "越权"}),
     ("demands:claim_release", "accepted", "post", {"reason": "越权"}),
     ("demands:wish_claim", "wish", "post", {}),
+    ("demands:demand_explain", "demand", "get", None),
+    ("demands:resource_pairings", "resource", "get", None),
 ]
 # (url name, object key, method, payload)
 ENDPOINTS = [
@@ -92,6 +94,7 @@ ENDPOINTS = [
     ("claim-decline", "claim", "post", {"reason": "越权"}),
     ("claim-release", "accepted", "post", {"reason": "越权"}),
     ("match-detail", "match", "get", None),
+    ("demand-explain", "demand", "get", None),
 ]
 # Creating takes no object in its URL; what it names in its body is checked instead.
 LIST_PAGES = ["demands:demand_list", "demands:demand_export", "demands:wish_list"]

@@ -360,7 +360,7 @@ class TestDetail:
         row = response.context["matches"][0]
         assert row["match"].resource == resource and row["action"] == "request"
         assert row["quantity"] == Decimal("30.0")
-        assert "同属“养老服务”类别" in html and "由东华门街道提供，覆盖多福巷社区" in html
+        assert "场地，由东华门街道提供，覆盖多福巷社区" in html and "内容相符：" in html
         assert f"匹配度{row['percent']}%" in html and "申请资源" in html
         history = response.context["transitions"]
         assert [(t["from_label"], t["to_label"]) for t in history] == [

@@ -333,8 +333,11 @@ class TestCapacity:
         )
         html = page.content.decode()
         assert "剩余20/50人" in html and "已承诺给认领：30人" in html
-        assert [c.demand for c in page.context["claims"]] == [demand]
-        assert demand in [m.demand for m in page.context["matches"]]
+        pairings = client_for(world.street_staff).get(
+            reverse("demands:resource_pairings", args=[resource.pk])
+        )
+        assert [c.demand for c in pairings.context["claims"]] == [demand]
+        assert demand in [m.demand for m in pairings.context["matches"]]
 
         demand_services.claim_release(claim=claim, actor=world.community_staff, reason="改期")
         resource.refresh_from_db()
@@ -783,7 +786,11 @@ ENDPOINTS = [
 ]
 # Categories are the tenant's, read by all of it: another tenant gets 404, the tenant's
 # non-administrators 403 (tests/categories/test_categories.py).
-TENANT_WIDE = [("categories:category_edit", "category", "post", {"name": "越权"})]
+TENANT_WIDE = [
+    ("categories:category_edit", "category", "post", {"name": "越权"}),
+    ("categories:thesaurus_edit", "entry", "post", {"headword": "越权"}),
+    ("categories:thesaurus_delete", "entry", "post", {}),
+]
 
 
 @pytest.fixture
@@ -799,7 +806,12 @@ def isolated(world, setup):
         unit=None,
         uploaded_file=SimpleUploadedFile("资源.xlsx", data),
     )
-    return {**setup, "batch": batch, "category": category(world)}
+    from categories.models import ThesaurusEntry
+
+    entry = ThesaurusEntry.objects.create(
+        tenant=world.city.tenant, headword="测试词条", synonyms="测试同义词"
+    )
+    return {**setup, "batch": batch, "category": category(world), "entry": entry}
 
 
 def everything():
@@ -807,7 +819,14 @@ def everything():
         resource_state(),
         list(ImportBatch.objects.order_by("pk").values_list("pk", "status", "created_count")),
         list(Category.objects.order_by("pk").values_list("pk", "name", "escalation_days")),
+        list(thesaurus_rows()),
     )
+
+
+def thesaurus_rows():
+    from categories.models import ThesaurusEntry
+
+    return ThesaurusEntry.objects.order_by("pk").values_list("pk", "headword", "synonyms")
 
 
 def call(client, name, obj, method, payload):

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('categories', '0001_initial'),
+        ('categories', '0003_thesaurus_defaults'),
         ('committees', '0002_verbose_names'),
     ]
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('committees', '0002_verbose_names'),
-        ('demands', '0002_initial'),
+        ('demands', '0003_matching_state'),
         ('members', '0002_verbose_names'),
         ('resources', '0002_verbose_names'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
