@@ -8,6 +8,7 @@ from committees.api import CommitteeViewSet
 from demands import api as demands_api
 from members import api as members_api
 from party_members import api as party_members_api
+from projects import api as projects_api
 from resources import api as resources_api
 
 router = DefaultRouter()
@@ -21,6 +22,12 @@ router.register("resources", resources_api.ResourceViewSet, basename="resource")
 router.register("demands", demands_api.DemandViewSet, basename="demand")
 router.register("claims", demands_api.ClaimViewSet, basename="claim")
 router.register("matches", demands_api.MatchViewSet, basename="match")
+router.register("projects", projects_api.ProjectViewSet, basename="project")
+router.register("milestones", projects_api.MilestoneViewSet, basename="milestone")
+router.register("meetings", projects_api.MeetingViewSet, basename="meeting")
+router.register("attendees", projects_api.AttendeeViewSet, basename="attendee")
+router.register("tasks", projects_api.TaskViewSet, basename="task")
+router.register("overdue", projects_api.OverdueViewSet, basename="overdue")
 
 urlpatterns = router.urls + [
     path("demand-matches/", demands_api.DemandMatchesView.as_view(), name="demand-matches"),

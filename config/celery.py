@@ -43,6 +43,11 @@ app.conf.update(
             "schedule": crontab(),
             "options": {"expires": 50},
         },
+        "projects-supervision": {
+            "task": "projects.tasks.run_supervision",
+            "schedule": crontab(),  # due dates of projects, milestones and tasks (SKIP LOCKED)
+            "options": {"expires": 50},
+        },
         "demands-full-matching-pass": {
             "task": "demands.tasks.full_matching_pass",
             "schedule": crontab(hour=3, minute=7),

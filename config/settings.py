@@ -194,6 +194,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The project list's choice sets, named once (their field names repeat the demands').
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectStatusEnum": "projects.models.ProjectStatus",
+        "ProjectSourceEnum": "projects.models.ProjectSource",
+        "MeetingStatusEnum": "projects.models.MeetingStatus",
+        "TaskStatusEnum": "projects.models.TaskStatus",
+        "DecisionKindEnum": "projects.models.DecisionKind",
+        "SupervisedKindEnum": "projects.supervision.KIND_CHOICES",
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ urlpatterns = [
     path("categories/", include("categories.urls")),
     path("resources/", include("resources.urls")),
     path("demands/", include("demands.urls")),
+    path("projects/", include("projects.urls")),
     path("notifications/", include("notifications.urls")),
     # One way in: the admin site's own login would skip the second factor.
     path("admin/login/", accounts_views.admin_login),

@@ -866,3 +866,55 @@ def wish_claim(*, actor, demand: Demand) -> Demand:
     )
     schedule_matching(demand.pk)
     return demand
+
+
+# --- projects move their demands along --------------------------------------------------------------
+
+# What becomes of a project's demands when it is formed, completed or cancelled.
+PROJECT_DEMAND_MOVES = {
+    "formed": DemandStatus.IN_PROJECT,
+    "completed": DemandStatus.FULFILLED,
+    "cancelled": DemandStatus.MATCHED,
+}
+
+
+@transaction.atomic
+def demands_follow_project(*, demand_ids: Sequence[int], event: str, actor, reason: str) -> None:
+    """The project list (the room above) moves the demands a project meets: "in project" from
+    the day it is formed, "fulfilled" when it completes, matched again when it is cancelled (the
+    pairing stands; staff decide what next). A published demand formed into a project straight
+    from a meeting or a committed resource is matched first, so it takes the path its states
+    allow. Every demand that cannot follow is named in one ValidationError, and none moves."""
+    to = PROJECT_DEMAND_MOVES[event]
+    demands = list(Demand.objects.select_for_update().filter(pk__in=demand_ids).order_by("pk"))
+    errors = Errors()
+    paths = []
+    for demand in demands:
+        path = [to]
+        if to == DemandStatus.IN_PROJECT and demand.status == DemandStatus.PUBLISHED:
+            path = [DemandStatus.MATCHED, DemandStatus.IN_PROJECT]
+        status = demand.status
+        for step in path:
+            if step not in TRANSITIONS[status]:
+                errors.add(
+                    "demands",
+                    _("需求“%(title)s”当前为“%(s)s”，不能%(what)s。")
+                    % {
+                        "title": demand.title,
+                        "s": demand.get_status_display(),
+                        "what": {
+                            "formed": _("立项"),
+                            "completed": _("随项目办结"),
+                            "cancelled": _("退回已对接"),
+                        }[event],
+                    },
+                )
+                break
+            status = step
+        paths.append((demand, path))
+    errors.raise_if_any()
+    for demand, path in paths:
+        for step in path:
+            _transition(demand, step, actor, reason)
+        demand.escalation_due_at = None
+        demand.save()

@@ -44,6 +44,7 @@ from party_members.models import (
     ServiceTeam,
     TeamKind,
 )
+from projects.models import Meeting, Milestone, Project, ProjectStatus
 from resources.models import Resource
 
 MEMBER_MODELS = [
@@ -101,6 +102,28 @@ def assert_ledger_consistent(tenant: Tenant) -> None:
             assert points == ledger.get(pk, 0), (model.__name__, pk)
 
 
+def assert_demo_projects(beijing) -> None:
+    # The project list: the documents' projects, a district meeting whose decisions became a
+    # project and a task, and an overdue milestone that rose to the district.
+    shanghai = Tenant.objects.get(slug="shanghai")
+    centre = Project.objects.get(tenant=beijing, title__startswith="核桃园党群服务中心")
+    assert centre.status == ProjectStatus.COMPLETED and centre.budget == 8_000_000
+    assert centre.demands.get().status == DemandStatus.FULFILLED
+    assert (
+        Project.objects.get(tenant=beijing, title="河防口村梨园土壤改良试验").status
+        == "in_progress"
+    )
+    assert Project.objects.get(tenant=shanghai, title__startswith="康家弄").status == "completed"
+    lifts = Project.objects.filter(tenant=shanghai, title__endswith="加装电梯")
+    assert lifts.filter(status=ProjectStatus.COMPLETED).count() == 5
+    assert lifts.exclude(status=ProjectStatus.COMPLETED).count() == 20
+    meeting = Meeting.objects.get(tenant=beijing, committee__division_code="110101000000")
+    assert sorted(meeting.decisions.values_list("kind", flat=True)) == ["project", "task"]
+    assert Project.objects.filter(decision__meeting=meeting).exists()
+    late = Milestone.objects.get(project__tenant=beijing, escalated_at__isnull=False)
+    assert late.escalated_to.division_code == "110101000000"
+
+
 @pytest.mark.django_db
 def test_seed_demo_loads_three_real_tenants_their_members_and_a_login_per_role(capsys):
     call_command("seed_demo")
@@ -135,6 +158,8 @@ def test_seed_demo_loads_three_real_tenants_their_members_and_a_login_per_role(c
 
     assert_demo_members_data(beijing)
     assert_demo_demands(beijing)
+    assert_demo_projects(beijing)
+    assert "projects: 30 projects" in out
 
     before = row_counts()
     call_command("seed_demo")  # a second run adds nothing
@@ -148,7 +173,12 @@ def assert_demo_demands(beijing: Tenant) -> None:
 
     def best(title: str) -> Match:
         demand = Demand.objects.get(tenant=beijing, title=title)
-        assert demand.status == DemandStatus.PUBLISHED
+        # The project seeding carries the bus plant's and the orchard's cases on into projects.
+        assert demand.status in (
+            DemandStatus.PUBLISHED,
+            DemandStatus.IN_PROJECT,
+            DemandStatus.FULFILLED,
+        )
         match = demand.matches.select_related("resource").order_by("rank").first()
         assert match is not None, title
         return match
@@ -301,6 +331,31 @@ def assert_demo_members_data(beijing: Tenant) -> None:
     assert ServiceRecord.objects.filter(tenant=datong).exists()
 
 
+def assert_scale_projects(tenant, sizes) -> None:
+    """The projects at scale: each with three milestones, supervision stamps as the scan would
+    have left them (a scan now finds nothing already past), demands only in done projects."""
+    from projects import services as project_services
+    from projects.models import Meeting, Milestone, Project, ProjectDemand, Task
+
+    projects = Project.objects.filter(tenant=tenant)
+    assert projects.count() == sizes["projects"]
+    assert Milestone.objects.filter(tenant=tenant).count() == 3 * sizes["projects"]
+    assert 0 < Meeting.objects.filter(tenant=tenant).count() <= sizes["meetings"]
+    assert Task.objects.filter(tenant=tenant).exists()
+    assert (
+        not ProjectDemand.objects.filter(tenant=tenant)
+        .exclude(project__status__in=["completed", "evaluated"])
+        .exists()
+    )
+    assert projects.filter(overdue_at__isnull=False, status__in=["planned", "in_progress"]).exists()
+    assert (
+        not projects.exclude(status__in=["planned", "in_progress"])
+        .filter(supervise_at__isnull=False)
+        .exists()
+    )
+    assert project_services.supervision_scan() == {"reminded": 0, "overdue": 0, "escalated": 0}
+
+
 @pytest.mark.django_db
 def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(capsys):
     sizes = {
@@ -310,9 +365,12 @@ def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(c
         "records": 12000,
         "demands": 400,
         "resources": 500,
+        "projects": 300,
+        "meetings": 20,
     }
     call_command("seed_scale", slug="bj-scale-test", **sizes)
     tenant = Tenant.objects.get(slug="bj-scale-test")
+    assert_scale_projects(tenant, sizes)
     assert Committee.objects.filter(tenant=tenant).count() == 7904  # with Huairou's 3 zones
     assert services.tree_faults(tenant) == []
     users = User.objects.filter(tenant=tenant)
@@ -393,7 +451,7 @@ def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(c
     before = row_counts()
     call_command("seed_scale", slug="bj-scale-test", **sizes)  # a second run adds nothing
     assert row_counts() == before
-    assert capsys.readouterr().out.count("skipped") == 8
+    assert capsys.readouterr().out.count("skipped") == 11  # every stage, the projects' three too
 
 
 def assert_scale_demands(tenant: Tenant, sizes: dict[str, int]) -> None:

@@ -45,6 +45,7 @@ from demands import matching
 from demands.models import Demand, DemandStatus
 from demo import bench_demands as demand_bench
 from demo import bench_notifications as notification_bench
+from demo import bench_projects as project_bench
 from demo.scale_demands import DEMAND_TEMPLATES
 from demo.scale_members import short_name
 from members import selectors
@@ -108,10 +109,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--only",
-            choices=["all", "lists", "demands", "matching", "notify"],
+            choices=["all", "lists", "demands", "matching", "notify", "projects"],
             default="all",
-            help="list reads, demands and notifications figures, both, or only the matching or "
-            "only the notifications figures",
+            help="list reads, demands and notifications figures, and the projects' supervision "
+            "scan; or only the matching, only the notifications or only the projects' figures",
         )
         parser.add_argument(
             "--match-runs", type=int, default=20, help="new demands matched one by one"
@@ -139,6 +140,11 @@ class Command(BaseCommand):
                 self.print_figures(self.bench_notify(tenant))
         if only == "matching":
             self.bench_demands(tenant, users[0], street_committee, match_runs, matching_only=True)
+        if only in ("all", "projects"):
+            self.stdout.write("")
+            self.stdout.write(f"Projects on {tenant.name}: the supervision scan")
+            with override_settings(DEBUG=False):
+                self.print_figures(project_bench.supervision_figures(tenant))
 
     def bench_lists(self, tenant, users, street_committee, runs, max_seconds, no_explain):
         quarter = party_services.quarter_of(timezone.localdate())
@@ -202,6 +208,11 @@ class Command(BaseCommand):
             Read("GET /api/service-records/", get("/api/service-records/", {"status": "rejected"})),
             Read("GET /api/committees/", get("/api/committees/", {"level": "street"})),
             Read(f"points_ranking {street.name} {quarter}", ranking),
+            Read("page /projects/", get("/projects/", {"status": "completed"})),
+            Read("GET /api/projects/", get("/api/projects/", {"status": "completed"})),
+            Read(
+                "page /projects/overdue/", get("/projects/overdue/", {"committee": str(street.pk)})
+            ),
         ]
 
     # -- measuring --

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from demo import accounts as demo_accounts
 from demo import city as member_seeding
 from demo import demands as demand_seeding
+from demo import projects as project_seeding
 from demo import trees as committee_seeding
 
 
@@ -48,6 +49,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{beijing.name}: {counts['demands']} demands, {counts['resources']} resources, "
             f"{counts['matches']} demands with matches ({time.perf_counter() - step:.1f}s)"
+        )
+        step = time.perf_counter()
+        counts = project_seeding.seed_projects(beijing, shanghai)
+        self.stdout.write(
+            f"projects: {counts['projects']} projects, {counts['meetings']} meetings, "
+            f"{counts['escalated']} escalated ({time.perf_counter() - step:.1f}s)"
         )
         self.stdout.write(f"seeded in {time.perf_counter() - started:.1f}s")
         self.print_logins(accounts)

@@ -29,6 +29,7 @@ from django.db import connection
 from demo import accounts as demo_accounts
 from demo import scale_demands as demand_scale
 from demo import scale_members
+from demo import scale_projects as project_scale
 from demo import trees as committee_seeding
 
 
@@ -60,6 +61,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--resources", type=int, help=f"resources (default {demands.resources})"
         )
+        projects = project_scale.ProjectSize()
+        parser.add_argument("--projects", type=int, help=f"projects (default {projects.projects})")
+        parser.add_argument("--meetings", type=int, help=f"meetings (default {projects.meetings})")
 
     def handle(self, *args, slug, fraction, **options):
         if fraction <= 0:
@@ -109,4 +113,15 @@ class Command(BaseCommand):
         started = time.perf_counter()
         demand_scale.DemandScaleSeeder(seeder, demand_size, out=self.stdout.write).run()
         self.stdout.write(f"demands data: {time.perf_counter() - started:.1f}s")
+        project_counts = {
+            name: options[name] if options.get(name) is not None else round(value * fraction)
+            for name, value in vars(project_scale.ProjectSize()).items()
+        }
+        if any(value < 0 for value in project_counts.values()):
+            raise CommandError("counts cannot be negative")
+        started = time.perf_counter()
+        project_scale.ProjectScaleSeeder(
+            seeder, project_scale.ProjectSize(**project_counts), out=self.stdout.write
+        ).run()
+        self.stdout.write(f"projects data: {time.perf_counter() - started:.1f}s")
         self.stdout.write(f"total: {time.perf_counter() - total:.1f}s")

@@ -1,0 +1,45 @@
+"""Pages of the project list, meetings and supervision, under /projects/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "projects"
+
+A = views.MeetingActionView
+
+urlpatterns = [
+    path("", views.ProjectListView.as_view(), name="project_list"),
+    path("export.xlsx", views.ProjectExportView.as_view(), name="project_export"),
+    path("new/", views.ProjectCreateView.as_view(), name="project_create"),
+    path("import/", views.ProjectImportView.as_view(), name="project_import"),
+    path("import/template.xlsx", views.ProjectTemplateView.as_view(), name="project_template"),
+    path("imports/", views.ImportListView.as_view(), name="import_list"),
+    path("imports/<int:pk>/", views.ImportDetailView.as_view(), name="import_detail"),
+    path("imports/<int:pk>/file/", views.ImportFileView.as_view(), name="import_file"),
+    path("overdue/", views.OverdueListView.as_view(), name="overdue"),
+    path("overdue/<str:kind>/<int:pk>/remind/", views.ReminderView.as_view(), name="remind"),
+    path("<int:pk>/", views.ProjectDetailView.as_view(), name="project_detail"),
+    path("<int:pk>/edit/", views.ProjectEditView.as_view(), name="project_edit"),
+    path("<int:pk>/transition/", views.ProjectTransitionView.as_view(), name="project_transition"),
+    path("<int:pk>/milestones/", views.MilestoneAddView.as_view(), name="milestone_add"),
+    path("<int:pk>/progress/", views.ProgressView.as_view(), name="progress"),
+    path(
+        "milestones/<int:pk>/finish/", views.MilestoneFinishView.as_view(), name="milestone_finish"
+    ),
+    path("photos/<int:pk>/", views.PhotoView.as_view(), name="photo"),
+    path("tasks/<int:pk>/", views.TaskDetailView.as_view(), name="task_detail"),
+    path("tasks/<int:pk>/close/", views.TaskCloseView.as_view(), name="task_close"),
+    path("meetings/", views.CalendarView.as_view(), name="calendar"),
+    path("meetings/new/", views.MeetingCreateView.as_view(), name="meeting_create"),
+    path("meetings/<int:pk>/", views.MeetingDetailView.as_view(), name="meeting_detail"),
+    path("meetings/<int:pk>/invitation.ics", views.MeetingIcsView.as_view(), name="meeting_ics"),
+    path("meetings/<int:pk>/invite/", A.as_view(step="invite"), name="meeting_invite"),
+    path("meetings/<int:pk>/reschedule/", A.as_view(step="reschedule"), name="meeting_reschedule"),
+    path("meetings/<int:pk>/cancel/", A.as_view(step="cancel"), name="meeting_cancel"),
+    path("meetings/<int:pk>/attendance/", A.as_view(step="attendance"), name="meeting_attendance"),
+    path("meetings/<int:pk>/minutes/", A.as_view(step="minutes"), name="meeting_minutes"),
+    path("meetings/<int:pk>/agenda/", A.as_view(step="agenda"), name="meeting_agenda"),
+    path("meetings/<int:pk>/decisions/", A.as_view(step="decision"), name="meeting_decision"),
+    path("attendees/<int:pk>/answer/", views.AttendeeAnswerView.as_view(), name="attendee_answer"),
+]
