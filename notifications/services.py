@@ -32,9 +32,11 @@ last send of a batch and checks that exactly that batch is repeated.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import hashlib
+import json
 import logging
 import os
 import time
@@ -123,11 +125,12 @@ def notify(
     body: str = "",
     link: str = "",
     committee=None,
+    attachments: Iterable[Attachment] = (),
 ) -> int:
     """Notify users of an event, once per (user, key), inside the caller's transaction.
 
     Each recipient gets an inbox notification, and an email unless they chose the daily digest
-    or no email for this event. `committee` is where the event happened: webhook endpoints of
+    or no email for this event; the email carries `attachments` (a meeting's .ics file). `committee` is where the event happened: webhook endpoints of
     that committee and its ancestors hear it too, once per key. Returns how many notifications
     are new."""
     message = Message(
@@ -138,6 +141,7 @@ def notify(
         link=str(link)[:300],
         key=bounded_key(key),
         created_at=timezone.now(),
+        attachments=tuple(attachments),
     )
     users = {user.pk: user for user in recipients if getattr(user, "is_active", True)}
     write = inbox_and_emails_set_based if connection.vendor == "postgresql" else inbox_and_emails
@@ -146,6 +150,22 @@ def notify(
         delivery_ids += webhook_deliveries_write(message, committee)
     enqueue_ids_after_commit(delivery_ids)
     return created
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file an email carries, kept in the delivery's payload so a retry sends the same bytes."""
+
+    filename: str
+    mimetype: str
+    content: bytes
+
+    def as_payload(self) -> dict:
+        return {
+            "filename": self.filename,
+            "mimetype": self.mimetype,
+            "content": base64.b64encode(self.content).decode("ascii"),
+        }
 
 
 @dataclass(frozen=True)
@@ -159,6 +179,11 @@ class Message:
     link: str
     key: str
     created_at: dt.datetime
+    attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def attachments_payload(self) -> list[dict]:
+        return [attachment.as_payload() for attachment in self.attachments]
 
     @property
     def email_text(self) -> str:
@@ -192,7 +217,8 @@ def inbox_and_emails_set_based(message: Message, users: dict) -> tuple[int, list
                  next_attempt_at, last_error, created_at)
             SELECT %(tenant)s, fresh.id, %(channel)s, %(channel)s || ':' || fresh.id,
                    jsonb_build_object(
-                       'to', recipient.email, 'subject', %(title)s::text, 'body', %(text)s::text
+                       'to', recipient.email, 'subject', %(title)s::text, 'body', %(text)s::text,
+                       'attachments', %(attachments)s::jsonb
                    ),
                    %(pending)s, 0, %(now)s, '', %(now)s
             FROM fresh JOIN recipient ON recipient.id = fresh.recipient_id
@@ -218,6 +244,7 @@ def inbox_and_emails_set_based(message: Message, users: dict) -> tuple[int, list
         "now": message.created_at,
         "channel": DeliveryChannel.EMAIL.value,
         "text": message.email_text,
+        "attachments": json.dumps(message.attachments_payload),
         "pending": DeliveryStatus.PENDING.value,
         "held": [Mode.OFF.value, Mode.DIGEST.value],
     }
@@ -230,7 +257,8 @@ def inbox_and_emails_set_based(message: Message, users: dict) -> tuple[int, list
 def inbox_and_emails(message: Message, users: dict) -> tuple[int, list[int]]:
     """The same through the ORM, for the embedded database (SQLite)."""
     existing = notification_ids(message, list(users))
-    fields = dataclasses.asdict(message)
+    fields = {f.name: getattr(message, f.name) for f in dataclasses.fields(message)}
+    fields.pop("attachments")
     fresh = [Notification(recipient_id=pk, **fields) for pk in users if pk not in existing]
     if not fresh:
         return 0, []
@@ -250,7 +278,12 @@ def inbox_and_emails(message: Message, users: dict) -> tuple[int, list[int]]:
             notification_id=notification_id,
             channel=DeliveryChannel.EMAIL,
             key=f"{DeliveryChannel.EMAIL}:{notification_id}",
-            payload={"to": users[pk].email, "subject": message.title, "body": message.email_text},
+            payload={
+                "to": users[pk].email,
+                "subject": message.title,
+                "body": message.email_text,
+                "attachments": message.attachments_payload,
+            },
             next_attempt_at=message.created_at,
             created_at=message.created_at,
         )
@@ -500,15 +533,20 @@ def transmit(delivery: Delivery, mailer: Mailer) -> None:
         time.sleep(slow)
     payload = delivery.payload
     if delivery.channel == DeliveryChannel.EMAIL:
-        mailer.send(
-            EmailMessage(
-                subject=payload["subject"],
-                body=payload["body"],
-                from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
-                to=[payload["to"]],
-                headers={"Message-ID": email_message_id(delivery)},
-            )
+        email = EmailMessage(
+            subject=payload["subject"],
+            body=payload["body"],
+            from_email=getattr(settings, "DEFAULT_FROM_EMAIL", None),
+            to=[payload["to"]],
+            headers={"Message-ID": email_message_id(delivery)},
         )
+        for attachment in payload.get("attachments") or ():
+            email.attach(
+                attachment["filename"],
+                base64.b64decode(attachment["content"]),
+                attachment["mimetype"],
+            )
+        mailer.send(email)
         return
     endpoint = delivery.endpoint
     request = webhooks.standard_request(

@@ -929,6 +929,16 @@ def meeting_ics(meeting: Meeting) -> bytes:
     return invitation(meeting)
 
 
+def invitation_attachment(meeting: Meeting) -> notifications.Attachment:
+    """The .ics file an invitation email carries, so a mail client offers to add the meeting."""
+    method = "CANCEL" if meeting.status == MeetingStatus.CANCELLED else "REQUEST"
+    return notifications.Attachment(
+        filename="invitation.ics",
+        mimetype=f"text/calendar; method={method}; charset=utf-8",
+        content=meeting_ics(meeting),
+    )
+
+
 def _attendee_recipients(meeting: Meeting) -> list:
     unit_ids = {a.unit_id for a in meeting.attendees.all() if a.unit_id}
     return list(demand_services.contacts_of(unit_ids)) if unit_ids else []
@@ -956,12 +966,14 @@ def meeting_invite(*, actor, meeting: Meeting) -> int:
         title=_("会议通知：%(t)s（%(when)s，%(where)s）")
         % {"t": meeting.title, "when": start.strftime("%Y-%m-%d %H:%M"), "where": meeting.location},
         body=_(
-            "议题：%(a)s\n日历文件：/projects/meetings/%(pk)d/invitation.ics\n请在会议页面回复是否参加。"
+            "议题：%(a)s\n日历文件：/projects/meetings/%(pk)d/invitation.ics（邮件附件同此）\n"
+            "请在会议页面回复是否参加。"
         )
         % {"a": agenda or _("（待定）"), "pk": meeting.pk},
         link=f"/projects/meetings/{meeting.pk}/",
         key=f"meeting:{meeting.pk}:invite:{meeting.sequence}",
         committee=meeting.committee,
+        attachments=[invitation_attachment(meeting)],
     )
     meeting.invitations_sent_at = timezone.now()
     meeting.save(update_fields=["invitations_sent_at"])
@@ -1096,6 +1108,7 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
             link=f"/projects/meetings/{meeting.pk}/",
             key=f"meeting:{meeting.pk}:cancelled",
             committee=meeting.committee,
+            attachments=[invitation_attachment(meeting)],
         )
     return meeting
 

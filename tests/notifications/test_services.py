@@ -123,7 +123,12 @@ class TestNotify:
             DeliveryStatus.PENDING,
             0,
         )
-        assert delivery.payload == {"to": "new@example.cn", "subject": "通报", "body": "正文"}
+        assert delivery.payload == {
+            "to": "new@example.cn",
+            "subject": "通报",
+            "body": "正文",
+            "attachments": [],
+        }
         assert delivery.notification_id == note.pk and note.event == "bulletin"
         assert queued == [delivery.pk]
 

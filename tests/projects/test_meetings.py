@@ -9,6 +9,7 @@ import datetime as dt
 import icalendar
 import pytest
 import time_machine
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -85,6 +86,38 @@ def schedule(world, board, *, days=1, invite=True, agenda=()):
             invite=invite,
         )
     )
+
+
+def test_the_invitation_email_carries_the_ics_file_as_an_attachment(world, board):
+    contact = board["bus_contact"]
+    contact.email = "bus@example.cn"
+    contact.save(update_fields=["email"])
+    mail.outbox.clear()
+    with time_machine.travel(NOW, tick=False):
+        meeting = schedule(world, board, agenda=[AgendaData("核桃园老年餐桌选址")])
+    (email,) = [m for m in mail.outbox if m.to == ["bus@example.cn"]]
+    assert email.subject.startswith("会议通知：社会民生专委会第二季度例会")
+    ((filename, content, mimetype),) = email.attachments
+    assert filename == "invitation.ics"
+    assert mimetype.startswith("text/calendar") and "method=REQUEST" in mimetype
+    raw = content.encode() if isinstance(content, str) else content
+    event = icalendar.Calendar.from_ical(raw).walk("VEVENT")[0]
+    assert str(event["UID"]).startswith(str(meeting.uid))
+    assert event.decoded("DTSTART") == meeting.starts_at
+    # The attachment travels in the message as a calendar part a mail client recognises.
+    assert b"Content-Type: text/calendar" in email.message().as_bytes()
+
+    mail.outbox.clear()
+    df.committed(
+        lambda: services.meeting_cancel(
+            actor=world.street_staff, meeting=meeting, reason="场地检修"
+        )
+    )
+    (cancelled,) = [m for m in mail.outbox if m.to == ["bus@example.cn"]]
+    ((_, content, mimetype),) = cancelled.attachments
+    raw = content.encode() if isinstance(content, str) else content
+    assert "method=CANCEL" in mimetype
+    assert icalendar.Calendar.from_ical(raw)["METHOD"] == "CANCEL"
 
 
 def test_the_acting_chair_of_the_day_and_the_attendees_from_seats_and_units(world, board):
