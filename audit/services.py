@@ -10,8 +10,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.db.models import Model
+from django.db.models.functions import Now
 from django.http import HttpRequest
-from django.utils import timezone
 
 from core.http import client_ip
 
@@ -61,7 +61,11 @@ def retention_days() -> int:
 
 def audit_log_purge(*, now: dt.datetime | None = None) -> int:
     """Delete the entries older than the retention period (180 days, or longer if configured);
-    run daily by Celery beat. Returns how many were deleted."""
-    cutoff = (now or timezone.now()) - dt.timedelta(days=retention_days())
+    run daily by Celery beat. Returns how many were deleted.
+
+    The cut-off is taken from the database's clock, the one the trigger that guards young
+    entries reads, so the two never disagree about an entry's age."""
+    age = dt.timedelta(days=retention_days())
+    cutoff = (now - age) if now is not None else (Now() - age)
     deleted, _by_model = Entry.objects.filter(at__lt=cutoff).delete()
     return deleted
