@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/login/verify/", accounts_views.LoginVerifyView.as_view(), name="login_verify"),
     path("accounts/logout/", django_auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/2fa/", accounts_views.TwoFactorView.as_view(), name="two_factor"),
+    path("accounts/", include("accounts.urls")),
     path("audit/", audit_views.AuditLogView.as_view(), name="audit_log"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("committees/", include("committees.urls")),
