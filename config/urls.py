@@ -17,7 +17,6 @@ urlpatterns = [
     path("accounts/2fa/", accounts_views.TwoFactorView.as_view(), name="two_factor"),
     path("accounts/", include("accounts.urls")),
     path("audit/", audit_views.AuditLogView.as_view(), name="audit_log"),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("committees/", include("committees.urls")),
     path("members/", include("members.urls")),
     path("party-members/", include("party_members.urls")),
