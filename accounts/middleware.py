@@ -126,9 +126,8 @@ class PasswordChangeRequiredMiddleware:
         if request.method == "GET" and request.path != "/":
             url = f"{url}?{urlencode({'next': request.get_full_path()})}"
         if request.headers.get("HX-Request"):
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = url
-            return response
+            # A fragment (the inbox badge's poll) gets nothing: the page itself is the change.
+            return HttpResponse(status=204)
         return redirect(url)
 
 
