@@ -438,3 +438,69 @@ def test_locked_accounts_is_for_the_security_admin_only(world, admins, client_fo
 
 def test_password_really_is_the_test_one(world):
     assert world.street_staff.check_password(TEST_PASSWORD)
+
+
+# --- the API --------------------------------------------------------------------------------------
+
+
+def test_api_opens_grants_revokes_and_deactivates(world, client_for):
+    client = client_for(world.tenant_admin)
+    response = client.post(
+        "/api/accounts/",
+        {"username": "api_staff", "password": ONE_TIME, "role": "staff", "committee": "东华门街道"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["must_change_password"] and body["grants"][0]["committee_name"] == "东华门街道"
+    pk = body["id"]
+    response = client.post(
+        f"/api/accounts/{pk}/grants/",
+        {"role": "leader", "committee": "110101000000"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    grant_id = response.json()["id"]
+    assert client.delete(f"/api/accounts/{pk}/grants/{grant_id}/").status_code == 204
+    response = client.post(
+        f"/api/accounts/{pk}/active/", {"active": False}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["is_active"] is False
+    bad = client.post(
+        "/api/accounts/",
+        {"username": "", "password": "x", "phone": "1"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and {"username", "password", "phone"} <= set(bad.json())
+
+
+def test_api_isolation(world, client_for):
+    other = client_for(world.other_admin)
+    assert world.street_staff.username not in str(other.get("/api/accounts/").json())
+    assert other.get(f"/api/accounts/{world.street_staff.pk}/").status_code == 404
+    assert (
+        other.post(
+            f"/api/accounts/{world.street_staff.pk}/active/",
+            {"active": False},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
+    staff = as_user(world.street_staff)
+    body = staff.get("/api/accounts/").json()
+    assert (body["results"] if isinstance(body, dict) else body) == []
+    response = staff.post(
+        "/api/accounts/",
+        {"username": "sneaky", "password": ONE_TIME, "role": "staff", "committee": "东华门街道"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert not User.objects.filter(username="sneaky").exists()
+    response = staff.post(
+        f"/api/accounts/{world.sibling_staff.pk}/grants/",
+        {"role": "staff", "committee": "东华门街道"},
+        content_type="application/json",
+    )
+    assert response.status_code in (403, 404)
+    world.street_staff.refresh_from_db()
+    assert world.street_staff.is_active
