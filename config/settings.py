@@ -321,6 +321,13 @@ LOGGING = {
         # django-axes announces every successful login and clean-up at INFO.
         "axes": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        # Eager tasks (embedded mode) would log a line per task run inside the web process, and
+        # kombu warns that the in-memory broker has no host name: nothing is wrong with either.
+        **(
+            {}
+            if REDIS_URL
+            else {"celery.app.trace": {"level": "WARNING"}, "kombu.connection": {"level": "ERROR"}}
+        ),
         # One line per audit trigger on every migrate otherwise.
         "pgtrigger": {"level": "WARNING"},
     },
