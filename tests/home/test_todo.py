@@ -152,3 +152,18 @@ def test_answered_here_needs_an_answering_grant(world):
     assert answered_here_q(world.district_leader, "community") is None
     leader_admin = user_with_role(Role.STAFF, world.district)
     assert answered_here_q(leader_admin, "community") is not None
+
+
+def test_a_match_at_a_community_without_staff_reaches_the_street(world):
+    resource(
+        world.street, world.street_staff, title="街道老年餐桌助餐", description="老年人助餐送餐"
+    )
+    need = demand(
+        world.community2,
+        world.street_staff,
+        title="银闸社区老人助餐",
+        description="独居老人助餐送餐",
+    )
+    note = Notification.objects.filter(recipient=world.street_staff, event="new_match").first()
+    assert note is not None, need
+    assert "已转至上级东华门街道" in note.body
