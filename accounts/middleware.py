@@ -88,4 +88,47 @@ class SessionTimeoutMiddleware:
         return response
 
 
+# --- a one-time password is changed first ------------------------------------------------------
+
+# What an account with a one-time password may still reach: the change itself, signing out,
+# and what the pages need to load.
+PASSWORD_CHANGE_OPEN_PREFIXES = ("/accounts/password/", "/accounts/logout/", "/static/", "/i18n/")
+
+
+class PasswordChangeRequiredMiddleware:
+    """An account opened or reset with a one-time password is sent to the password change from
+    every page until it has chosen its own; the API refuses it (403) with the same reason."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(PASSWORD_CHANGE_OPEN_PREFIXES)
+        ):
+            return self._refuse(request)
+        return self.get_response(request)
+
+    def _refuse(self, request: HttpRequest) -> HttpResponse:
+        from django.http import JsonResponse
+        from django.shortcuts import redirect
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        reason = _("请先修改初始密码。")
+        if request.path.startswith(API_PREFIX):
+            return JsonResponse({"detail": reason}, status=403)
+        url = reverse("accounts:password_change")
+        if request.method == "GET" and request.path != "/":
+            url = f"{url}?{urlencode({'next': request.get_full_path()})}"
+        if request.headers.get("HX-Request"):
+            # A fragment (the inbox badge's poll) gets nothing: the page itself is the change.
+            return HttpResponse(status=204)
+        return redirect(url)
+
+
 # --- who and where, for the audit log -----------------------------------------------------------

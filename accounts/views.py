@@ -241,6 +241,11 @@ class ObtainTokenView(ObtainAuthToken):
                 return lockout_response(request)
             return Response(serializer.errors, status=status.HTTP_400_BAD_REQUEST)
         user = serializer.validated_data["user"]
+        if user.must_change_password:
+            return Response(
+                {"non_field_errors": [_("请先登录网页修改初始密码，再申请API令牌。")]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         device = confirmed_device(user)
         if device is not None:
             code = str(request.data.get("otp_token", "")).strip()

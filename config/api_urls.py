@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from accounts.api import AccountViewSet
 from categories.api import CategoryViewSet
 from committees.api import CommitteeViewSet
 from demands import api as demands_api
@@ -12,6 +13,7 @@ from projects import api as projects_api
 from resources import api as resources_api
 
 router = DefaultRouter()
+router.register("accounts", AccountViewSet, basename="account")
 router.register("committees", CommitteeViewSet, basename="committee")
 router.register("member-units", members_api.MemberUnitViewSet, basename="memberunit")
 router.register("memberships", members_api.MembershipViewSet, basename="membership")

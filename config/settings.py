@@ -5,6 +5,7 @@ DEBUG on. `DATABASE_URL` and `REDIS_URL` switch to PostgreSQL and a real broker;
 `DJANGO_DEBUG=0` with `DJANGO_SECRET_KEY` and `DJANGO_ALLOWED_HOSTS` is production.
 """
 
+import logging
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -90,6 +91,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.SessionTimeoutMiddleware",
+    "accounts.middleware.PasswordChangeRequiredMiddleware",
     "audit.middleware.AuditContextMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a flagged lockout into the lockout page.
@@ -151,7 +153,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Language and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+# Chinese only: the pages are written in Chinese and no English catalogue exists, so offering a
+# switch that changed nothing was removed. Strings stay marked for translation (gettext), so a
+# catalogue under locale/ and a second entry here bring a language back.
+LANGUAGES = [("zh-hans", _("简体中文"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -282,15 +287,47 @@ WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS", [])
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 10_000)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 
+logging.captureWarnings(True)
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "quiet_refusals": {"()": "config.logfilters.QuietRefusals"},
+        "once": {"()": "config.logfilters.OncePerMessage"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console_refusals": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["quiet_refusals"],
+        },
+        "console_once": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["once"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
+        # A refusal is one line without a traceback; a form sent back with errors is none.
+        "django.request": {"handlers": ["console_refusals"], "propagate": False},
+        "django.security": {"handlers": ["console_refusals"], "propagate": False},
+        # Each warning once per process, not once per request.
+        "py.warnings": {"handlers": ["console_once"], "propagate": False},
+        # django-axes announces every successful login and clean-up at INFO.
+        "axes": {"level": "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        # Eager tasks (embedded mode) would log a line per task run inside the web process, and
+        # kombu warns that the in-memory broker has no host name: nothing is wrong with either.
+        **(
+            {}
+            if REDIS_URL
+            else {"celery.app.trace": {"level": "WARNING"}, "kombu.connection": {"level": "ERROR"}}
+        ),
         # One line per audit trigger on every migrate otherwise.
         "pgtrigger": {"level": "WARNING"},
     },

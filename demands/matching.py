@@ -909,15 +909,16 @@ def notify_new_matches(
     from notifications import services as notifications
     from notifications.models import Event
 
-    from .services import contacts_of, staff_of
+    from .services import answering_staff, contacts_of
 
     best = matches[0]
+    recipients, routed = answering_staff(demand.handling_committee)
     notifications.notify(
         tenant_id=demand.tenant_id,
-        recipients=staff_of(demand.handling_committee),
+        recipients=recipients,
         event=Event.NEW_MATCH,
         title=f"“{demand.title}”有{len(matches)}个新的匹配资源",
-        body=best.reason,
+        body=f"{best.reason}{routed}",
         link=f"/demands/{demand.pk}/",
         key=f"match:{demand.pk}:{','.join(str(m.resource_id) for m in matches)}",
         committee=demand.committee,

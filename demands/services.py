@@ -73,6 +73,15 @@ def staff_of(committee: Committee):
     ).distinct()
 
 
+def answering_staff(committee: Committee):
+    """Who answers what waits at `committee`: the staff of the nearest committee up the tree
+    that has any (itself first), and what the message says when it went up."""
+    from members.selectors import answering_committee, routing_note, staff_at
+
+    answering = answering_committee(committee)
+    return staff_at(answering), routing_note(committee, answering)
+
+
 def contacts_of(unit_ids):
     from members.models import User
 
@@ -431,13 +440,15 @@ def demand_escalate(*, demand: Demand) -> Demand | None:
     demand.handling_committee = parent
     demand.escalation_due_at = escalation_due(demand)
     demand.save(update_fields=["handling_committee", "escalation_due_at", "updated_at"])
+    recipients, routed = answering_staff(parent)
     notifications.notify(
         tenant_id=demand.tenant_id,
-        recipients=staff_of(parent),
+        recipients=recipients,
         event=Event.ESCALATION,
         title=_("需求上报：%(title)s") % {"title": demand.title},
         body=_("%(from)s的需求超过%(days)s天未对接，已上报至%(to)s。")
-        % {"from": current.name, "days": days, "to": parent.name},
+        % {"from": current.name, "days": days, "to": parent.name}
+        + routed,
         link=f"/demands/{demand.pk}/",
         key=f"escalation:{demand.pk}:{parent.pk}",
         committee=parent,
@@ -586,12 +597,13 @@ def claim_by_unit(
         created_by=actor,
     )
     ensure_in_scope(claim, actor, Action.CHANGE)
+    recipients, routed = answering_staff(demand.handling_committee)
     notifications.notify(
         tenant_id=demand.tenant_id,
-        recipients=staff_of(demand.handling_committee),
+        recipients=recipients,
         event=Event.CLAIM,
         title=_("%(unit)s认领了需求“%(title)s”") % {"unit": unit.name, "title": demand.title},
-        body=message,
+        body=f"{message}{routed}",
         link=f"/demands/{demand.pk}/",
         key=f"claim:{claim.pk}",
         committee=demand.handling_committee,
@@ -812,7 +824,7 @@ def notify_claim_decided(claim: Claim, *, accepted: bool) -> None:
     if claim.direction == ClaimDirection.UNIT_CLAIMS:
         recipients = contacts_of([claim.unit_id])
     else:
-        recipients = staff_of(claim.demand.handling_committee)
+        recipients, _routed = answering_staff(claim.demand.handling_committee)
     verb = _("已接受") if accepted else _("已谢绝")
     notifications.notify(
         tenant_id=claim.tenant_id,
@@ -855,11 +867,13 @@ def wish_claim(*, actor, demand: Demand) -> Demand:
     demand.claimed_by_member = member
     demand.escalation_due_at = None
     demand.save()
+    recipients, routed = answering_staff(demand.handling_committee)
     notifications.notify(
         tenant_id=demand.tenant_id,
-        recipients=staff_of(demand.handling_committee),
+        recipients=recipients,
         event=Event.CLAIM,
         title=_("党员%(name)s认领了心愿“%(title)s”") % {"name": member.name, "title": demand.title},
+        body=routed,
         link=f"/demands/{demand.pk}/",
         key=f"wish:{demand.pk}:{member.pk}",
         committee=demand.handling_committee,

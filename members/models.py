@@ -37,8 +37,30 @@ ROLES_FOR_ACTION: dict[Action, frozenset[str]] = {
 }
 
 
+class UserQuerySet(models.QuerySet):
+    """Accounts as account managers see them: the accounts of their own tenant, for the tenant
+    administrator and the system administrator (三员分立) only; for anyone else, their own
+    account alone. Never an account of another tenant."""
+
+    def visible_to(self, user, action: Action | str = Action.VIEW) -> models.QuerySet:
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.tenant_id is not None and user.has_role(*ACCOUNT_MANAGER_ROLES):
+            return self.filter(tenant_id=user.tenant_id)
+        return self.filter(pk=user.pk)
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+# Who manages the accounts of a tenant (which role each may grant where: accounts.policies).
+ACCOUNT_MANAGER_ROLES = ("tenant_admin", "system_admin")
+
+
 class User(AbstractUser):
-    """An account of one tenant. Platform administrators (superusers) may have no tenant."""
+    """An account of one tenant. Platform administrators (superusers) may have no tenant.
+    Accounts are deactivated, never deleted: their history stays."""
 
     tenant = models.ForeignKey(
         Tenant,
@@ -50,8 +72,11 @@ class User(AbstractUser):
     )
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # Set with a one-time password (an account opened or reset by an administrator): every page
+    # sends to the password change until the user chooses their own (accounts.middleware).
+    must_change_password = models.BooleanField(_("须修改初始密码"), default=False)
 
-    objects = UserManager()
+    objects = ScopedUserManager()
 
     class Meta:
         verbose_name = _("账号")
@@ -149,6 +174,12 @@ class RoleGrantQuerySet(ScopedQuerySetMixin, models.QuerySet):
     """Grants at the committees of the user's scope, or for units standing there."""
 
     committee_paths = ("committee", "member_unit__committee")
+
+    def extra_terms(self, user, action):
+        # Account managers read every grant of their tenant (they grant and revoke them).
+        if user.has_role(*ACCOUNT_MANAGER_ROLES):
+            return [Q(tenant_id=user.tenant_id)]
+        return []
 
 
 class RoleGrant(models.Model):

@@ -121,3 +121,115 @@ def current_chair(
     since = add_months(start, term * subcommittee.rotation_months)
     until = add_months(start, (term + 1) * subcommittee.rotation_months) - dt.timedelta(days=1)
     return Chair(slot=slots[term % len(slots)], since=since, until=until)
+
+
+# --- who answers: the nearest committee up the tree that has staff ---------------------------------
+
+# The roles whose holders answer for a committee: its staff, and a tenant administrator there.
+ANSWERING_ROLES = ("staff", "tenant_admin")
+
+
+def staffed_committee_ids(committee_ids) -> set[int]:
+    """Which of these committees have an active staff account granted right there. One query."""
+    from members.models import RoleGrant
+
+    return set(
+        RoleGrant.objects.filter(
+            committee_id__in=list(committee_ids),
+            role__in=ANSWERING_ROLES,
+            user__is_active=True,
+        ).values_list("committee_id", flat=True)
+    )
+
+
+def answering_committees(committees) -> dict[int, Committee | None]:
+    """For each committee, the nearest committee up the tree (itself first) with staff accounts,
+    or None when nobody up to the root has any. Two queries whatever the number of committees
+    (their ancestors at once, then which of them are staffed), so a pass over many demands costs
+    no query per demand."""
+    committees = [c for c in committees if c is not None]
+    if not committees:
+        return {}
+    from django.db.models import Q
+
+    above = Q()
+    for c in {c.pk: c for c in committees}.values():
+        above |= Q(tree_id=c.tree_id, lft__lte=c.lft, rght__gte=c.rght)
+    chain = list(
+        Committee.objects.filter(above).only(
+            "id", "tenant_id", "name", "level", "tree_id", "lft", "rght", "parent_id"
+        )
+    )
+    staffed = staffed_committee_ids(c.pk for c in chain)
+    answering: dict[int, Committee | None] = {}
+    for committee in committees:
+        candidates = [
+            c
+            for c in chain
+            if c.pk in staffed
+            and c.tree_id == committee.tree_id
+            and c.lft <= committee.lft
+            and committee.rght <= c.rght
+        ]
+        answering[committee.pk] = max(candidates, key=lambda c: c.lft) if candidates else None
+    return answering
+
+
+def answering_committee(committee: Committee) -> Committee | None:
+    """The nearest committee up the tree from `committee` (itself first) that has staff."""
+    return answering_committees([committee]).get(committee.pk)
+
+
+def staff_at(committee: Committee | None):
+    """The active accounts that answer for exactly this committee."""
+    from members.models import User
+
+    if committee is None:
+        return User.objects.none()
+    return User.objects.filter(
+        is_active=True, grants__committee=committee, grants__role__in=ANSWERING_ROLES
+    ).distinct()
+
+
+def routing_note(committee: Committee, answering: Committee | None) -> str:
+    """What a message routed up the tree says about it, or "" when it was not routed."""
+    if answering is None or answering.pk == committee.pk:
+        return ""
+    return _("（%(here)s尚无工作人员账号，已转至上级%(there)s）") % {
+        "here": committee.name,
+        "there": answering.name,
+    }
+
+
+def answered_here_q(user, path: str):
+    """Rows whose committee (along `path`) is answered by the user: it lies in the subtree of a
+    committee where the user is staff, with no staffed committee between. For the to-do list:
+    a claim at a community without staff waits for its street. None when the user answers
+    nowhere. One condition, no query of its own."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from members.models import RoleGrant
+
+    terms = None
+    for grant in user.role_grants() if getattr(user, "is_authenticated", False) else []:
+        if grant.role not in ANSWERING_ROLES or grant.committee is None:
+            continue
+        top = grant.committee
+        below = RoleGrant.objects.filter(
+            role__in=ANSWERING_ROLES,
+            user__is_active=True,
+            committee__tree_id=top.tree_id,
+            committee__lft__gt=top.lft,
+            committee__lft__lte=OuterRef(f"{path}__lft"),
+            committee__rght__gte=OuterRef(f"{path}__rght"),
+        )
+        term = Q(
+            **{
+                f"{path}__tenant_id": top.tenant_id,
+                f"{path}__tree_id": top.tree_id,
+                f"{path}__lft__gte": top.lft,
+                f"{path}__rght__lte": top.rght,
+            }
+        ) & ~Exists(below)
+        terms = term if terms is None else terms | term
+    return terms

@@ -20,6 +20,9 @@ from core import identifiers
 from core.errors import Errors, NotAllowed
 from core.scoping import Action, covers, ensure_in_scope
 from members.models import MemberUnit, Role, User
+from members.selectors import answering_committee, routing_note, staff_at
+from notifications import services as notifications
+from notifications.models import Event
 
 from . import policies, selectors
 from .models import (
@@ -51,6 +54,75 @@ def _validate_community(errors: Errors, *, tenant: Tenant, community: Committee 
         )
     elif community.level not in COMMUNITY_LEVELS or community.closed_at is not None:
         errors.add("community", _("“%(name)s”不是可报到的社区（村）。") % {"name": community.name})
+
+
+# --- telling people what happened -----------------------------------------------------------------
+
+
+def notify_registration_arrived(registration: Registration) -> None:
+    """Community staff hear of a registration waiting for them (the nearest staffed committee up
+    the tree when the community has no staff yet, saying so)."""
+    community = registration.community
+    answering = answering_committee(community)
+    who = registration.member.name if registration.member_id else registration.unit.name
+    notifications.notify(
+        tenant_id=registration.tenant_id,
+        recipients=staff_at(answering),
+        event=Event.REGISTRATION,
+        title=_("%(who)s申请到%(community)s报到") % {"who": who, "community": community.name},
+        body=routing_note(community, answering),
+        link=f"/party-members/committees/{community.pk}/roster/",
+        key=f"registration:{registration.pk}",
+        committee=community,
+    )
+
+
+def notify_registration_decided(registration: Registration) -> None:
+    """The member (or the unit's contacts) hear whether their registration was confirmed or
+    sent back, and why."""
+    if registration.member_id:
+        recipients = User.objects.filter(pk=registration.member.user_id)
+    else:
+        recipients = User.objects.filter(
+            is_active=True, grants__role=Role.UNIT_CONTACT, grants__member_unit=registration.unit_id
+        ).distinct()
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
+    title = (
+        _("您在%(community)s的报到已确认") if confirmed else _("您在%(community)s的报到被退回")
+    ) % {"community": registration.community.name}
+    body = (
+        _("现在可以登记服务、认领心愿。")
+        if confirmed
+        else _("退回原因：%(reason)s。可修改后重新报到。") % {"reason": registration.reason}
+    )
+    notifications.notify(
+        tenant_id=registration.tenant_id,
+        recipients=recipients,
+        event=Event.REGISTRATION,
+        title=title,
+        body=body,
+        link="/party-members/me/" if registration.member_id else "/",
+        key=f"registration-decided:{registration.pk}",
+    )
+
+
+def notify_service_decided(record: ServiceRecord) -> None:
+    """A member hears that the service they logged was verified (with its points) or not."""
+    if record.member_id is None or record.member.user_id is None:
+        return
+    verified = record.status == RecordStatus.VERIFIED
+    title = (_("您%(day)s的服务已核实") if verified else _("您%(day)s的服务记录未通过核实")) % {
+        "day": record.served_on.strftime("%m月%d日")
+    }
+    notifications.notify(
+        tenant_id=record.tenant_id,
+        recipients=User.objects.filter(pk=record.member.user_id),
+        event=Event.REGISTRATION,
+        title=title,
+        body=record.description[:200],
+        link="/party-members/me/",
+        key=f"service-decided:{record.pk}",
+    )
 
 
 @transaction.atomic
@@ -103,7 +175,8 @@ def member_self_register(
         community=community,
         registration_status=RegistrationStatus.PENDING,
     )
-    Registration.objects.create(tenant=tenant, community=community, member=member)
+    registration = Registration.objects.create(tenant=tenant, community=community, member=member)
+    notify_registration_arrived(registration)
     return member
 
 
@@ -125,6 +198,7 @@ def member_registration_request(*, actor: User, community: Committee) -> Registr
         tenant=member.tenant, community=community, member=member
     )
     ensure_in_scope(member, actor, Action.CHANGE)
+    notify_registration_arrived(registration)
     return registration
 
 
@@ -151,6 +225,8 @@ def unit_registration_request(
     errors.raise_if_any()
     registration = Registration.objects.create(tenant=unit.tenant, community=community, unit=unit)
     ensure_in_scope(registration, actor, Action.CHANGE)
+    if not actor.committee_scopes(Action.CHANGE):
+        notify_registration_arrived(registration)  # staff entering it themselves need no word
     return registration
 
 
@@ -186,6 +262,7 @@ def registration_decide(
         PartyMember.objects.filter(pk=registration.member_id).update(
             registration_status=registration.status
         )
+    notify_registration_decided(registration)
     return registration
 
 
@@ -310,6 +387,7 @@ def service_record_verify(*, record: ServiceRecord, actor: User) -> ServiceRecor
     record = _pending_record(record, actor)
     _verify(record, actor)
     ensure_in_scope(record, actor, Action.CHANGE)
+    notify_service_decided(record)
     return record
 
 
@@ -322,6 +400,7 @@ def service_record_reject(*, record: ServiceRecord, actor: User) -> ServiceRecor
     record.verified_at = timezone.now()
     record.save(update_fields=["status", "verified_by", "verified_at"])
     ensure_in_scope(record, actor, Action.CHANGE)
+    notify_service_decided(record)
     return record
 
 

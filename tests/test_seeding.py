@@ -155,6 +155,7 @@ def test_seed_demo_loads_three_real_tenants_their_members_and_a_login_per_role(c
     assert "donghuamen_staff" in out and "Dangjian@2026" in out
     assert "dangyuan_demo" in out and "unit_contact_demo" in out
     assert User.objects.get(username="donghuamen_staff").check_password("Dangjian@2026")
+    assert_case_accounts(out)
 
     assert_demo_members_data(beijing)
     assert_demo_demands(beijing)
@@ -165,6 +166,31 @@ def test_seed_demo_loads_three_real_tenants_their_members_and_a_login_per_role(c
     call_command("seed_demo")  # a second run adds nothing
     assert Committee.objects.filter(tenant=beijing).count() == 7904
     assert row_counts() == before
+
+
+def assert_case_accounts(out: str) -> None:
+    """Every case is played by real roles: staff where it happens, contacts of the units acting
+    in it, an audit administrator in every tenant; printed by role and case, after the seeding
+    output, without log lines."""
+    from demo.roles import CASES
+
+    for tenant in Tenant.objects.all():
+        assert RoleGrant.objects.filter(
+            tenant=tenant, role=Role.AUDIT_ADMIN, user__is_active=True
+        ).exists(), tenant
+    for case in CASES:
+        for code, username in case.places:
+            grant = RoleGrant.objects.get(user__username=username, role=Role.STAFF)
+            assert grant.committee.division_code == code
+        assert case.name in out
+    bus_plant = MemberUnit.objects.get(name="北京公交集团保修三厂")
+    assert RoleGrant.objects.filter(role=Role.UNIT_CONTACT, member_unit=bus_plant).exists()
+    audit_bureau = MemberUnit.objects.get(name="上海市审计局")
+    assert RoleGrant.objects.filter(role=Role.UNIT_CONTACT, member_unit=audit_bureau).exists()
+    logins = out[out.index("Demo logins") :]
+    assert " INFO " not in logins and " WARNING " not in logins
+    assert logins.index("租户管理员") < logins.index("工作人员") < logins.index("安全审计员")
+    assert "核桃园党群服务中心" in logins and "hetaoyuan_staff" in logins
 
 
 def assert_demo_demands(beijing: Tenant) -> None:

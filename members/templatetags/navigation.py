@@ -27,3 +27,21 @@ def is_tenant_admin(user) -> bool:
     from members.models import Role
 
     return bool(getattr(user, "is_authenticated", False) and user.has_role(Role.TENANT_ADMIN))
+
+
+@register.filter
+def roster_committees(user) -> list:
+    """The communities whose dual-registration roster the user keeps: those where they hold a
+    staff grant at community level (read off the cached grants, no query)."""
+    from committees.models import Level
+    from members.models import ROLES_FOR_ACTION
+
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return [
+        grant.committee
+        for grant in user.role_grants()
+        if grant.committee is not None
+        and grant.role in ROLES_FOR_ACTION[Action.CHANGE]
+        and grant.committee.level == Level.COMMUNITY
+    ]

@@ -34,7 +34,10 @@ def assert_no_horizontal_overflow(page: Page) -> None:
 def test_street_staff_log_in_and_walk_the_tree(page, world, login, save_screenshot):
     login(page, world.street_staff)
 
-    # Landed on the tree, rooted at their own street; the sibling street is nowhere.
+    # Landed on their to-do list; the tree is one click away, rooted at their own street; the
+    # sibling street is nowhere.
+    expect(page.get_by_role("heading", level=1)).to_contain_text("待办")
+    page.locator("#main-nav").get_by_role("link", name="组织架构").click()
     expect(page).to_have_url(re.compile(r"/committees/$"))
     expect(page.get_by_role("heading", name="组织架构")).to_be_visible()
     street = tree_node(page, world.street)

@@ -12,6 +12,7 @@ from demo import accounts as demo_accounts
 from demo import city as member_seeding
 from demo import demands as demand_seeding
 from demo import projects as project_seeding
+from demo import roles as case_roles
 from demo import trees as committee_seeding
 
 
@@ -45,6 +46,13 @@ class Command(BaseCommand):
                 f"{result.records} service records ({time.perf_counter() - step:.1f}s)"
             )
         step = time.perf_counter()
+        logins = case_roles.ensure_case_accounts(
+            {"beijing": beijing, "shanghai": shanghai, "datong": datong}
+        )
+        self.stdout.write(
+            f"case accounts: {len(logins)} logins ({time.perf_counter() - step:.1f}s)"
+        )
+        step = time.perf_counter()
         counts = demand_seeding.seed_beijing_demands(beijing)
         self.stdout.write(
             f"{beijing.name}: {counts['demands']} demands, {counts['resources']} resources, "
@@ -57,7 +65,7 @@ class Command(BaseCommand):
             f"{counts['escalated']} escalated ({time.perf_counter() - step:.1f}s)"
         )
         self.stdout.write(f"seeded in {time.perf_counter() - started:.1f}s")
-        self.print_logins(accounts)
+        self.print_logins(accounts, logins)
 
     def timed(self, load, spec):
         started = time.perf_counter()
@@ -68,11 +76,22 @@ class Command(BaseCommand):
         )
         return tenant
 
-    def print_logins(self, accounts):
-        """One line per login: where it acts is a committee, or the unit a contact acts for."""
+    def print_logins(self, accounts, case_logins):
+        """The logins grouped by role, then by the case of the source documents they play."""
+        taken = {(login.username, login.role) for login in case_logins}
+        logins = list(case_logins) + [
+            login
+            for login in case_roles.general_logins(accounts, set())
+            if (login.username, login.role) not in taken
+        ]
+        tenants = {}
+        for account, place in accounts:
+            tenants[account.username] = place.tenant.name
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {member_seeding.DEMO_PASSWORD})")
-        for account, place in accounts:
-            self.stdout.write(
-                f"  {account.username:<18} {account.role:<15} {place.tenant.name} · {place.name}"
-            )
+        for role_label, cases in case_roles.grouped(logins):
+            self.stdout.write(f"{role_label}")
+            for case, rows in cases:
+                self.stdout.write(f"  {case or '通用'}")
+                for login in rows:
+                    self.stdout.write(f"    {login.username:<22} {login.where}")
