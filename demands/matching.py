@@ -905,23 +905,14 @@ def _match(scored: Scored) -> Match:
 def notify_new_matches(
     demand: Demand, matches: list[Match], *, units: dict[int, int | None] | None = None
 ) -> None:
-    """Staff of the level handling the demand and the contacts of the matched units hear of it."""
+    """Staff of the level handling the demand and the contacts of the matched units hear of it:
+    their accounts in one query, every notification and email in one statement."""
+    from members.models import Role, User
     from notifications import services as notifications
     from notifications.models import Event
 
-    from .services import contacts_of, staff_of
+    from .services import STAFF_ROLES
 
-    best = matches[0]
-    notifications.notify(
-        tenant_id=demand.tenant_id,
-        recipients=staff_of(demand.handling_committee),
-        event=Event.NEW_MATCH,
-        title=f"“{demand.title}”有{len(matches)}个新的匹配资源",
-        body=best.reason,
-        link=f"/demands/{demand.pk}/",
-        key=f"match:{demand.pk}:{','.join(str(m.resource_id) for m in matches)}",
-        committee=demand.committee,
-    )
     if units is None:
         units = dict(
             Resource.objects.filter(pk__in=[m.resource_id for m in matches]).values_list(
@@ -932,16 +923,49 @@ def notify_new_matches(
     for match in matches:
         if units.get(match.resource_id):
             by_unit[units[match.resource_id]].append(match)
-    for unit_id, unit_matches in by_unit.items():
-        notifications.notify(
-            tenant_id=demand.tenant_id,
-            recipients=contacts_of([unit_id]),
-            event=Event.NEW_MATCH,
-            title=f"贵单位的资源可对接需求“{demand.title}”",
-            body=unit_matches[0].reason,
-            link=f"/demands/{demand.pk}/",
-            key=f"match-unit:{demand.pk}:{unit_id}",
+    staff, contacts = {}, defaultdict(dict)
+    rows = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(grants__committee_id=demand.handling_committee_id, grants__role__in=STAFF_ROLES)
+            | Q(grants__role=Role.UNIT_CONTACT, grants__member_unit_id__in=list(by_unit))
         )
+        .values_list("pk", "email", "grants__role", "grants__member_unit_id")
+    )
+    for pk, email, role, unit_id in rows:
+        user = notifications.Recipient(id=pk, email=email or "")
+        if role == Role.UNIT_CONTACT:
+            if unit_id in by_unit:
+                contacts[unit_id][pk] = user
+        elif role in STAFF_ROLES:
+            staff[pk] = user
+    best = matches[0]
+    link = f"/demands/{demand.pk}/"
+    notices = [
+        notifications.Notice(
+            recipients=staff.values(),
+            title=f"“{demand.title}”有{len(matches)}个新的匹配资源",
+            body=best.reason,
+            link=link,
+            key=f"match:{demand.pk}:{','.join(str(m.resource_id) for m in matches)}",
+        )
+    ]
+    for unit_id, unit_matches in by_unit.items():
+        notices.append(
+            notifications.Notice(
+                recipients=contacts[unit_id].values(),
+                title=f"贵单位的资源可对接需求“{demand.title}”",
+                body=unit_matches[0].reason,
+                link=link,
+                key=f"match-unit:{demand.pk}:{unit_id}",
+            )
+        )
+    notifications.notify_each(
+        tenant_id=demand.tenant_id,
+        event=Event.NEW_MATCH,
+        notices=notices,
+        committee=demand.committee,
+    )
 
 
 # --- many demands of one category (full pass, rescoring) --------------------------------------------------
