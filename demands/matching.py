@@ -28,7 +28,7 @@ import json
 import logging
 import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -205,6 +205,7 @@ _cache = _Cache()
 
 def clear_caches() -> None:
     _cache.clear()
+    _resource_docs.clear()
 
 
 def lexicon_for(tenant_id: int, category_id: int) -> tuple[relevance.Lexicon, tuple]:
@@ -276,6 +277,40 @@ def resource_doc(row: ResourceRow, lexicon, places) -> relevance.Doc:
     return relevance.analyze(
         f"{row.title} {row.description}", lexicon, chain_names(row.committee_id, places)
     )
+
+
+class _DocCache:
+    """The analysed texts of resources, per process, for matching one demand at a time: a
+    street's resources are candidates of most of its demands, and analysing their texts again
+    for each was a tenth of the time. Keyed by the lexicon's version, the text and the place
+    names, so an edited resource or thesaurus is analysed afresh; the oldest are dropped."""
+
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def doc(self, row: ResourceRow, lexicon, places, lexicon_key) -> relevance.Doc:
+        names = chain_names(row.committee_id, places)
+        key = (lexicon_key, row.title, row.description, names)
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found
+        doc = relevance.analyze(f"{row.title} {row.description}", lexicon, names)
+        with self.lock:
+            self.items[key] = doc
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return doc
+
+    def clear(self):
+        with self.lock:
+            self.items.clear()
+
+
+_resource_docs = _DocCache()
 
 
 def demand_doc(row: DemandRow, lexicon, places) -> relevance.Doc:
@@ -504,7 +539,13 @@ def _read(batch: Batch) -> None:
     if not batch.demand_docs:
         batch.demand_docs = [demand_doc(d, lexicon, batch.places) for d in batch.demands]
     if not batch.resource_docs:
-        batch.resource_docs = [resource_doc(r, lexicon, batch.places) for r in batch.resources]
+        if len(batch.demands) == 1:  # one demand at a time: its candidates were seen before
+            batch.resource_docs = [
+                _resource_docs.doc(r, lexicon, batch.places, batch.lexicon_key)
+                for r in batch.resources
+            ]
+        else:
+            batch.resource_docs = [resource_doc(r, lexicon, batch.places) for r in batch.resources]
         batch.resource_term_lists = [
             resource_terms(r, doc, lexicon)
             for r, doc in zip(batch.resources, batch.resource_docs, strict=True)
@@ -791,9 +832,14 @@ def candidate_batch(demand: DemandRow, *, lexicon=None) -> Batch:
         ).values_list(*PLACE_FIELDS)
     }
     ancestor_ids = set(places)
-    member_units = Membership.objects.filter(committee_id__in=ancestor_ids, status="active").values(
-        "unit_id"
+    # The units that are members of the chain, read once: their ids go to the candidate query
+    # as a list, so both halves of its OR are index scans (resource_active_at/_by).
+    memberships = list(
+        Membership.objects.filter(committee_id__in=ancestor_ids, status="active").values_list(
+            "unit_id", "committee_id"
+        )
     )
+    member_units = sorted({unit_id for unit_id, _committee in memberships})
     resources = [
         ResourceRow(*row)
         for row in eligible_resources(demand.tenant_id, demand.category_id)
@@ -805,12 +851,13 @@ def candidate_batch(demand: DemandRow, *, lexicon=None) -> Batch:
     via: dict[int, int] = {}
     if elsewhere:
         # A member unit's resource offered outside the demand's chain: through which committee
-        # it serves, and the chain of where it stands (for the place names of its text).
+        # it serves (the deepest of its memberships in the chain), and the chain of where it
+        # stands (for the place names of its text).
         units = {r.offered_by_id for r in resources if r.committee_id not in places}
         depth = {pid: p.depth for pid, p in places.items()}
-        for unit_id, committee_id in Membership.objects.filter(
-            unit_id__in=units, committee_id__in=ancestor_ids, status="active"
-        ).values_list("unit_id", "committee_id"):
+        for unit_id, committee_id in memberships:
+            if unit_id not in units:
+                continue
             if unit_id not in via or depth[committee_id] > depth[via[unit_id]]:
                 via[unit_id] = committee_id
         sites = Committee.objects.filter(pk__in=elsewhere).values_list("tree_id", "lft", "rght")
@@ -861,12 +908,8 @@ def rank_demand(demand_id: int) -> list[Scored]:
 def match_demand(demand_id: int) -> list[Match]:
     """Recompute one demand's proposals (incremental: on publish and on change); a demand that
     is not open loses them. New proposals are notified."""
-    demand = _demand_row(demand_id)
-    if demand is None:
-        Match.objects.filter(demand_id=demand_id).delete()
-        Demand.objects.filter(pk=demand_id).update(matched_at=timezone.now())
-        return []
-    kept = score_batch(candidate_batch(demand))
+    # The demand, locked (a second task matching it waits here), with what the notifications
+    # name: one query for both.
     locked = (
         Demand.objects.select_for_update(of=("self",))
         .select_related("committee", "handling_committee")
@@ -874,7 +917,11 @@ def match_demand(demand_id: int) -> list[Match]:
         .first()
     )
     if locked is None:
+        Match.objects.filter(demand_id=demand_id).delete()
+        Demand.objects.filter(pk=demand_id).update(matched_at=timezone.now())
         return []
+    demand = DemandRow(*[getattr(locked, name) for name in ("pk", *DEMAND_FIELDS[1:])])
+    kept = score_batch(candidate_batch(demand))
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {Match._meta.db_table} WHERE demand_id = %s RETURNING resource_id",

@@ -323,6 +323,9 @@ class ServiceRecord(models.Model):
                 fields=["tenant", "community", "status", "served_on"], name="servicerecord_list"
             ),
             models.Index(fields=["member", "served_on"], name="servicerecord_member_day"),
+            # The API's keyset order (newest first): a page for a district or a street is the
+            # first rows of this index that lie in its communities, not a sort of them all.
+            models.Index(fields=["tenant", "-served_on", "-id"], name="servicerecord_recent"),
         ]
 
     def __str__(self) -> str:
