@@ -66,7 +66,12 @@ def party_members(params: dict) -> Callable[[], int]:
 
 
 def service_records(params: dict, *, count: bool) -> Callable[[], int]:
-    where = f"tenant_id = %(tenant)s AND community_id IN ({SCOPE})"
+    """The newest page: for a broad scope (a district) walking the tenant's newest-first index
+    (the tenant on the row), for a narrow one (a street) reading its communities' rows: the
+    better of the two plans, as `ServiceRecordQuerySet` chooses."""
+    broad = (params["rght"] - params["lft"] - 1) // 2 >= 100
+    tenant = "tenant_id = %(tenant)s AND " if broad else ""
+    where = f"{tenant}community_id IN ({SCOPE})"
     statements = [
         f"""SELECT id, community_id, member_id, team_id, served_on, hours, kind, description,
                 location, status, verified_at
