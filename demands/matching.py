@@ -36,7 +36,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, Subquery
+from django.db.models import BooleanField, Count, Max, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -211,17 +211,27 @@ def clear_caches() -> None:
 def lexicon_for(tenant_id: int, category_id: int) -> tuple[relevance.Lexicon, tuple]:
     """The tenant's thesaurus (entries for every category and for this one), its category
     keywords and the built-in domain words, compiled once per version."""
-    entries = tuple(
+    # The thesaurus entries and the categories' keywords in one query (it runs for every
+    # demand matched: its answer is the lexicon's version).
+    entry_rows = (
         ThesaurusEntry.objects.filter(tenant_id=tenant_id, is_active=True)
         .filter(Q(category__isnull=True) | Q(category_id=category_id))
-        .order_by("pk")
-        .values_list("pk", "headword", "synonyms", "related", "is_target")
+        .annotate(part=Value(0))
+        .values_list("part", "pk", "headword", "synonyms", "related", "is_target")
     )
-    keywords = tuple(
+    keyword_rows = (
         Category.objects.filter(tenant_id=tenant_id)
-        .order_by("pk")
-        .values_list("keywords", flat=True)
+        .annotate(
+            part=Value(1),
+            empty=Value(""),
+            none=Value(""),
+            no=Value(False, output_field=BooleanField()),
+        )
+        .values_list("part", "pk", "keywords", "empty", "none", "no")
     )
+    rows = sorted(entry_rows.union(keyword_rows, all=True), key=lambda row: (row[0], row[1]))
+    entries = tuple(row[1:] for row in rows if row[0] == 0)
+    keywords = tuple(row[2] for row in rows if row[0] == 1)
     digest = hashlib.sha1(repr((entries, keywords)).encode()).hexdigest()  # same in every process
     key = ("lexicon", tenant_id, category_id, digest)
     lexicon = _cache.get(key)
