@@ -190,6 +190,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # A service's ValidationError is a 400 with field errors (core.api).
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Per signed-in user: every write, and bulk calls besides (core.throttling).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "core.throttling.WriteRateThrottle",
+        "core.throttling.BulkRateThrottle",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "党建工作协调委员会平台 API",
@@ -209,6 +214,49 @@ SPECTACULAR_SETTINGS = {
         "SupervisedKindEnum": "projects.supervision.KIND_CHOICES",
     },
 }
+
+# --- Cache and rate limits ------------------------------------------------------------------
+# The cache holds the rate limits' counts: on Redis when REDIS_URL is set, so every process of
+# the deployment shares them; in the process's memory otherwise (one process: tests, the demo).
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("CACHE_REDIS_URL") or os.environ.get("REDIS_URL"),
+            "KEY_PREFIX": "platform",
+        }
+        if os.environ.get("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# "N/second|minute|hour|day" per scope (core/throttling.py); each can be set from the
+# environment as THROTTLE_RATE_<SCOPE> (e.g. THROTTLE_RATE_LOGIN_ADDRESS=60/minute, or "off").
+# *_address counts per client address (TRUSTED_PROXY_COUNT decides which), *_account per
+# username (or per link for anonymous links), api_* per signed-in user.
+_THROTTLE_DEFAULTS = {
+    "login_address": "30/minute",
+    "login_account": "10/minute",
+    "token_address": "30/minute",
+    "token_account": "10/minute",
+    "join_address": "10/hour",
+    "join_account": "5/hour",
+    "join_search_address": "120/minute",
+    "survey_address": "30/minute",
+    "survey_account": "10/minute",
+    "api_write": "300/minute",
+    "api_bulk": "60/hour",
+}
+
+
+def _throttle_rate(scope: str, default: str) -> str | None:
+    value = os.environ.get(f"THROTTLE_RATE_{scope.upper()}", "").strip()
+    if value.lower() in {"off", "none", "0"}:
+        return None
+    return value or default
+
+
+THROTTLE_RATES = {scope: _throttle_rate(scope, rate) for scope, rate in _THROTTLE_DEFAULTS.items()}
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = THROTTLE_RATES
 
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

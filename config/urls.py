@@ -5,14 +5,25 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import views as accounts_views
 from audit import views as audit_views
+from core.throttling import posted, throttle
 
 from .health import health
 from .home import home
 
 urlpatterns = [
     path("", home, name="home"),
-    path("accounts/login/", accounts_views.LoginView.as_view(), name="login"),
-    path("accounts/login/verify/", accounts_views.LoginVerifyView.as_view(), name="login_verify"),
+    path(
+        "accounts/login/",
+        throttle("login", account=posted("username"), methods=("POST",))(
+            accounts_views.LoginView.as_view()
+        ),
+        name="login",
+    ),
+    path(
+        "accounts/login/verify/",
+        throttle("login", methods=("POST",))(accounts_views.LoginVerifyView.as_view()),
+        name="login_verify",
+    ),
     path("accounts/logout/", django_auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/2fa/", accounts_views.TwoFactorView.as_view(), name="two_factor"),
     path("accounts/", include("accounts.urls")),
@@ -29,7 +40,11 @@ urlpatterns = [
     path("admin/login/", accounts_views.admin_login),
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
-    path("api/token/", accounts_views.ObtainTokenView.as_view(), name="api-token"),
+    path(
+        "api/token/",
+        throttle("token", account=posted("username"))(accounts_views.ObtainTokenView.as_view()),
+        name="api-token",
+    ),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("health/", health, name="health"),

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
-from rest_framework import exceptions, serializers, viewsets
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, pagination, serializers, viewsets
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import field_messages
@@ -69,4 +70,24 @@ def exception_handler(exc, context):
     errors (DRF already maps Django's PermissionDenied and Http404)."""
     if isinstance(exc, DjangoValidationError):
         exc = service_errors(exc)
+    if isinstance(exc, exceptions.Throttled):
+        # DRF's own wording is English-only here; ours names the wait (Retry-After too).
+        import math
+
+        wait = max(1, math.ceil(exc.wait or 1))
+        exc = exceptions.Throttled(wait=wait)
+        exc.detail = exceptions.ErrorDetail(
+            _("请求过于频繁，请%(seconds)d秒后再试。") % {"seconds": wait}, code="throttled"
+        )
     return drf_exception_handler(exc, context)
+
+
+class KeysetPagination(pagination.CursorPagination):
+    """Keyset (cursor) pagination for the big lists where no one needs a count (service
+    records: three million at Beijing scale). The page is read from an index in the list's
+    order, whatever the scope holds: no OFFSET, no count(*). `?page_size=` up to 200."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = ("-pk",)

@@ -28,7 +28,7 @@ import json
 import logging
 import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
@@ -36,7 +36,7 @@ from functools import lru_cache
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, Max, Q, Subquery
+from django.db.models import BooleanField, Count, Max, Q, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -205,22 +205,33 @@ _cache = _Cache()
 
 def clear_caches() -> None:
     _cache.clear()
+    _resource_docs.clear()
 
 
 def lexicon_for(tenant_id: int, category_id: int) -> tuple[relevance.Lexicon, tuple]:
     """The tenant's thesaurus (entries for every category and for this one), its category
     keywords and the built-in domain words, compiled once per version."""
-    entries = tuple(
+    # The thesaurus entries and the categories' keywords in one query (it runs for every
+    # demand matched: its answer is the lexicon's version).
+    entry_rows = (
         ThesaurusEntry.objects.filter(tenant_id=tenant_id, is_active=True)
         .filter(Q(category__isnull=True) | Q(category_id=category_id))
-        .order_by("pk")
-        .values_list("pk", "headword", "synonyms", "related", "is_target")
+        .annotate(part=Value(0))
+        .values_list("part", "pk", "headword", "synonyms", "related", "is_target")
     )
-    keywords = tuple(
+    keyword_rows = (
         Category.objects.filter(tenant_id=tenant_id)
-        .order_by("pk")
-        .values_list("keywords", flat=True)
+        .annotate(
+            part=Value(1),
+            empty=Value(""),
+            none=Value(""),
+            no=Value(False, output_field=BooleanField()),
+        )
+        .values_list("part", "pk", "keywords", "empty", "none", "no")
     )
+    rows = sorted(entry_rows.union(keyword_rows, all=True), key=lambda row: (row[0], row[1]))
+    entries = tuple(row[1:] for row in rows if row[0] == 0)
+    keywords = tuple(row[2] for row in rows if row[0] == 1)
     digest = hashlib.sha1(repr((entries, keywords)).encode()).hexdigest()  # same in every process
     key = ("lexicon", tenant_id, category_id, digest)
     lexicon = _cache.get(key)
@@ -276,6 +287,40 @@ def resource_doc(row: ResourceRow, lexicon, places) -> relevance.Doc:
     return relevance.analyze(
         f"{row.title} {row.description}", lexicon, chain_names(row.committee_id, places)
     )
+
+
+class _DocCache:
+    """The analysed texts of resources, per process, for matching one demand at a time: a
+    street's resources are candidates of most of its demands, and analysing their texts again
+    for each was a tenth of the time. Keyed by the lexicon's version, the text and the place
+    names, so an edited resource or thesaurus is analysed afresh; the oldest are dropped."""
+
+    def __init__(self, size: int = 20_000):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def doc(self, row: ResourceRow, lexicon, places, lexicon_key) -> relevance.Doc:
+        names = chain_names(row.committee_id, places)
+        key = (lexicon_key, row.title, row.description, names)
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found
+        doc = relevance.analyze(f"{row.title} {row.description}", lexicon, names)
+        with self.lock:
+            self.items[key] = doc
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return doc
+
+    def clear(self):
+        with self.lock:
+            self.items.clear()
+
+
+_resource_docs = _DocCache()
 
 
 def demand_doc(row: DemandRow, lexicon, places) -> relevance.Doc:
@@ -504,7 +549,13 @@ def _read(batch: Batch) -> None:
     if not batch.demand_docs:
         batch.demand_docs = [demand_doc(d, lexicon, batch.places) for d in batch.demands]
     if not batch.resource_docs:
-        batch.resource_docs = [resource_doc(r, lexicon, batch.places) for r in batch.resources]
+        if len(batch.demands) == 1:  # one demand at a time: its candidates were seen before
+            batch.resource_docs = [
+                _resource_docs.doc(r, lexicon, batch.places, batch.lexicon_key)
+                for r in batch.resources
+            ]
+        else:
+            batch.resource_docs = [resource_doc(r, lexicon, batch.places) for r in batch.resources]
         batch.resource_term_lists = [
             resource_terms(r, doc, lexicon)
             for r, doc in zip(batch.resources, batch.resource_docs, strict=True)
@@ -791,9 +842,14 @@ def candidate_batch(demand: DemandRow, *, lexicon=None) -> Batch:
         ).values_list(*PLACE_FIELDS)
     }
     ancestor_ids = set(places)
-    member_units = Membership.objects.filter(committee_id__in=ancestor_ids, status="active").values(
-        "unit_id"
+    # The units that are members of the chain, read once: their ids go to the candidate query
+    # as a list, so both halves of its OR are index scans (resource_active_at/_by).
+    memberships = list(
+        Membership.objects.filter(committee_id__in=ancestor_ids, status="active").values_list(
+            "unit_id", "committee_id"
+        )
     )
+    member_units = sorted({unit_id for unit_id, _committee in memberships})
     resources = [
         ResourceRow(*row)
         for row in eligible_resources(demand.tenant_id, demand.category_id)
@@ -805,12 +861,13 @@ def candidate_batch(demand: DemandRow, *, lexicon=None) -> Batch:
     via: dict[int, int] = {}
     if elsewhere:
         # A member unit's resource offered outside the demand's chain: through which committee
-        # it serves, and the chain of where it stands (for the place names of its text).
+        # it serves (the deepest of its memberships in the chain), and the chain of where it
+        # stands (for the place names of its text).
         units = {r.offered_by_id for r in resources if r.committee_id not in places}
         depth = {pid: p.depth for pid, p in places.items()}
-        for unit_id, committee_id in Membership.objects.filter(
-            unit_id__in=units, committee_id__in=ancestor_ids, status="active"
-        ).values_list("unit_id", "committee_id"):
+        for unit_id, committee_id in memberships:
+            if unit_id not in units:
+                continue
             if unit_id not in via or depth[committee_id] > depth[via[unit_id]]:
                 via[unit_id] = committee_id
         sites = Committee.objects.filter(pk__in=elsewhere).values_list("tree_id", "lft", "rght")
@@ -861,12 +918,8 @@ def rank_demand(demand_id: int) -> list[Scored]:
 def match_demand(demand_id: int) -> list[Match]:
     """Recompute one demand's proposals (incremental: on publish and on change); a demand that
     is not open loses them. New proposals are notified."""
-    demand = _demand_row(demand_id)
-    if demand is None:
-        Match.objects.filter(demand_id=demand_id).delete()
-        Demand.objects.filter(pk=demand_id).update(matched_at=timezone.now())
-        return []
-    kept = score_batch(candidate_batch(demand))
+    # The demand, locked (a second task matching it waits here), with what the notifications
+    # name: one query for both.
     locked = (
         Demand.objects.select_for_update(of=("self",))
         .select_related("committee", "handling_committee")
@@ -874,7 +927,11 @@ def match_demand(demand_id: int) -> list[Match]:
         .first()
     )
     if locked is None:
+        Match.objects.filter(demand_id=demand_id).delete()
+        Demand.objects.filter(pk=demand_id).update(matched_at=timezone.now())
         return []
+    demand = DemandRow(*[getattr(locked, name) for name in ("pk", *DEMAND_FIELDS[1:])])
+    kept = score_batch(candidate_batch(demand))
     with connection.cursor() as cursor:
         cursor.execute(
             f"DELETE FROM {Match._meta.db_table} WHERE demand_id = %s RETURNING resource_id",
@@ -905,24 +962,16 @@ def _match(scored: Scored) -> Match:
 def notify_new_matches(
     demand: Demand, matches: list[Match], *, units: dict[int, int | None] | None = None
 ) -> None:
-    """Staff of the level handling the demand and the contacts of the matched units hear of it."""
+    """Staff of the level handling the demand and the contacts of the matched units hear of it:
+    their accounts in one query, every notification and email in one statement."""
+    from members.models import Role, User
+    from members.selectors import ANSWERING_ROLES, answering_committee, routing_note
     from notifications import services as notifications
     from notifications.models import Event
 
-    from .services import answering_staff, contacts_of
-
-    best = matches[0]
-    recipients, routed = answering_staff(demand.handling_committee)
-    notifications.notify(
-        tenant_id=demand.tenant_id,
-        recipients=recipients,
-        event=Event.NEW_MATCH,
-        title=f"“{demand.title}”有{len(matches)}个新的匹配资源",
-        body=f"{best.reason}{routed}",
-        link=f"/demands/{demand.pk}/",
-        key=f"match:{demand.pk}:{','.join(str(m.resource_id) for m in matches)}",
-        committee=demand.committee,
-    )
+    # Staff of the nearest staffed committee up the tree answer (the message says so).
+    answering = answering_committee(demand.handling_committee)
+    routed = routing_note(demand.handling_committee, answering)
     if units is None:
         units = dict(
             Resource.objects.filter(pk__in=[m.resource_id for m in matches]).values_list(
@@ -933,16 +982,49 @@ def notify_new_matches(
     for match in matches:
         if units.get(match.resource_id):
             by_unit[units[match.resource_id]].append(match)
-    for unit_id, unit_matches in by_unit.items():
-        notifications.notify(
-            tenant_id=demand.tenant_id,
-            recipients=contacts_of([unit_id]),
-            event=Event.NEW_MATCH,
-            title=f"贵单位的资源可对接需求“{demand.title}”",
-            body=unit_matches[0].reason,
-            link=f"/demands/{demand.pk}/",
-            key=f"match-unit:{demand.pk}:{unit_id}",
+    staff, contacts = {}, defaultdict(dict)
+    rows = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(grants__committee_id=getattr(answering, "pk", None), grants__role__in=ANSWERING_ROLES)
+            | Q(grants__role=Role.UNIT_CONTACT, grants__member_unit_id__in=list(by_unit))
         )
+        .values_list("pk", "email", "grants__role", "grants__member_unit_id")
+    )
+    for pk, email, role, unit_id in rows:
+        user = notifications.Recipient(id=pk, email=email or "")
+        if role == Role.UNIT_CONTACT:
+            if unit_id in by_unit:
+                contacts[unit_id][pk] = user
+        elif role in ANSWERING_ROLES:
+            staff[pk] = user
+    best = matches[0]
+    link = f"/demands/{demand.pk}/"
+    notices = [
+        notifications.Notice(
+            recipients=staff.values(),
+            title=f"“{demand.title}”有{len(matches)}个新的匹配资源",
+            body=f"{best.reason}{routed}",
+            link=link,
+            key=f"match:{demand.pk}:{','.join(str(m.resource_id) for m in matches)}",
+        )
+    ]
+    for unit_id, unit_matches in by_unit.items():
+        notices.append(
+            notifications.Notice(
+                recipients=contacts[unit_id].values(),
+                title=f"贵单位的资源可对接需求“{demand.title}”",
+                body=unit_matches[0].reason,
+                link=link,
+                key=f"match-unit:{demand.pk}:{unit_id}",
+            )
+        )
+    notifications.notify_each(
+        tenant_id=demand.tenant_id,
+        event=Event.NEW_MATCH,
+        notices=notices,
+        committee=demand.committee,
+    )
 
 
 # --- many demands of one category (full pass, rescoring) --------------------------------------------------

@@ -91,9 +91,14 @@ class DemandListView(DemandListMixin, View):
     def get(self, request):
         user = request.user
         filterset = self.get_filterset()
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
         counts = selectors.status_counts(filterset)
         chosen = filterset.chosen()
+        paginator = Paginator(filterset.qs, PAGE_SIZE)
+        # The tabs' counts already hold the list's length: no count(*) of its own.
+        filterset.is_valid()  # what the list filters on: its valid fields (as its qs reads them)
+        statuses = filterset.form.cleaned_data.get("status") or list(counts)
+        paginator.count = sum(counts.get(value, 0) for value in set(statuses))
+        page = paginator.get_page(request.GET.get("page"))
         context = {
             "page": page,
             "filters": chosen,

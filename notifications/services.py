@@ -169,6 +169,127 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """One message of `notify_each`: its words and who gets it."""
+
+    recipients: Iterable
+    title: str
+    key: str
+    body: str = ""
+    link: str = ""
+
+
+def notify_each(
+    *, tenant_id: int, event: str, notices: list[Notice], committee=None, webhook_notice: int = 0
+) -> int:
+    """Several messages of one event, each to its own recipients (a new match: the handling
+    level's staff, and each matched unit's contacts in its own words), in one statement on
+    PostgreSQL: the inbox rows and their emails for every message at once. The rules are
+    `notify`'s (once per user and key, emails held by preferences); webhook endpoints of
+    `committee` and above hear the message `notices[webhook_notice]`. Returns how many
+    notifications are new."""
+    now = timezone.now()
+    messages = [
+        Message(
+            tenant_id=tenant_id,
+            event=event,
+            title=str(notice.title)[:200],
+            body=str(notice.body),
+            link=str(notice.link)[:300],
+            key=bounded_key(notice.key),
+            created_at=now,
+        )
+        for notice in notices
+    ]
+    audiences = [
+        {user.pk: user for user in notice.recipients if getattr(user, "is_active", True)}
+        for notice in notices
+    ]
+    created, delivery_ids = 0, []
+    if connection.vendor == "postgresql":
+        if any(audiences):
+            created, delivery_ids = inbox_and_emails_many(messages, audiences)
+    else:
+        for message, users in zip(messages, audiences, strict=True):
+            if users:
+                n, ids = inbox_and_emails(message, users)
+                created += n
+                delivery_ids += ids
+    if committee is not None and messages:
+        delivery_ids += webhook_deliveries_write(messages[webhook_notice], committee)
+    enqueue_ids_after_commit(delivery_ids)
+    return created
+
+
+def inbox_and_emails_many(messages: list[Message], audiences: list[dict]) -> tuple[int, list[int]]:
+    """`inbox_and_emails_set_based` for several messages of one event and tenant: every
+    (recipient, message) pair travels as a row of arrays; one statement."""
+    rows = [
+        (pk, user.email or "", m.title, m.body, m.link, m.key, m.email_text)
+        for m, users in zip(messages, audiences, strict=True)
+        for pk, user in users.items()
+    ]
+    columns = list(zip(*rows, strict=True))
+    first = messages[0]
+    notification_table = Notification._meta.db_table
+    delivery_table = Delivery._meta.db_table
+    preference_table = Preference._meta.db_table
+    sql = f"""
+        WITH recipient AS (
+            SELECT * FROM unnest(
+                %(ids)s::bigint[], %(emails)s::text[], %(titles)s::text[], %(bodies)s::text[],
+                %(links)s::text[], %(keys)s::text[], %(texts)s::text[]
+            ) AS r (id, email, title, body, link, key, text)
+        ), fresh AS (
+            INSERT INTO {notification_table}
+                (tenant_id, recipient_id, event, title, body, link, key, created_at)
+            SELECT %(tenant)s, r.id, %(event)s, r.title, r.body, r.link, r.key, %(now)s
+            FROM recipient r
+            ON CONFLICT DO NOTHING
+            RETURNING id, recipient_id, key
+        ), email AS (
+            INSERT INTO {delivery_table}
+                (tenant_id, notification_id, channel, key, payload, status, attempts,
+                 next_attempt_at, last_error, created_at)
+            SELECT %(tenant)s, fresh.id, %(channel)s, %(channel)s || ':' || fresh.id,
+                   jsonb_build_object(
+                       'to', r.email, 'subject', r.title, 'body', r.text,
+                       'attachments', '[]'::jsonb
+                   ),
+                   %(pending)s, 0, %(now)s, '', %(now)s
+            FROM fresh JOIN recipient r ON r.id = fresh.recipient_id AND r.key = fresh.key
+            WHERE r.email <> '' AND NOT EXISTS (
+                SELECT 1 FROM {preference_table} held
+                WHERE held.user_id = fresh.recipient_id AND held.event = %(event)s
+                  AND held.channel = %(channel)s AND held.mode = ANY (%(held)s)
+            )
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        )
+        SELECT (SELECT count(*) FROM fresh), (SELECT array_agg(id ORDER BY id) FROM email)
+    """
+    params = {
+        "ids": list(columns[0]),
+        "emails": list(columns[1]),
+        "titles": list(columns[2]),
+        "bodies": list(columns[3]),
+        "links": list(columns[4]),
+        "keys": list(columns[5]),
+        "texts": list(columns[6]),
+        "tenant": first.tenant_id,
+        "event": first.event,
+        "now": first.created_at,
+        "channel": DeliveryChannel.EMAIL.value,
+        "pending": DeliveryStatus.PENDING.value,
+        "held": [Mode.OFF.value, Mode.DIGEST.value],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        created, delivery_ids = cursor.fetchone()
+    return created, list(delivery_ids or [])
+
+
+@dataclass(frozen=True)
 class Message:
     """One event's words, as every recipient gets them: the fields of its notifications."""
 

@@ -4,7 +4,7 @@
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from core.api import ScopedReadOnlyViewSet
+from core.api import KeysetPagination, ScopedReadOnlyViewSet
 from core.identifiers import mask_phone
 
 from . import services
@@ -65,10 +65,16 @@ class ServiceRecordSerializer(serializers.ModelSerializer):
         ]
 
 
+class ServiceRecordPagination(KeysetPagination):
+    # Newest service first; the index servicerecord_recent serves this order for any scope.
+    ordering = ("-served_on", "-pk")
+
+
 class ServiceRecordViewSet(ScopedReadOnlyViewSet):
+    """Service records of the caller's subtree, newest first, a page at a time by cursor
+    (`next`/`previous` links, no count: a district holds hundreds of thousands)."""
+
     model = ServiceRecord
     serializer_class = ServiceRecordSerializer
     filterset_class = ServiceRecordFilterSet
-
-    def get_queryset(self):
-        return super().get_queryset().order_by("-served_on", "pk")
+    pagination_class = ServiceRecordPagination

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee, Tenant
-from core.scoping import Action, ScopedQuerySetMixin
+from core.scoping import Action, ScopedQuerySetMixin, user_scopes
 from members.models import MemberUnit, User
 
 # The "own record" terms are added only for users who are party members themselves: OR-ing an
@@ -252,6 +252,22 @@ class ServiceRecordQuerySet(ScopedQuerySetMixin, models.QuerySet):
         own_id = user.own_party_member_id()
         return [Q(member_id=own_id, tenant_id=user.tenant_id)] if own_id else []
 
+    # A scope of at least this many committees (a district, a city) holds a good share of the
+    # tenant's records: its newest page is the first rows of servicerecord_recent that fall in
+    # it. A narrower one (a street, a community) is read by community (servicerecord_list).
+    BROAD_SCOPE = 100
+
+    def visible_to(self, user, action=Action.VIEW):
+        scoped = super().visible_to(user, action)
+        tenant_id = getattr(user, "tenant_id", None)
+        broad = any(
+            (scope.rght - scope.lft - 1) // 2 >= self.BROAD_SCOPE
+            for scope in user_scopes(user, action)
+        )
+        # Every term already holds the user's tenant: said on the row as well, it lets the
+        # planner walk servicerecord_recent (tenant, newest first) for a broad scope.
+        return scoped.filter(tenant_id=tenant_id) if tenant_id and broad else scoped
+
 
 class ServiceRecord(models.Model):
     """One act of service by a member or a team, verified by the community where it was done."""
@@ -323,6 +339,9 @@ class ServiceRecord(models.Model):
                 fields=["tenant", "community", "status", "served_on"], name="servicerecord_list"
             ),
             models.Index(fields=["member", "served_on"], name="servicerecord_member_day"),
+            # The API's keyset order (newest first): a page for a district or a street is the
+            # first rows of this index that lie in its communities, not a sort of them all.
+            models.Index(fields=["tenant", "-served_on", "-id"], name="servicerecord_recent"),
         ]
 
     def __str__(self) -> str:

@@ -3,6 +3,8 @@ verification and rankings."""
 
 from django.urls import path
 
+from core.throttling import posted, throttle
+
 from . import views
 
 app_name = "party_members"
@@ -19,8 +21,16 @@ urlpatterns = [
         views.RegistrationDecideView.as_view(confirm=False),
         name="registration_reject",
     ),
-    path("join/", views.JoinView.as_view(), name="join"),
-    path("join/communities/", views.JoinCommunitySearchView.as_view(), name="join_communities"),
+    path(
+        "join/",
+        throttle("join", account=posted("username"), methods=("POST",))(views.JoinView.as_view()),
+        name="join",
+    ),
+    path(
+        "join/communities/",
+        throttle("join_search")(views.JoinCommunitySearchView.as_view()),
+        name="join_communities",
+    ),
     path("committees/<int:pk>/teams/", views.TeamCreateView.as_view(), name="team_create"),
     path("teams/<int:pk>/join/", views.TeamJoinView.as_view(), name="team_join"),
     path("me/", views.MyServiceView.as_view(), name="me"),

@@ -111,7 +111,19 @@ class Resource(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "category", "status"], name="resource_candidates")
+            models.Index(fields=["tenant", "category", "status"], name="resource_candidates"),
+            # Matching one demand: the active resources of its category offered along its
+            # chain, or by units that are members there (an OR of two index scans).
+            models.Index(
+                fields=["category", "committee"],
+                name="resource_active_at",
+                condition=Q(status="active"),
+            ),
+            models.Index(
+                fields=["category", "offered_by"],
+                name="resource_active_by",
+                condition=Q(status="active"),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -108,6 +108,16 @@ def build_world() -> World:
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with no rate-limit counts (core.throttling keeps them in the cache)."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Hashing is deliberately slow; tests that create accounts need it fast, not strong."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

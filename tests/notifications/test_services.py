@@ -146,6 +146,68 @@ class TestNotify:
 # --- preferences and the digest -----------------------------------------------------------------
 
 
+class TestNotifyEach:
+    """Several messages of one event, each to its own people, in one statement (a new match:
+    the handling level's staff and each matched unit's contacts)."""
+
+    def each(self, world, notices, **kw):
+        return committed(
+            lambda: services.notify_each(
+                tenant_id=world.city.tenant_id, event="new_match", notices=notices, **kw
+            )
+        )
+
+    def test_each_message_reaches_its_own_recipients_in_one_statement(self, world, receiver):
+        zhang, li, wang = (user_with_email(world, name) for name in ("zhang", "li", "wang"))
+        endpoint(world.street, receiver.url)
+        notices = [
+            services.Notice(recipients=[zhang, li], title="需求有2个新的匹配资源", key="m:1"),
+            services.Notice(recipients=[wang], title="贵单位的资源可对接需求", key="m:1:u9"),
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            created = services.notify_each(
+                tenant_id=world.city.tenant_id,
+                event="new_match",
+                notices=notices,
+                committee=world.street,
+            )
+        assert created == 3
+        inserts = [q for q in queries.captured_queries if "INSERT INTO" in q["sql"]]
+        notification_writes = [q for q in inserts if "notifications_notification" in q["sql"]]
+        assert len(notification_writes) == 1  # every inbox row and email at once
+        titles = dict(Notification.objects.values_list("recipient__username", "title"))
+        assert titles == {
+            "zhang": "需求有2个新的匹配资源",
+            "li": "需求有2个新的匹配资源",
+            "wang": "贵单位的资源可对接需求",
+        }
+        emails = Delivery.objects.filter(channel=DeliveryChannel.EMAIL)
+        assert sorted(d.payload["to"] for d in emails) == [
+            "li@example.cn",
+            "wang@example.cn",
+            "zhang@example.cn",
+        ]
+        assert {d.payload["subject"] for d in emails if d.payload["to"] == "wang@example.cn"} == {
+            "贵单位的资源可对接需求"
+        }
+        # The webhook hears the first message, once.
+        assert Delivery.objects.filter(channel=DeliveryChannel.WEBHOOK).count() == 1
+
+    def test_once_per_key_and_preferences_hold(self, world):
+        zhang, li = user_with_email(world, "zhang"), user_with_email(world, "li")
+        Preference.objects.create(user=li, event="new_match", channel=Channel.EMAIL, mode=Mode.OFF)
+        notices = [services.Notice(recipients=[zhang, li], title="t", key="m:2")]
+        assert self.each(world, notices) == 2
+        assert self.each(world, notices) == 0
+        assert Notification.objects.count() == 2
+        assert [d.payload["to"] for d in Delivery.objects.all()] == ["zhang@example.cn"]
+        assert len(mail.outbox) == 1
+
+    def test_no_recipients_writes_nothing(self, world):
+        assert self.each(world, [services.Notice(recipients=[], title="t", key="m:3")]) == 0
+        assert not Notification.objects.exists()
+
+
 class TestPreferences:
     def test_email_off_or_digest_sends_no_immediate_email(self, world):
         user = user_with_email(world)

@@ -1,0 +1,159 @@
+"""The hand-written SQL of each list's page, for `bench`'s ratio column: what a person writing
+the query by hand for the same page would send (the page's rows with the names a row shows, and
+the count when the response carries one), timed the same way as the endpoint. The ratio of the
+endpoint's p95 to this one's is what the ORM, the view and the serialisation add.
+
+The scope is the reader's one grant: the committees of its MPTT range, by id (the way
+`core.scoping.scope_ids_q` writes it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+
+SCOPE = """SELECT id FROM committees_committee
+    WHERE tenant_id = %(tenant)s AND tree_id = %(tree)s AND lft >= %(lft)s AND rght <= %(rght)s"""
+
+
+def scope_params(user) -> dict:
+    grant = user.grants.select_related("committee").first()
+    committee = grant.committee
+    return {
+        "tenant": committee.tenant_id,
+        "tree": committee.tree_id,
+        "lft": committee.lft,
+        "rght": committee.rght,
+    }
+
+
+def runner(statements: list[str], params: dict) -> Callable[[], int]:
+    def run() -> int:
+        rows = 0
+        with connection.cursor() as cursor:
+            for sql in statements:
+                cursor.execute(sql, params)
+                rows = rows or len(cursor.fetchall())
+        return rows
+
+    return run
+
+
+def member_units(params: dict, *, order: str = "u.id") -> Callable[[], int]:
+    where = f"""u.tenant_id = %(tenant)s AND (u.committee_id IN ({SCOPE})
+        OR u.id IN (SELECT unit_id FROM members_membership WHERE committee_id IN ({SCOPE})))"""
+    return runner(
+        [
+            f"""SELECT u.*, c.name FROM members_memberunit u
+                JOIN committees_committee c ON c.id = u.committee_id
+                WHERE {where} ORDER BY {order} LIMIT 50""",
+            f"SELECT count(*) FROM members_memberunit u WHERE {where}",
+        ],
+        params,
+    )
+
+
+def party_members(params: dict) -> Callable[[], int]:
+    where = f"tenant_id = %(tenant)s AND community_id IN ({SCOPE})"
+    return runner(
+        [
+            f"""SELECT id, name, phone, employer_name, community_id, registration_status, points
+                FROM party_members_partymember WHERE {where} ORDER BY id LIMIT 50""",
+            f"SELECT count(*) FROM party_members_partymember WHERE {where}",
+        ],
+        params,
+    )
+
+
+def service_records(params: dict, *, count: bool) -> Callable[[], int]:
+    """The newest page: for a broad scope (a district) walking the tenant's newest-first index
+    (the tenant on the row), for a narrow one (a street) reading its communities' rows: the
+    better of the two plans, as `ServiceRecordQuerySet` chooses."""
+    broad = (params["rght"] - params["lft"] - 1) // 2 >= 100
+    tenant = "tenant_id = %(tenant)s AND " if broad else ""
+    where = f"{tenant}community_id IN ({SCOPE})"
+    statements = [
+        f"""SELECT id, community_id, member_id, team_id, served_on, hours, kind, description,
+                location, status, verified_at
+            FROM party_members_servicerecord WHERE {where}
+            ORDER BY served_on DESC, id DESC LIMIT 50"""
+    ]
+    if count:
+        statements.append(f"SELECT count(*) FROM party_members_servicerecord WHERE {where}")
+    return runner(statements, params)
+
+
+def demands(params: dict, *, page: bool = False) -> Callable[[], int]:
+    where = f"""d.tenant_id = %(tenant)s
+        AND (d.committee_id IN ({SCOPE}) OR d.handling_committee_id IN ({SCOPE}))"""
+    statements = [
+        f"""SELECT d.*, cat.name, c.name, h.name, u.name FROM demands_demand d
+            JOIN categories_category cat ON cat.id = d.category_id
+            JOIN committees_committee c ON c.id = d.committee_id
+            JOIN committees_committee h ON h.id = d.handling_committee_id
+            LEFT JOIN members_memberunit u ON u.id = d.raised_by_unit_id
+            WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT 50""",
+        # the page counts per state for its tabs, the API counts the whole
+        f"SELECT d.status, count(*) FROM demands_demand d WHERE {where} GROUP BY d.status"
+        if page
+        else f"SELECT count(*) FROM demands_demand d WHERE {where}",
+    ]
+    return runner(statements, params)
+
+
+def resources(params: dict) -> Callable[[], int]:
+    where = f"r.tenant_id = %(tenant)s AND r.committee_id IN ({SCOPE})"
+    return runner(
+        [
+            f"""SELECT r.*, cat.name, c.name, u.name FROM resources_resource r
+                JOIN categories_category cat ON cat.id = r.category_id
+                JOIN committees_committee c ON c.id = r.committee_id
+                LEFT JOIN members_memberunit u ON u.id = r.offered_by_id
+                WHERE {where} ORDER BY r.created_at DESC, r.id DESC LIMIT 50""",
+            f"SELECT count(*) FROM resources_resource r WHERE {where}",
+        ],
+        params,
+    )
+
+
+def matches(params: dict) -> Callable[[], int]:
+    where = f"""m.tenant_id = %(tenant)s AND m.demand_id IN (SELECT d.id FROM demands_demand d
+        WHERE d.committee_id IN ({SCOPE}) OR d.handling_committee_id IN ({SCOPE}))"""
+    return runner(
+        [
+            f"""SELECT m.*, r.title, u.name FROM demands_match m
+                JOIN resources_resource r ON r.id = m.resource_id
+                LEFT JOIN members_memberunit u ON u.id = r.offered_by_id
+                WHERE {where} ORDER BY m.demand_id, m.rank LIMIT 50""",
+            f"SELECT count(*) FROM demands_match m WHERE {where}",
+        ],
+        params,
+    )
+
+
+def claims(params: dict) -> Callable[[], int]:
+    where = f"""k.tenant_id = %(tenant)s AND k.demand_id IN (SELECT d.id FROM demands_demand d
+        WHERE d.committee_id IN ({SCOPE}) OR d.handling_committee_id IN ({SCOPE}))"""
+    return runner(
+        [
+            f"""SELECT k.*, d.title, u.name FROM demands_claim k
+                JOIN demands_demand d ON d.id = k.demand_id
+                JOIN members_memberunit u ON u.id = k.unit_id
+                WHERE {where} ORDER BY k.created_at DESC, k.id DESC LIMIT 50""",
+            f"SELECT count(*) FROM demands_claim k WHERE {where}",
+        ],
+        params,
+    )
+
+
+def projects(params: dict) -> Callable[[], int]:
+    where = f"p.tenant_id = %(tenant)s AND p.committee_id IN ({SCOPE})"
+    return runner(
+        [
+            f"""SELECT p.*, c.name FROM projects_project p
+                JOIN committees_committee c ON c.id = p.committee_id
+                WHERE {where} ORDER BY p.created_at DESC, p.id DESC LIMIT 50""",
+            f"SELECT count(*) FROM projects_project p WHERE {where}",
+        ],
+        params,
+    )
