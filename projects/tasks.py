@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from . import services
+from . import services, whistles
 
 
 @shared_task(ignore_result=True)
 def run_supervision() -> dict[str, int]:
-    """Once a minute (beat): reminders, overdue flags and escalations that have come due."""
-    return services.supervision_scan()
+    """Once a minute (beat): reminders, overdue flags and escalations that have come due, and
+    the summons whose report deadline has passed unreported."""
+    counts = services.supervision_scan()
+    counts["summons_escalated"] = whistles.summons_scan()
+    return counts
