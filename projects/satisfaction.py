@@ -94,7 +94,7 @@ def link_create(
 
 
 def link_url(link: SatisfactionLink) -> str:
-    return site_url(f"/rate/{link.token}/")
+    return site_url(f"/projects/rate/{link.token}/")
 
 
 def qr_svg(link: SatisfactionLink, absolute_base: str = "") -> str:

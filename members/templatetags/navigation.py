@@ -27,3 +27,8 @@ def is_tenant_admin(user) -> bool:
     from members.models import Role
 
     return bool(getattr(user, "is_authenticated", False) and user.has_role(Role.TENANT_ADMIN))
+
+
+@register.filter
+def is_department_officer(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.department_ids())
