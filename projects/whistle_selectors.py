@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from committees.models import Committee
 from core.scoping import Action, covers
-from members.models import MemberUnit, UnitKind
+from members.models import MemberUnit
 
 from .models import (
     Bulletin,
@@ -124,13 +124,15 @@ def summons_photo(*, user, pk) -> SummonsPhoto:
 
 
 def departments_for(committee: Committee):
-    """The departments a street may summon: active department units standing at the street's
-    district or city (any ancestor, or the street itself)."""
+    """The departments (and public-service enterprises) a street may summon: active units
+    standing at the street's district or city (any ancestor, or the street itself)."""
+    from .whistles import SUMMONABLE_KINDS
+
     ancestors = committee.get_ancestors(include_self=True)
     return (
         MemberUnit.objects.filter(
             tenant_id=committee.tenant_id,
-            kind=UnitKind.DEPARTMENT,
+            kind__in=SUMMONABLE_KINDS,
             is_active=True,
             committee__in=ancestors,
         )

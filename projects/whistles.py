@@ -65,6 +65,9 @@ MAX_DEPARTMENTS = 60
 MAX_HOURS = 720
 DEFAULT_HOURS = 24
 SCAN_BATCH = 500
+# Who a whistle may summon: government departments, and the public-service enterprises (water,
+# power, gas, heating) that Jinding street summoned beside 23 district offices.
+SUMMONABLE_KINDS = (UnitKind.DEPARTMENT, UnitKind.STATE_OWNED)
 
 
 def _text(value) -> str:
@@ -171,10 +174,12 @@ def clean_whistle(data: WhistleData, committee: Committee, errors: Errors) -> di
         seen.add(department.pk)
         if (
             department.tenant_id != committee.tenant_id
-            or department.kind != UnitKind.DEPARTMENT
+            or department.kind not in SUMMONABLE_KINDS
             or not department.is_active
         ):
-            errors.add("summons", _("“%(d)s”不是可召集的职能部门。") % {"d": department.name})
+            errors.add(
+                "summons", _("“%(d)s”不是可召集的职能部门或公共服务企业。") % {"d": department.name}
+            )
             continue
         if not covers(department.committee, committee):
             errors.add(
