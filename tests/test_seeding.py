@@ -504,7 +504,8 @@ def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(c
     before = row_counts()
     call_command("seed_scale", slug="bj-scale-test", **sizes)  # a second run adds nothing
     assert row_counts() == before
-    assert capsys.readouterr().out.count("skipped") == 11  # every stage, the projects' three too
+    # every stage: the projects' three and the whistles' three too
+    assert capsys.readouterr().out.count("skipped") == 14
 
 
 def assert_scale_demands(tenant: Tenant, sizes: dict[str, int]) -> None:
