@@ -204,7 +204,6 @@ def call(client, name, obj, method, payload):
 
 def test_project_urls_are_in_the_isolation_table():
     from ..committees.test_isolation import all_url_names_with_pk
-
     from ..whistles.test_isolation import NO_PK as WHISTLE_NO_PK
     from ..whistles.test_isolation import PAGE_NAMES as WHISTLE_PAGES
 
