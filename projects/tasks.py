@@ -9,8 +9,11 @@ from . import services, whistles
 
 @shared_task(ignore_result=True)
 def run_supervision() -> dict[str, int]:
-    """Once a minute (beat): reminders, overdue flags and escalations that have come due, and
-    the summons whose report deadline has passed unreported."""
-    counts = services.supervision_scan()
-    counts["summons_escalated"] = whistles.summons_scan()
-    return counts
+    """Once a minute (beat): reminders, overdue flags and escalations that have come due."""
+    return services.supervision_scan()
+
+
+@shared_task(ignore_result=True)
+def run_summons_scan() -> int:
+    """Once a minute (beat): the summons whose report deadline passed unreported, escalated."""
+    return whistles.summons_scan()

@@ -21,7 +21,7 @@ from projects.models import (
     Whistle,
     WhistleStatus,
 )
-from projects.tasks import run_supervision
+from projects.tasks import run_summons_scan
 
 from ..factories import user_with_role
 from . import factories as f
@@ -128,12 +128,12 @@ def test_missed_deadline_escalated_once_and_district_notified_once(world, depts,
         water_summons = whistle.summons.get(department=water)
         clock.shift(dt.timedelta(hours=3))
         whistles.summons_advance(actor=water_officer, summons=water_summons, to="arrived")
-        assert run_supervision()["summons_escalated"] == 0
+        assert run_summons_scan() == 0
         clock.shift(dt.timedelta(hours=1, minutes=1))
-        assert run_supervision()["summons_escalated"] == 1
-        assert run_supervision()["summons_escalated"] == 0
+        assert run_summons_scan() == 1
+        assert run_summons_scan() == 0
         clock.shift(dt.timedelta(days=2))
-        assert run_supervision()["summons_escalated"] == 0
+        assert run_summons_scan() == 0
         late = whistle.summons.get(department=env)
         assert late.on_time is False and late.escalated_to == world.district
         assert late.escalated_at == START + dt.timedelta(hours=4, minutes=1)
@@ -160,7 +160,7 @@ def test_escalated_summons_seen_by_the_district_not_the_sibling(world, depts, di
     with time_machine.travel(START, tick=False) as clock:
         whistle = f.blow(world, [water, env], hours=[2, 2])
         clock.shift(dt.timedelta(hours=3))
-        run_supervision()
+        run_summons_scan()
     assert Summons.objects.visible_to(district_staff).filter(whistle=whistle).count() == 2
     assert not Whistle.objects.visible_to(world.sibling_staff).exists()
     assert not Summons.objects.visible_to(world.sibling_staff).exists()
@@ -247,4 +247,4 @@ def test_cancel_stops_the_clock(world, depts):
             whistles.whistle_cancel(actor=world.street_staff, whistle=whistle, reason="")
         whistles.whistle_cancel(actor=world.street_staff, whistle=whistle, reason="重复吹哨")
         clock.shift(dt.timedelta(hours=2))
-        assert run_supervision()["summons_escalated"] == 0
+        assert run_summons_scan() == 0
