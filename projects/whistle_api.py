@@ -16,6 +16,7 @@ from rest_framework.response import Response as APIResponse
 from committees.models import Committee
 from core.api import ScopedReadOnlyViewSet
 from core.scoping import Action
+from demands.models import Demand
 from members.models import MemberUnit
 
 from . import bulletins, evaluations, whistles
@@ -98,6 +99,7 @@ class WhistleInput(serializers.Serializer):
     request = serializers.CharField(max_length=2000)
     description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     summons = SummonsInput(many=True)
+    demands = serializers.ListField(child=serializers.IntegerField(), required=False, max_length=50)
 
 
 class RatingInput(serializers.Serializer):
@@ -169,6 +171,10 @@ class WhistleViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
                 place=data["place"],
                 request=data["request"],
                 description=data.get("description", ""),
+                demands=[
+                    visible(Demand, request.user, pk, field="demands")
+                    for pk in data.get("demands", [])
+                ],
                 summons=[
                     whistles.SummonsData(units.get(s["department"]), s["hours"])
                     for s in data["summons"]
