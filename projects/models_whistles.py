@@ -329,7 +329,22 @@ class RhythmKind(models.TextChoices):
 
 
 class WhistleEntryQuerySet(ScopedQuerySetMixin, models.QuerySet):
+    """Read by whoever reads the whistle: its subtree's staff, and the officers it summons."""
+
     committee_paths = ("whistle__committee",)
+
+    def extra_terms(self, user, action):
+        departments = department_terms(user)
+        if not departments or action != Action.VIEW:
+            return []
+        return [
+            Q(
+                whistle_id__in=Summons.objects.filter(department_id__in=departments).values(
+                    "whistle_id"
+                ),
+                tenant_id=user.tenant_id,
+            )
+        ]
 
 
 class WhistleEntry(models.Model):

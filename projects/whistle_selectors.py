@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from committees.models import Committee
-from core.scoping import Action, covers
+from core.scoping import Action
 from members.models import MemberUnit
 
 from .models import (
@@ -77,11 +77,16 @@ def summons_of(*, user, whistle: Whistle) -> list[Summons]:
     )
 
 
-def rhythm_of(whistle: Whistle) -> dict:
+def rhythm_of(*, user, whistle: Whistle) -> dict:
     """The daily rhythm: today's consultation notes, items closed and feedback, and the days
     before."""
     today = timezone.localdate()
-    entries = list(whistle.entries.select_related("author").order_by("-day", "pk"))
+    entries = list(
+        WhistleEntry.objects.visible_to(user, Action.VIEW)
+        .filter(whistle=whistle)
+        .select_related("author")
+        .order_by("-day", "pk")
+    )
     by_kind = {
         kind: [e for e in entries if e.day == today and e.kind == kind] for kind in RhythmKind
     }
@@ -207,10 +212,6 @@ def publishing_committees(user) -> list[Committee]:
     )
 
 
-def entries_today(whistle: Whistle) -> int:
-    return WhistleEntry.objects.filter(whistle=whistle, day=timezone.localdate()).count()
-
-
 def next_steps(summons: Summons) -> list[str]:
     from .models import SUMMONS_TRANSITIONS
 
@@ -218,7 +219,3 @@ def next_steps(summons: Summons) -> list[str]:
         return []
     order = [SummonsStatus.ACKNOWLEDGED, SummonsStatus.ARRIVED, SummonsStatus.ACTED]
     return [step for step in order if step in SUMMONS_TRANSITIONS[summons.status]]
-
-
-def covers_committee(outer, inner) -> bool:
-    return covers(outer, inner)

@@ -179,7 +179,7 @@ class WhistleDetailView(ScopedPageMixin, View):
             "whistle": whistle,
             "summons": summons,
             "manage": manage,
-            "rhythm": selectors.rhythm_of(whistle),
+            "rhythm": selectors.rhythm_of(user=request.user, whistle=whistle),
             "entry_form": forms.get("entry") or EntryForm(),
             "cancel_form": forms.get("cancel") or CancelForm(),
             "link_form": LinkForm(),

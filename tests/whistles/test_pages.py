@@ -138,7 +138,7 @@ def test_close_and_rate_on_the_page(world, depts, client_for):
 
 
 def test_rhythm_entry_on_the_page(world, depts, client_for):
-    water, *_ = depts
+    water, env, water_officer, _env_officer = depts
     whistle = f.blow(world, [water])
     client = client_for(world.street_staff)
     url = reverse("projects:whistle_entry", args=[whistle.pk])
@@ -146,6 +146,10 @@ def test_rhythm_entry_on_the_page(world, depts, client_for):
     assert client.post(url, {"kind": "consult", "text": "与水务局会商清淤方案"}).status_code == 302
     page = client.get(reverse("projects:whistle_detail", args=[whistle.pk])).content.decode()
     assert "与水务局会商清淤方案" in page
+    officer = client_for(water_officer)
+    page = officer.get(reverse("projects:whistle_detail", args=[whistle.pk])).content.decode()
+    assert "与水务局会商清淤方案" in page and 'data-testid="entry-form"' not in page
+    assert officer.post(url, {"kind": "consult", "text": "越权"}).status_code == 403
 
 
 def test_whistle_list_takes_a_fixed_number_of_queries(world, depts, client_for):
