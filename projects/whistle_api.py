@@ -120,7 +120,7 @@ class EntryInput(serializers.Serializer):
     text = serializers.CharField(max_length=2000)
 
 
-class ReasonInput(serializers.Serializer):
+class WhistleReasonInput(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
 
 
@@ -203,11 +203,11 @@ class WhistleViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         )
         return APIResponse(self._fresh(whistle))
 
-    @extend_schema(request=ReasonInput, responses=WhistleSerializer)
+    @extend_schema(request=WhistleReasonInput, responses=WhistleSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         whistle = self.get_object()
-        body = ReasonInput(data=request.data)
+        body = WhistleReasonInput(data=request.data)
         body.is_valid(raise_exception=True)
         whistles.whistle_cancel(actor=request.user, whistle=whistle, **body.validated_data)
         return APIResponse(self._fresh(whistle))
@@ -232,7 +232,7 @@ class StepInput(serializers.Serializer):
     photos = serializers.ListField(child=serializers.FileField(), required=False)
 
 
-class NoteInput(serializers.Serializer):
+class SummonsNoteInput(serializers.Serializer):
     note = serializers.CharField(max_length=2000)
     photos = serializers.ListField(child=serializers.FileField(), required=False)
 
@@ -264,11 +264,11 @@ class SummonsViewSet(ScopedReadOnlyViewSet):
         )
         return APIResponse(SummonsSerializer(summons).data)
 
-    @extend_schema(request=NoteInput, responses=SummonsSerializer)
+    @extend_schema(request=SummonsNoteInput, responses=SummonsSerializer)
     @action(detail=True, methods=["post"])
     def note(self, request, pk=None):
         summons = self.get_object()
-        body = NoteInput(data=request.data)
+        body = SummonsNoteInput(data=request.data)
         body.is_valid(raise_exception=True)
         whistles.summons_note(
             actor=request.user,
