@@ -78,32 +78,26 @@ def whistle_figures(tenant, street_user, street, runs: int = 10):
         )
     ]
     city = district.parent or district
-    from members.models import Role, RoleGrant
 
-    admin_grant = (
-        RoleGrant.objects.filter(tenant=tenant, committee=city, role=Role.TENANT_ADMIN)
-        .select_related("user")
-        .first()
-    )
-    if admin_grant is not None:
+    def publish() -> tuple[float, int]:
+        from members.models import Role, RoleGrant, User
 
-        def publish() -> tuple[float, int]:
-            started = time.perf_counter()
-            bulletin = bulletins.publish_bulletin(
-                actor=admin_grant.user,
-                committee=city,
-                title="基准测试通报",
-                body="全市街乡吹哨报到情况通报。",
-            )
-            return time.perf_counter() - started, bulletin.recipients
-
-        seconds, recipients = _rolled_back(publish)
-        figures.append(
-            (
-                f"bulletin to the city's subtree ({recipients:,} accounts) queued",
-                f"{seconds:.2f} s",
-                f"< {BUDGET_BULLETIN_S:.0f} s",
-                seconds < BUDGET_BULLETIN_S,
-            )
+        # A staff account at the city, for this run only (rolled back with it).
+        actor = User.objects.create(tenant=tenant, username="bench-bulletin-publisher")
+        RoleGrant.objects.create(tenant=tenant, user=actor, role=Role.STAFF, committee=city)
+        started = time.perf_counter()
+        bulletin = bulletins.publish_bulletin(
+            actor=actor, committee=city, title="基准测试通报", body="全市街乡吹哨报到情况通报。"
         )
+        return time.perf_counter() - started, bulletin.recipients
+
+    seconds, recipients = _rolled_back(publish)
+    figures.append(
+        (
+            f"bulletin to the city's subtree ({recipients:,} accounts) queued",
+            f"{seconds:.2f} s",
+            f"< {BUDGET_BULLETIN_S:.0f} s",
+            seconds < BUDGET_BULLETIN_S,
+        )
+    )
     return figures
