@@ -10,6 +10,7 @@ from demands import api as demands_api
 from members import api as members_api
 from party_members import api as party_members_api
 from projects import api as projects_api
+from projects import whistle_api
 from resources import api as resources_api
 
 router = DefaultRouter()
@@ -30,6 +31,10 @@ router.register("meetings", projects_api.MeetingViewSet, basename="meeting")
 router.register("attendees", projects_api.AttendeeViewSet, basename="attendee")
 router.register("tasks", projects_api.TaskViewSet, basename="task")
 router.register("overdue", projects_api.OverdueViewSet, basename="overdue")
+router.register("whistles", whistle_api.WhistleViewSet, basename="whistle")
+router.register("summons", whistle_api.SummonsViewSet, basename="summons")
+router.register("evaluations", whistle_api.EvaluationViewSet, basename="evaluation")
+router.register("bulletins", whistle_api.BulletinViewSet, basename="bulletin")
 
 urlpatterns = router.urls + [
     path("demand-matches/", demands_api.DemandMatchesView.as_view(), name="demand-matches"),

@@ -48,6 +48,11 @@ app.conf.update(
             "schedule": crontab(),  # due dates of projects, milestones and tasks (SKIP LOCKED)
             "options": {"expires": 50},
         },
+        "projects-summons": {
+            "task": "projects.tasks.run_summons_scan",
+            "schedule": crontab(),  # report deadlines of the whistles' summons (SKIP LOCKED)
+            "options": {"expires": 50},
+        },
         "demands-full-matching-pass": {
             "task": "demands.tasks.full_matching_pass",
             "schedule": crontab(hour=3, minute=7),

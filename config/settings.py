@@ -212,6 +212,13 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "projects.models.TaskStatus",
         "DecisionKindEnum": "projects.models.DecisionKind",
         "SupervisedKindEnum": "projects.supervision.KIND_CHOICES",
+        "WhistleKindEnum": "projects.models.WhistleKind",
+        "WhistleStatusEnum": "projects.models.WhistleStatus",
+        "SummonsStatusEnum": "projects.models.SummonsStatus",
+        "RhythmKindEnum": "projects.models.RhythmKind",
+        "BulletinKindEnum": "projects.models.BulletinKind",
+        "EvaluationDirectionEnum": "projects.models.EvaluationDirection",
+        "ClaimDirectionEnum": "demands.models.ClaimDirection",
     },
 }
 

@@ -137,6 +137,10 @@ class ResourceRow:
     remaining: Decimal
     available_from: dt.date | None
     available_until: dt.date | None
+    # The offering unit's record as rated by others (two-way evaluation, a street's ratings of
+    # a department): the mean (1–5) and how many ratings.
+    offered_by__rating_average: Decimal | None = None
+    offered_by__rating_count: int | None = None
 
 
 @dataclass
@@ -472,6 +476,25 @@ def record_of(demand_vector: relevance.Vector, outcomes: list[Outcome]) -> tuple
     return 0.5 + 0.5 * lean, ""
 
 
+# A unit's rating counts once at least this many exist (the rated side sees no fewer either).
+MIN_UNIT_RATINGS = 3
+
+
+def unit_records(batch, pr) -> dict[int, tuple[float, str]]:
+    """{pair index: (0–1, words)} for the pairs whose resource's unit has a rating record: 1 for
+    an average of 5, 0 for 1; the words name the average and the number of ratings."""
+    rated = {}
+    for index, resource in enumerate(batch.resources):
+        count = resource.offered_by__rating_count or 0
+        if count >= MIN_UNIT_RATINGS and resource.offered_by__rating_average is not None:
+            average = float(resource.offered_by__rating_average)
+            words = f"提供单位评价{average:.1f}分（{count}次）"
+            rated[index] = ((average - 1) / 4, words)
+    if not rated:
+        return {}
+    return {int(k): rated[int(pr[k])] for k in range(len(pr)) if int(pr[k]) in rated}
+
+
 # --- scoring ------------------------------------------------------------------------------------------
 
 
@@ -662,6 +685,9 @@ def score_batch(batch: Batch, *, keep_all: bool = False) -> list[Scored]:
             record[k] = round(value, 6)
             if words:
                 record_words[int(k)] = words
+    for k, (value, words) in unit_records(batch, pr).items():
+        record[k] = round(float((record[k] + value) / 2), 6)
+        record_words[k] = "，".join(w for w in (record_words.get(k, ""), words) if w)
     total = (
         WEIGHTS["text"] * text
         + WEIGHTS["distance"] * distance

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from . import supervision
-from .models import SupervisionPolicy
+from .models import DepartmentRobot, SupervisionPolicy
 
 
 @admin.register(SupervisionPolicy)
@@ -14,3 +14,12 @@ class SupervisionPolicyAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         supervision.reschedule_tenant(obj.tenant_id)
+
+
+@admin.register(DepartmentRobot)
+class DepartmentRobotAdmin(admin.ModelAdmin):
+    """A department's own group robot: a webhook endpoint (with "仅接收定向消息" set) that gets
+    each summons of the department. Set by platform administrators."""
+
+    list_display = ["department", "endpoint", "tenant"]
+    raw_id_fields = ["department", "endpoint"]

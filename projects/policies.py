@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from committees.models import Committee
+from committees.models import Committee, Level
 from core.errors import NotAllowed
 from core.scoping import Action, can, covers, user_unit_ids
 
@@ -137,3 +137,54 @@ def may_remind(user, committee: Committee | None) -> bool:
 def require_remind(user, committee: Committee | None) -> None:
     if not may_remind(user, committee):
         raise NotAllowed(_("只能督办本辖区的事项。"))
+
+
+# --- whistles and summons ------------------------------------------------------------------------
+#
+# - Staff of a street or township committee blow its whistles, keep the daily rhythm, close them
+#   and rate the departments; the staff above (the district) read and act on them too.
+# - A department's officer answers only their own department's summons.
+# - A unit's contact rates the organising committee of the projects the unit served; the owner
+#   committee's staff rate the providers.
+
+
+def may_blow_whistle(user, committee: Committee | None) -> bool:
+    return (
+        committee is not None and committee.level == Level.STREET and is_staff_at(user, committee)
+    )
+
+
+def require_blow_whistle(user, committee: Committee | None) -> None:
+    if not may_blow_whistle(user, committee):
+        raise NotAllowed(_("只有街道、乡镇的工作人员可以吹哨。"))
+
+
+def may_manage_whistle(user, whistle) -> bool:
+    return is_staff_at(user, whistle.committee)
+
+
+def require_manage_whistle(user, whistle) -> None:
+    if not may_manage_whistle(user, whistle):
+        raise NotAllowed(_("只有吹哨街乡的工作人员可以办理。"))
+
+
+def is_officer_of(user, department_id: int | None) -> bool:
+    ids = getattr(user, "department_ids", None)
+    return department_id is not None and ids is not None and department_id in ids()
+
+
+def may_answer_summons(user, summons) -> bool:
+    return is_officer_of(user, summons.department_id)
+
+
+def require_answer_summons(user, summons) -> None:
+    if not may_answer_summons(user, summons):
+        raise NotAllowed(_("只有被召集部门的报到员可以报到。"))
+
+
+def may_rate_providers(user, project: Project) -> bool:
+    return is_staff_at(user, project.committee)
+
+
+def may_rate_committee(user, project: Project, unit_id: int) -> bool:
+    return unit_id in user_unit_ids(user)

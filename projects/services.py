@@ -539,6 +539,9 @@ def project_transition(*, actor, project: Project, to: str, reason: str = "") ->
     )
     label = ProjectStatus(to).label
     if to == ProjectStatus.COMPLETED:
+        from .evaluations import evaluation_request
+
+        evaluation_request(project)
         demand_services.demands_follow_project(
             demand_ids=demand_ids,
             event="completed",
@@ -563,7 +566,7 @@ def project_transition(*, actor, project: Project, to: str, reason: str = "") ->
 
 
 def project_mark_evaluated(*, actor, project: Project) -> Project:
-    """Where the two-way evaluation (a later issue) closes a completed project."""
+    """The two-way evaluation closes a completed project (see `projects.evaluations`)."""
     return project_transition(actor=actor, project=project, to=ProjectStatus.EVALUATED)
 
 

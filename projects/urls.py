@@ -3,10 +3,12 @@
 from django.urls import path
 
 from . import views
+from . import whistle_views as wv
 
 app_name = "projects"
 
 A = views.MeetingActionView
+W = wv.WhistleActionView
 
 urlpatterns = [
     path("", views.ProjectListView.as_view(), name="project_list"),
@@ -42,4 +44,23 @@ urlpatterns = [
     path("meetings/<int:pk>/agenda/", A.as_view(step="agenda"), name="meeting_agenda"),
     path("meetings/<int:pk>/decisions/", A.as_view(step="decision"), name="meeting_decision"),
     path("attendees/<int:pk>/answer/", views.AttendeeAnswerView.as_view(), name="attendee_answer"),
+    # whistles and summons (街乡吹哨、部门报到)
+    path("whistles/", wv.WhistleListView.as_view(), name="whistle_list"),
+    path("whistles/new/", wv.WhistleCreateView.as_view(), name="whistle_create"),
+    path("whistles/<int:pk>/", wv.WhistleDetailView.as_view(), name="whistle_detail"),
+    path("whistles/<int:pk>/entries/", W.as_view(step="entry"), name="whistle_entry"),
+    path("whistles/<int:pk>/close/", W.as_view(step="close"), name="whistle_close"),
+    path("whistles/<int:pk>/cancel/", W.as_view(step="cancel"), name="whistle_cancel"),
+    path("summons/", wv.SummonsListView.as_view(), name="summons_list"),
+    path("summons/<int:pk>/", wv.SummonsDetailView.as_view(), name="summons_detail"),
+    path("summons/photos/<int:pk>/", wv.SummonsPhotoView.as_view(), name="summons_photo"),
+    # two-way evaluation, residents' satisfaction, bulletins
+    path("<int:pk>/evaluate/", wv.EvaluationView.as_view(), name="evaluate"),
+    path("feedback/", wv.FeedbackView.as_view(), name="feedback"),
+    path("satisfaction/new/", wv.SatisfactionLinkCreateView.as_view(), name="satisfaction_new"),
+    path("satisfaction/<int:pk>/qr.svg", wv.SatisfactionQrView.as_view(), name="satisfaction_qr"),
+    path("rate/<str:token>/", wv.RateView.as_view(), name="rate"),
+    path("bulletins/", wv.BulletinListView.as_view(), name="bulletin_list"),
+    path("bulletins/new/", wv.BulletinCreateView.as_view(), name="bulletin_create"),
+    path("bulletins/<int:pk>/", wv.BulletinDetailView.as_view(), name="bulletin_detail"),
 ]

@@ -107,7 +107,8 @@ def assert_demo_projects(beijing) -> None:
     # project and a task, and an overdue milestone that rose to the district.
     shanghai = Tenant.objects.get(slug="shanghai")
     centre = Project.objects.get(tenant=beijing, title__startswith="核桃园党群服务中心")
-    assert centre.status == ProjectStatus.COMPLETED and centre.budget == 8_000_000
+    # Completed, then rated both ways by the whistle seeding (two-way evaluation).
+    assert centre.status == ProjectStatus.EVALUATED and centre.budget == 8_000_000
     assert centre.demands.get().status == DemandStatus.FULFILLED
     assert (
         Project.objects.get(tenant=beijing, title="河防口村梨园土壤改良试验").status
@@ -161,6 +162,7 @@ def test_seed_demo_loads_three_real_tenants_their_members_and_a_login_per_role(c
     assert_demo_demands(beijing)
     assert_demo_projects(beijing)
     assert "projects: 30 projects" in out
+    assert_demo_whistles(beijing)
 
     before = row_counts()
     call_command("seed_demo")  # a second run adds nothing
@@ -191,6 +193,34 @@ def assert_case_accounts(out: str) -> None:
     assert " INFO " not in logins and " WARNING " not in logins
     assert logins.index("租户管理员") < logins.index("工作人员") < logins.index("安全审计员")
     assert "核桃园党群服务中心" in logins and "hetaoyuan_staff" in logins
+
+
+def assert_demo_whistles(beijing: Tenant) -> None:
+    """大兴庄镇's three whistles over the 东石桥河 (one department late and escalated to 平谷区),
+    金顶街's 32 over 23 offices and 5 enterprises, evaluations and residents' ratings."""
+    from projects.models import (
+        Evaluation,
+        SatisfactionResponse,
+        Summons,
+        SummonsReport,
+        Whistle,
+    )
+
+    river = Whistle.objects.filter(tenant=beijing, title__startswith="东石桥河")
+    assert river.count() == 3
+    late = Summons.objects.get(whistle__in=river, escalated_at__isnull=False)
+    assert late.department.name == "平谷区经济和信息化局" and late.on_time is False
+    assert late.escalated_to.division_code == "110117000000"
+    assert SummonsReport.objects.filter(summons__whistle__in=river, note__contains="72个").exists()
+    jinding = Whistle.objects.filter(tenant=beijing, committee__division_code="110107006000")
+    assert jinding.count() == 32
+    summoned = MemberUnit.objects.filter(summons__whistle__in=jinding).distinct()
+    assert summoned.filter(kind=UnitKind.DEPARTMENT).count() == 23
+    assert summoned.filter(kind=UnitKind.STATE_OWNED).count() == 5
+    assert jinding.filter(kind="muster", title__contains="模式口南小街").exists()
+    assert Evaluation.objects.filter(tenant=beijing).exists()
+    assert SatisfactionResponse.objects.filter(tenant=beijing, whistle__isnull=False).exists()
+    assert SatisfactionResponse.objects.filter(tenant=beijing, project__isnull=False).exists()
 
 
 def assert_demo_demands(beijing: Tenant) -> None:
@@ -357,6 +387,26 @@ def assert_demo_members_data(beijing: Tenant) -> None:
     assert ServiceRecord.objects.filter(tenant=datong).exists()
 
 
+def assert_scale_whistles(tenant, sizes) -> None:
+    """Whistles at scale: summons of the street's district departments, late ones escalated to
+    the district, closed ones rated; the completed projects' lead units rated."""
+    from projects.models import DepartmentRating, Evaluation, Summons, Whistle
+
+    whistles = Whistle.objects.filter(tenant=tenant)
+    assert whistles.count() == sizes["whistles"]
+    summons = Summons.objects.filter(tenant=tenant)
+    assert summons.count() >= sizes["whistles"]
+    assert not summons.exclude(department__committee=F("whistle__committee__parent")).exists()
+    late = summons.filter(escalated_at__isnull=False)
+    assert not late.exclude(escalated_to=F("whistle__committee__parent")).exists()
+    assert not late.exclude(on_time=False).exists()
+    assert (
+        DepartmentRating.objects.filter(tenant=tenant).count()
+        == summons.filter(whistle__status="closed").count()
+    )
+    assert Evaluation.objects.filter(tenant=tenant).exists()
+
+
 def assert_scale_projects(tenant, sizes) -> None:
     """The projects at scale: each with three milestones, supervision stamps as the scan would
     have left them (a scan now finds nothing already past), demands only in done projects."""
@@ -393,10 +443,12 @@ def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(c
         "resources": 500,
         "projects": 300,
         "meetings": 20,
+        "whistles": 60,
     }
     call_command("seed_scale", slug="bj-scale-test", **sizes)
     tenant = Tenant.objects.get(slug="bj-scale-test")
     assert_scale_projects(tenant, sizes)
+    assert_scale_whistles(tenant, sizes)
     assert Committee.objects.filter(tenant=tenant).count() == 7904  # with Huairou's 3 zones
     assert services.tree_faults(tenant) == []
     users = User.objects.filter(tenant=tenant)
@@ -407,7 +459,8 @@ def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(c
         (Role.STAFF, "多福巷社区居委会")
     ]
 
-    units = MemberUnit.objects.filter(tenant=tenant)
+    # The member units (the whistle stage adds a dozen departments at every district).
+    units = MemberUnit.objects.filter(tenant=tenant).exclude(committee__level=Level.DISTRICT)
     assert units.count() == sizes["units"]
     codes = [code for code in units.values_list("credit_code", flat=True) if code]
     assert len(codes) == len(set(codes))
@@ -477,7 +530,8 @@ def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(c
     before = row_counts()
     call_command("seed_scale", slug="bj-scale-test", **sizes)  # a second run adds nothing
     assert row_counts() == before
-    assert capsys.readouterr().out.count("skipped") == 11  # every stage, the projects' three too
+    # every stage: the projects' three and the whistles' three too
+    assert capsys.readouterr().out.count("skipped") == 14
 
 
 def assert_scale_demands(tenant: Tenant, sizes: dict[str, int]) -> None:

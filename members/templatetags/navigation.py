@@ -45,3 +45,8 @@ def roster_committees(user) -> list:
         and grant.role in ROLES_FOR_ACTION[Action.CHANGE]
         and grant.committee.level == Level.COMMUNITY
     ]
+
+
+@register.filter
+def is_department_officer(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.department_ids())

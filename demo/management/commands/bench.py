@@ -49,6 +49,7 @@ from demo import bench_demands as demand_bench
 from demo import bench_lists as lists
 from demo import bench_notifications as notification_bench
 from demo import bench_projects as project_bench
+from demo import bench_whistles as whistle_bench
 from demo.scale_demands import DEMAND_TEMPLATES
 from demo.scale_members import short_name
 from members import selectors
@@ -124,7 +125,16 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--only",
-            choices=["all", "lists", "demands", "matching", "match-one", "notify", "projects"],
+            choices=[
+                "all",
+                "lists",
+                "demands",
+                "matching",
+                "match-one",
+                "notify",
+                "projects",
+                "whistles",
+            ],
             default="all",
             help="list reads, demands and notifications figures, and the projects' supervision "
             "scan; or only the matching, only the notifications or only the projects' figures",
@@ -165,6 +175,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Projects on {tenant.name}: the supervision scan")
             with override_settings(DEBUG=False):
                 self.print_figures(project_bench.supervision_figures(tenant))
+        if only in ("all", "whistles"):
+            self.stdout.write("")
+            self.stdout.write(f"Whistles on {tenant.name}: blowing one, a bulletin to the city")
+            with override_settings(DEBUG=False):
+                self.print_figures(
+                    whistle_bench.whistle_figures(tenant, users[0], street_committee)
+                )
 
     def bench_lists(self, tenant, users, street_committee, runs, max_seconds, no_explain):
         quarter = party_services.quarter_of(timezone.localdate())
@@ -289,6 +306,8 @@ class Command(BaseCommand):
             Read(
                 "page /projects/overdue/", get("/projects/overdue/", {"committee": str(street.pk)})
             ),
+            Read("page /projects/whistles/", get("/projects/whistles/", {"status": "open"})),
+            Read("GET /api/whistles/", get("/api/whistles/", {"status": "open"})),
         ]
 
     # -- measuring --

@@ -14,6 +14,7 @@ from demo import demands as demand_seeding
 from demo import projects as project_seeding
 from demo import roles as case_roles
 from demo import trees as committee_seeding
+from demo import whistles as whistle_seeding
 
 
 class Command(BaseCommand):
@@ -63,6 +64,14 @@ class Command(BaseCommand):
         self.stdout.write(
             f"projects: {counts['projects']} projects, {counts['meetings']} meetings, "
             f"{counts['escalated']} escalated ({time.perf_counter() - step:.1f}s)"
+        )
+        step = time.perf_counter()
+        counts = whistle_seeding.seed_whistles(beijing)
+        accounts += counts.pop("logins")
+        self.stdout.write(
+            f"whistles: {counts['whistles']} whistles, {counts['summons']} summons "
+            f"({counts['escalated']} escalated), {counts['evaluations']} evaluations, "
+            f"{counts['responses']} residents' ratings ({time.perf_counter() - step:.1f}s)"
         )
         self.stdout.write(f"seeded in {time.perf_counter() - started:.1f}s")
         self.print_logins(accounts, logins)

@@ -30,6 +30,7 @@ from demo import accounts as demo_accounts
 from demo import scale_demands as demand_scale
 from demo import scale_members
 from demo import scale_projects as project_scale
+from demo import scale_whistles as whistle_scale
 from demo import trees as committee_seeding
 
 
@@ -64,6 +65,10 @@ class Command(BaseCommand):
         projects = project_scale.ProjectSize()
         parser.add_argument("--projects", type=int, help=f"projects (default {projects.projects})")
         parser.add_argument("--meetings", type=int, help=f"meetings (default {projects.meetings})")
+        whistle_size = whistle_scale.WhistleSize()
+        parser.add_argument(
+            "--whistles", type=int, help=f"whistles (default {whistle_size.whistles})"
+        )
 
     def handle(self, *args, slug, fraction, **options):
         if fraction <= 0:
@@ -124,4 +129,14 @@ class Command(BaseCommand):
             seeder, project_scale.ProjectSize(**project_counts), out=self.stdout.write
         ).run()
         self.stdout.write(f"projects data: {time.perf_counter() - started:.1f}s")
+        whistles = options.get("whistles")
+        if whistles is None:
+            whistles = round(whistle_scale.WhistleSize().whistles * fraction)
+        if whistles < 0:
+            raise CommandError("counts cannot be negative")
+        started = time.perf_counter()
+        whistle_scale.WhistleScaleSeeder(
+            seeder, whistle_scale.WhistleSize(whistles=whistles), out=self.stdout.write
+        ).run()
+        self.stdout.write(f"whistles data: {time.perf_counter() - started:.1f}s")
         self.stdout.write(f"total: {time.perf_counter() - total:.1f}s")

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0002_verbose_names'),
+        ('members', '0003_department_officer_unit_rating'),
     ]
 
     operations = [
