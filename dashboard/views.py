@@ -1,0 +1,114 @@
+"""The dashboard's pages: a committee's figures, its wall-screen (大屏) mode and its export.
+Views only parse the request, call the selector and render."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from committees.models import Committee
+from core.views import ScopedPageMixin, xlsx_response
+
+from . import exports, selectors
+
+WALL_REFRESH_SECONDS = 300
+
+
+def _months(request) -> int:
+    try:
+        months = int(request.GET.get("months", selectors.DEFAULT_MONTHS))
+    except ValueError:
+        return selectors.DEFAULT_MONTHS
+    return months if months in selectors.PERIODS else selectors.DEFAULT_MONTHS
+
+
+def read_dashboard(request, committee) -> selectors.Dashboard:
+    return selectors.dashboard(
+        request.user,
+        committee,
+        months=_months(request),
+        sort=request.GET.get("sort", "demands"),
+    )
+
+
+class IndexView(LoginRequiredMixin, View):
+    """/dashboard/: the dashboard of the widest committee where the user holds a grant."""
+
+    def get(self, request):
+        committee = selectors.home_committee(request.user)
+        if committee is None:
+            raise Http404
+        return redirect("dashboard:committee", pk=committee.pk)
+
+
+class CommitteeDashboardView(ScopedPageMixin, TemplateView):
+    """A committee's dashboard: a 404 outside the reader's scope, like any page."""
+
+    model = Committee
+    template_name = "dashboard/committee.html"
+    wall = False
+
+    def get_context_data(self, **kwargs):
+        board = read_dashboard(self.request, self.get_scoped_object())
+        months = [f"{m:%Y-%m}" for m in board.months]
+        charts = {
+            "months": months,
+            "series": {
+                "demands": board.series["demands"],
+                "resources": board.series["resources"],
+                "projects": board.series["projects"],
+                "projects_completed": board.series["projects_completed"],
+            },
+            "labels": {
+                "demands": _("需求数"),
+                "resources": _("资源数"),
+                "projects": _("项目数"),
+                "projects_completed": _("完成项目数"),
+            },
+            "category_mix": [{"name": n, "value": v} for n, v in board.category_mix],
+            "source_mix": [{"name": n, "value": v} for n, v in board.source_mix],
+            "rates": [
+                {
+                    "name": str(selectors.FIGURES[k].label),
+                    "value": round((board.totals[k] or 0) * 100, 1),
+                }
+                for k in ("match_rate", *selectors.THREE_RATES, "project_on_time_rate")
+            ],
+            "wall": self.wall,
+        }
+        return {
+            **super().get_context_data(**kwargs),
+            "board": board,
+            "months": _months(self.request),
+            "periods": selectors.PERIODS,
+            "charts_json": json.dumps(charts, ensure_ascii=False),
+            "wall": self.wall,
+            "refresh_seconds": WALL_REFRESH_SECONDS,
+            "overdue_definition": selectors.OVERDUE_DEFINITION,
+            "loaded_definition": selectors.LOADED_DEFINITION,
+            "mix_definition": selectors.MIX_DEFINITION,
+        }
+
+
+class WallView(CommitteeDashboardView):
+    """The wall-screen mode: the same figures, full screen, reloading itself."""
+
+    template_name = "dashboard/wall.html"
+    wall = True
+
+
+class ExportView(ScopedPageMixin, View):
+    """The dashboard as a workbook: every table and figure exactly as the page shows it."""
+
+    model = Committee
+
+    def get(self, request, pk: int):
+        board = read_dashboard(request, self.get_scoped_object())
+        filename = f"{board.committee.name}-看板-{board.months[-1]:%Y%m}.xlsx"
+        return xlsx_response(exports.workbook(board), filename)
