@@ -3,7 +3,6 @@ Views only parse the request, call the selector and render."""
 
 from __future__ import annotations
 
-import json
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
@@ -87,7 +86,7 @@ class CommitteeDashboardView(ScopedPageMixin, TemplateView):
             "board": board,
             "months": _months(self.request),
             "periods": selectors.PERIODS,
-            "charts_json": json.dumps(charts, ensure_ascii=False),
+            "charts": charts,
             "wall": self.wall,
             "refresh_seconds": WALL_REFRESH_SECONDS,
             "overdue_definition": selectors.OVERDUE_DEFINITION,

@@ -31,8 +31,8 @@
     var keys = Object.keys(data.series);
     draw("chart-trend", {
       tooltip: { trigger: "axis" },
-      legend: { data: keys.map(function (k) { return data.labels[k]; }) },
-      grid: { left: 40, right: 16, top: 36, bottom: 24 },
+      legend: { top: 0, data: keys.map(function (k) { return data.labels[k]; }) },
+      grid: { left: 40, right: 16, top: 40, bottom: 24 },
       xAxis: { type: "category", data: data.months },
       yAxis: { type: "value", minInterval: 1 },
       series: keys.map(function (k) {
@@ -43,7 +43,7 @@
       tooltip: { formatter: "{b}: {c}%" },
       grid: { left: 110, right: 24, top: 8, bottom: 24 },
       xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
-      yAxis: { type: "category", data: data.rates.map(function (r) { return r.name; }) },
+      yAxis: { type: "category", inverse: true, data: data.rates.map(function (r) { return r.name; }) },
       series: [{ type: "bar", data: data.rates.map(function (r) { return r.value; }), label: { show: true, position: "right", formatter: "{c}%" } }],
     });
     function pie(id, rows) {

@@ -31,7 +31,9 @@ def test_district_figures(world, case):
 
 
 def test_shown_as_written(world, case):
-    summary = {fig.key: shown for fig, shown in board(world.district_leader, world.district).summary}
+    summary = {
+        fig.key: shown for fig, shown in board(world.district_leader, world.district).summary
+    }
     assert summary["response_rate"] == "75.0%"
     assert summary["resolution_rate"] == "25.0%"
     assert summary["days_to_match"] == "1天"
