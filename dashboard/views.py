@@ -3,7 +3,6 @@ Views only parse the request, call the selector and render."""
 
 from __future__ import annotations
 
-
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect

@@ -120,7 +120,10 @@ def test_query_count_fixed_whatever_the_tree(client_for, world, case):
     # More committees, more demands: the same queries.
     for n in range(4):
         street = CommitteeFactory(
-            parent=world.district, name=f"新街道{n}", level=Level.STREET, division_code=f"11010100{n + 5}000"
+            parent=world.district,
+            name=f"新街道{n}",
+            level=Level.STREET,
+            division_code=f"11010100{n + 5}000",
         )
         Demand.objects.create(
             tenant=street.tenant,
