@@ -5,6 +5,7 @@ wall screen whose charts render."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -38,7 +39,7 @@ def test_drill_down_hover_export_and_wall(page, world, login, save_screenshot):
     expect(ranking.locator("tbody tr").first).to_contain_text("景山街道")
     with page.expect_download() as download:
         page.get_by_test_id("export").click()
-    book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     names = [row[0] for row in book["下级排名"].iter_rows(min_row=2, values_only=True)]
     assert names == ["景山街道", "东华门街道"]
 
