@@ -27,6 +27,8 @@ class Role(models.TextChoices):
     AUDIT_ADMIN = "audit_admin", _("安全审计员")
     # Scoped to one member unit: keeps the unit's own profile and acts for it.
     UNIT_CONTACT = "unit_contact", _("成员单位联络员")
+    # Scoped to one member unit of kind department: answers the whistles that summon it.
+    DEPARTMENT_OFFICER = "department_officer", _("职能部门报到员")
 
 
 # Which roles a grant must carry for each action on the committees in its scope.
@@ -110,6 +112,16 @@ class User(AbstractUser):
             grant.member_unit_id
             for grant in self.role_grants()
             if grant.role == Role.UNIT_CONTACT and grant.member_unit_id is not None
+        }
+
+    def department_ids(self) -> set[int]:
+        """The government departments this user answers whistles for as their officer."""
+        if not self.is_active or self.tenant_id is None:
+            return set()
+        return {
+            grant.member_unit_id
+            for grant in self.role_grants()
+            if grant.role == Role.DEPARTMENT_OFFICER and grant.member_unit_id is not None
         }
 
     def own_party_member_id(self) -> int | None:
@@ -272,6 +284,13 @@ class MemberUnit(models.Model):
     )
     party_member_count = models.PositiveIntegerField(_("党员人数"), default=0)
     is_active = models.BooleanField(_("有效"), default=True)
+    # The unit's record as rated by others (two-way evaluation of completed projects, a street's
+    # ratings of a department's response to whistles): kept by projects.evaluations, read by the
+    # matching engine. `rating_average` is 1–5, null until the first rating.
+    rating_count = models.PositiveIntegerField(_("评价次数"), default=0)
+    rating_average = models.DecimalField(
+        _("平均评分"), max_digits=3, decimal_places=2, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

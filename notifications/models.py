@@ -238,6 +238,9 @@ class WebhookEndpoint(models.Model):
     secret = models.CharField(_("签名密钥"), max_length=200, blank=True)
     events = models.JSONField(_("事件"), default=list, blank=True)  # empty: every event
     is_active = models.BooleanField(_("启用"), default=True)
+    # An endpoint that hears only what is addressed to it (a department's robot gets its
+    # summons), not every event of its committee's subtree.
+    addressed_only = models.BooleanField(_("仅接收定向消息"), default=False)
 
     objects = WebhookEndpointQuerySet.as_manager()
 

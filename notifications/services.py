@@ -293,8 +293,14 @@ def webhook_deliveries_write(message: Message, committee) -> list[int]:
     endpoints = WebhookEndpoint.objects.filter(
         tenant_id=message.tenant_id,
         is_active=True,
+        addressed_only=False,
         committee__in=committee.get_ancestors(include_self=True),
     )
+    return endpoint_deliveries_write(message, committee, endpoints)
+
+
+def endpoint_deliveries_write(message: Message, committee, endpoints) -> list[int]:
+    """One delivery per endpoint that wants the event (once per endpoint and key)."""
     payload = {
         "event": message.event,
         "title": message.title,
@@ -319,6 +325,39 @@ def webhook_deliveries_write(message: Message, committee) -> list[int]:
             )
         )
     return write_deliveries(deliveries)
+
+
+def notify_endpoints(
+    *,
+    tenant_id: int,
+    endpoint_ids: Iterable[int],
+    event: str,
+    title: str,
+    key: str,
+    body: str = "",
+    link: str = "",
+    committee,
+) -> int:
+    """Deliver an event to chosen webhook endpoints (a department's own robot hears its
+    summons), inside the caller's transaction, once per endpoint and key. Returns how many
+    deliveries were queued or wait for the robots' summary."""
+    ids = list(endpoint_ids)
+    if not ids:
+        return 0
+    message = Message(
+        tenant_id=tenant_id,
+        event=event,
+        title=str(title)[:200],
+        body=str(body),
+        link=str(link)[:300],
+        key=bounded_key(key),
+        created_at=timezone.now(),
+    )
+    endpoints = WebhookEndpoint.objects.filter(tenant_id=tenant_id, is_active=True, pk__in=ids)
+    before = Delivery.objects.filter(tenant_id=tenant_id, endpoint_id__in=ids).count()
+    delivery_ids = endpoint_deliveries_write(message, committee, endpoints)
+    enqueue_ids_after_commit(delivery_ids)
+    return Delivery.objects.filter(tenant_id=tenant_id, endpoint_id__in=ids).count() - before
 
 
 def enqueue_ids_after_commit(delivery_ids: list[int]) -> None:

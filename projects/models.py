@@ -762,3 +762,7 @@ class ProgressPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# Whistles and summons, evaluations, satisfaction and bulletins live in their own module.
+from .models_whistles import *  # noqa: E402, F403
