@@ -43,7 +43,7 @@ def ranking_rows(board: selectors.Dashboard) -> list[list]:
 
 
 def trend_rows(board: selectors.Dashboard) -> list[list]:
-    keys = ("demands", "resources", "projects", "projects_completed")
+    keys = ("demands", "resources", "projects", "projects_completed", "whistles")
     return [
         [f"{month:%Y-%m}", *(board.series[k][i] for k in keys)]
         for i, month in enumerate(board.months)
@@ -71,7 +71,7 @@ def workbook(board: selectors.Dashboard) -> bytes:
     _sheet(
         book,
         _("月度趋势"),
-        [_("月份"), _("需求数"), _("资源数"), _("项目数"), _("完成项目数")],
+        [_("月份"), _("需求数"), _("资源数"), _("项目数"), _("完成项目数"), _("吹哨数")],
         trend_rows(board),
     )
     _sheet(
@@ -101,6 +101,15 @@ def workbook(board: selectors.Dashboard) -> bytes:
         _("单位负荷"),
         [_("成员单位"), _("所属委员会"), _("牵头在办项目数")],
         [[u.name, u.committee.name, u.load] for u in board.loaded_units],
+    )
+    _sheet(
+        book,
+        _("报到最差部门"),
+        [_("部门"), _("召集次数"), _("按时报到"), _("逾期上报"), _("按时报到率")],
+        [
+            [d["name"], d["summoned"], d["on_time"], d["escalated"], d["rate_shown"]]
+            for d in board.worst_departments
+        ],
     )
     output = io.BytesIO()
     book.save(output)

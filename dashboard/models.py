@@ -45,6 +45,14 @@ class MonthlyFigures(models.Model):
     # Projects by the month they were completed, and of those the ones completed by due_on.
     projects_completed = models.PositiveIntegerField(default=0)
     projects_on_time = models.PositiveIntegerField(default=0)
+    # Whistles (吹哨) of the subtree's streets by the month they were blown; the departments'
+    # summons of those whistles whose report is decided (on time or not), and of those on time.
+    whistles = models.PositiveIntegerField(default=0)
+    summons_decided = models.PositiveIntegerField(default=0)
+    summons_on_time = models.PositiveIntegerField(default=0)
+    # Residents' satisfaction responses by the month they were given, and the satisfied ones.
+    satisfaction_responses = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
 
     objects = RollupQuerySet.as_manager()
 

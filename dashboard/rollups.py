@@ -54,10 +54,13 @@ WHERE c.tenant_id = %(tenant)s
 MONTHLY_SQL = """
 INSERT INTO dashboard_monthlyfigures
     (tenant_id, committee_id, month, demands, withdrawn, responded, resolved, matched,
-     in_project, resources, projects, projects_completed, projects_on_time)
+     in_project, resources, projects, projects_completed, projects_on_time, whistles,
+     summons_decided, summons_on_time, satisfaction_responses, satisfied)
 SELECT %(tenant)s, x.ancestor_id, own.month, sum(own.demands), sum(own.withdrawn),
        sum(own.responded), sum(own.resolved), sum(own.matched), sum(own.in_project),
-       sum(own.resources), sum(own.projects), sum(own.completed), sum(own.on_time)
+       sum(own.resources), sum(own.projects), sum(own.completed), sum(own.on_time),
+       sum(own.whistles), sum(own.decided), sum(own.summons_on_time), sum(own.responses),
+       sum(own.satisfied)
 FROM (
     SELECT committee_id, month, count(*) AS demands,
            count(*) FILTER (WHERE status = 'withdrawn') AS withdrawn,
@@ -65,23 +68,38 @@ FROM (
            count(*) FILTER (WHERE status = 'fulfilled') AS resolved,
            count(*) FILTER (WHERE matched AND status <> 'withdrawn') AS matched,
            count(*) FILTER (WHERE in_project AND status <> 'withdrawn') AS in_project,
-           0 AS resources, 0 AS projects, 0 AS completed, 0 AS on_time
+           0 AS resources, 0 AS projects, 0 AS completed, 0 AS on_time,
+           0 AS whistles, 0 AS decided, 0 AS summons_on_time, 0 AS responses, 0 AS satisfied
     FROM dash_demand GROUP BY 1, 2
     UNION ALL
     SELECT committee_id, date_trunc('month', created_at AT TIME ZONE %(tz)s)::date,
-           0, 0, 0, 0, 0, 0, count(*), 0, 0, 0
+           0, 0, 0, 0, 0, 0, count(*), 0, 0, 0, 0, 0, 0, 0, 0
     FROM resources_resource WHERE tenant_id = %(tenant)s GROUP BY 1, 2
     UNION ALL
     SELECT committee_id, date_trunc('month', created_at AT TIME ZONE %(tz)s)::date,
-           0, 0, 0, 0, 0, 0, 0, count(*), 0, 0
+           0, 0, 0, 0, 0, 0, 0, count(*), 0, 0, 0, 0, 0, 0, 0
     FROM projects_project WHERE tenant_id = %(tenant)s GROUP BY 1, 2
     UNION ALL
     SELECT committee_id, date_trunc('month', completed_at AT TIME ZONE %(tz)s)::date,
            0, 0, 0, 0, 0, 0, 0, 0, count(*),
-           count(*) FILTER (WHERE (completed_at AT TIME ZONE %(tz)s)::date <= due_on)
+           count(*) FILTER (WHERE (completed_at AT TIME ZONE %(tz)s)::date <= due_on),
+           0, 0, 0, 0, 0
     FROM projects_project
     WHERE tenant_id = %(tenant)s AND completed_at IS NOT NULL
       AND status IN ('completed', 'evaluated')
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT w.committee_id, date_trunc('month', w.blown_at AT TIME ZONE %(tz)s)::date,
+           0, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(DISTINCT w.id),
+           count(s.id) FILTER (WHERE s.on_time IS NOT NULL),
+           count(s.id) FILTER (WHERE s.on_time), 0, 0
+    FROM projects_whistle w LEFT JOIN projects_summons s ON s.whistle_id = w.id
+    WHERE w.tenant_id = %(tenant)s AND w.status <> 'cancelled'
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT committee_id, date_trunc('month', created_at AT TIME ZONE %(tz)s)::date,
+           0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, count(*), count(*) FILTER (WHERE satisfied)
+    FROM projects_satisfactionresponse WHERE tenant_id = %(tenant)s
     GROUP BY 1, 2
 ) own
 JOIN dash_ancestry x ON x.committee_id = own.committee_id

@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, ExpressionWrapper, FloatField, Q, Sum
+from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,7 @@ from committees.models import Committee
 from core.scoping import Action, subtree_q
 from demands.models import Source
 from members.models import MemberUnit
-from projects.models import RUNNING, Project
+from projects.models import RUNNING, Project, Summons, WhistleStatus
 
 from .models import MixFigures, MonthlyFigures, RollupState
 
@@ -41,6 +42,11 @@ COUNT_FIELDS = (
     "projects",
     "projects_completed",
     "projects_on_time",
+    "whistles",
+    "summons_decided",
+    "summons_on_time",
+    "satisfaction_responses",
+    "satisfied",
 )
 PERIODS = (3, 6, 12, 24)  # months a leader may look back over
 DEFAULT_MONTHS = 12
@@ -150,6 +156,27 @@ def completed_project_count(t: dict) -> int:
     return t["projects_completed"]
 
 
+@figure("satisfaction_rate", _("满意率"), "rate")
+def satisfaction_rate(t: dict) -> float | None:
+    """满意率：统计期内群众对本委员会及其下级的项目和吹哨事项所作满意度评价（扫码评价）中，
+    评为满意（4分及以上，满分5分）的比例（按评价月份、被评项目或哨事所属委员会计）。平台不做
+    电话回访，不评价单条需求：以项目和哨事的评价代表需求办理的满意度。"""
+    return _rate(t["satisfied"], t["satisfaction_responses"])
+
+
+@figure("whistles", _("吹哨数"))
+def whistle_count(t: dict) -> int:
+    """吹哨数：统计期内本委员会及其下级街乡吹响的哨（按吹哨月份计；不含撤销的）。"""
+    return t["whistles"]
+
+
+@figure("report_on_time_rate", _("部门按时报到率"), "rate")
+def report_on_time_rate(t: dict) -> float | None:
+    """部门按时报到率：统计期内吹响（不含撤销）的哨所召集的部门中，报到已有定论的（已到场，或已过
+    报到期限）按时到场（到场时间不晚于报到期限）的比例。"""
+    return _rate(t["summons_on_time"], t["summons_decided"])
+
+
 @figure("days_to_match", _("需求到对接中位时长"), "days")
 def days_to_match(t: dict) -> int | None:
     """需求到对接中位时长：统计期内发布、已记录对接的需求，从发布到首次转为“已对接”所用整天数
@@ -169,15 +196,18 @@ SUMMARY = (
     "resources",
     "projects",
     "projects_completed",
+    "whistles",
     "match_rate",
     "response_rate",
     "resolution_rate",
+    "satisfaction_rate",
     "project_on_time_rate",
+    "report_on_time_rate",
     "days_to_match",
     "days_to_project",
 )
 RANKING = SUMMARY  # the children are ranked on the same figures
-THREE_RATES = ("response_rate", "resolution_rate")  # 满意率: see `satisfaction` (gap: whistles)
+THREE_RATES = ("response_rate", "resolution_rate", "satisfaction_rate")  # 12345's three
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -238,6 +268,7 @@ class Dashboard:
     overdue: list[Project]
     overdue_count: int
     loaded_units: list[MemberUnit]
+    worst_departments: list[dict]
     refreshed_at: dt.datetime | None
     figures: list[Figure] = field(default_factory=list)
 
@@ -387,6 +418,7 @@ def dashboard(
         overdue=overdue,
         overdue_count=overdue_count,
         loaded_units=loaded_units(user, committee),
+        worst_departments=worst_departments(user, committee, first, starts[-1]),
         refreshed_at=state.refreshed_at if state else None,
     )
 
@@ -422,8 +454,59 @@ def loaded_units(user, committee: Committee) -> list[MemberUnit]:
     return result
 
 
+def worst_departments(user, committee: Committee, first: dt.date, last: dt.date) -> list[dict]:
+    """报到最差的部门：统计期内本委员会及其下级街乡吹响（不含撤销）的哨所召集、报到已有定论的部门，
+    按时报到率由低到高（同率时逾期未报被上报的次数多者在前）前10名；`summoned` 为有定论的召集次数，
+    `on_time` 为按时到场次数，`escalated` 为逾期未报被上报的次数。"""
+    first_moment, end_moment = _month_bounds(first, last)
+    rows = list(
+        Summons.objects.visible_to(user, Action.VIEW)
+        .filter(
+            subtree_q(committee, "whistle__committee"),
+            on_time__isnull=False,
+            whistle__blown_at__gte=first_moment,
+            whistle__blown_at__lt=end_moment,
+        )
+        .exclude(whistle__status=WhistleStatus.CANCELLED)
+        .values("department_id", "department__name")
+        .annotate(
+            summoned=Count("pk"),
+            on_time_count=Count("pk", filter=Q(on_time=True)),
+            escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
+            rate=ExpressionWrapper(
+                Cast(Count("pk", filter=Q(on_time=True)), FloatField()) / Count("pk"),
+                output_field=FloatField(),
+            ),
+        )
+        .order_by("rate", "-escalated", "department__name")[:UNITS_SHOWN]
+    )
+    return [
+        {
+            "name": row["department__name"],
+            "summoned": row["summoned"],
+            "on_time": row["on_time_count"],
+            "escalated": row["escalated"],
+            "rate": row["rate"],
+            "rate_shown": display("rate", row["rate"]),
+        }
+        for row in rows
+    ]
+
+
+def _month_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The period as moments: the first month's first instant to the next month after the last
+    (Asia/Shanghai)."""
+    end = dt.date(last.year + (last.month == 12), last.month % 12 + 1, 1)
+    zone = timezone.get_current_timezone()
+    return (
+        dt.datetime.combine(first, dt.time(), tzinfo=zone),
+        dt.datetime.combine(end, dt.time(), tzinfo=zone),
+    )
+
+
 OVERDUE_DEFINITION = " ".join((overdue_projects.__doc__ or "").split())
 LOADED_DEFINITION = " ".join((loaded_units.__doc__ or "").split())
+WORST_DEFINITION = " ".join((worst_departments.__doc__ or "").split())
 MIX_DEFINITION = _(
     "需求构成：统计期内发布且未撤回的需求按类别、按来源的条数（按发布月份、需求产生地计）。"
 )

@@ -62,12 +62,14 @@ class CommitteeDashboardView(ScopedPageMixin, TemplateView):
                 "resources": board.series["resources"],
                 "projects": board.series["projects"],
                 "projects_completed": board.series["projects_completed"],
+                "whistles": board.series["whistles"],
             },
             "labels": {
                 "demands": _("需求数"),
                 "resources": _("资源数"),
                 "projects": _("项目数"),
                 "projects_completed": _("完成项目数"),
+                "whistles": _("吹哨数"),
             },
             "category_mix": [{"name": n, "value": v} for n, v in board.category_mix],
             "source_mix": [{"name": n, "value": v} for n, v in board.source_mix],
@@ -76,7 +78,12 @@ class CommitteeDashboardView(ScopedPageMixin, TemplateView):
                     "name": str(selectors.FIGURES[k].label),
                     "value": round((board.totals[k] or 0) * 100, 1),
                 }
-                for k in ("match_rate", *selectors.THREE_RATES, "project_on_time_rate")
+                for k in (
+                    "match_rate",
+                    *selectors.THREE_RATES,
+                    "project_on_time_rate",
+                    "report_on_time_rate",
+                )
             ],
             "wall": self.wall,
         }
@@ -90,6 +97,7 @@ class CommitteeDashboardView(ScopedPageMixin, TemplateView):
             "refresh_seconds": WALL_REFRESH_SECONDS,
             "overdue_definition": selectors.OVERDUE_DEFINITION,
             "loaded_definition": selectors.LOADED_DEFINITION,
+            "worst_definition": selectors.WORST_DEFINITION,
             "mix_definition": selectors.MIX_DEFINITION,
         }
 

@@ -15,7 +15,14 @@ from committees.models import Level
 from dashboard import rollups
 from demands.models import Demand, DemandTransition
 from members.models import Role
-from projects.models import Project
+from projects.models import (
+    DepartmentRating,
+    Project,
+    SatisfactionLink,
+    SatisfactionResponse,
+    Summons,
+    Whistle,
+)
 from resources.models import Resource
 
 from ..factories import CommitteeFactory, user_with_role
@@ -36,6 +43,70 @@ class Case:
     unit: object
     west: object
     west_leader: object
+    departments: dict
+
+
+def _whistle(committee, user, title, blown, status="open"):
+    return Whistle.objects.create(
+        tenant=committee.tenant,
+        committee=committee,
+        kind="livelihood",
+        title=title,
+        place="胡同口",
+        request="到场处置",
+        status=status,
+        blown_at=blown,
+        blown_by=user,
+    )
+
+
+def _summons(whistle, department, on_time, escalated=False, rating=None):
+    summons = Summons.objects.create(
+        tenant=whistle.tenant,
+        whistle=whistle,
+        department=department,
+        hours=24,
+        due_at=whistle.blown_at + dt.timedelta(hours=24),
+        status="arrived" if on_time is not None else "summoned",
+        on_time=on_time,
+        escalated_at=whistle.blown_at + dt.timedelta(hours=25) if escalated else None,
+    )
+    if rating is not None:
+        DepartmentRating.objects.create(
+            tenant=whistle.tenant,
+            summons=summons,
+            whistle=whistle,
+            department=department,
+            committee=whistle.committee,
+            punctuality=rating,
+            attitude=rating,
+            result=rating,
+            score=rating,
+            rated_by=whistle.blown_by,
+            rated_at=whistle.blown_at + dt.timedelta(days=2),
+        )
+    return summons
+
+
+def _responses(project, user, scores, when):
+    link = SatisfactionLink.objects.create(
+        tenant=project.tenant,
+        committee=project.committee,
+        project=project,
+        expires_at=when + dt.timedelta(days=30),
+        created_by=user,
+    )
+    for n, score in enumerate(scores):
+        SatisfactionResponse.objects.create(
+            tenant=project.tenant,
+            link=link,
+            committee=project.committee,
+            project=project,
+            score=score,
+            satisfied=score >= 4,
+            device_key=f"device-{n}",
+            created_at=when,
+        )
 
 
 def _demand(committee, user, title, published, status, category, source="resident", moves=()):
@@ -205,5 +276,22 @@ def build_case(world) -> Case:
         parent=world.city, name="西城区", level=Level.DISTRICT, division_code="110102000000"
     )
     west_leader = user_with_role(Role.LEADER, west, username="xc_leader")
+    # Whistles: two at 东华门 (three summons decided, two on time, one still pending), one at
+    # 景山 (one summons late and escalated), one cancelled (left out).
+    police = unit(world.district, name="区城管委", kind="department")
+    water = unit(world.district, name="区水务局", kind="department")
+    w1 = _whistle(world.street, staff, "占道经营", at(2026, 5, 10))
+    _summons(w1, police, True, rating=5)
+    _summons(w1, water, False, rating=2)
+    w2 = _whistle(world.street, staff, "污水外溢", at(2026, 6, 5))
+    _summons(w2, water, True, rating=4)
+    _summons(w2, police, None)
+    w3 = _whistle(world.sibling_street, world.sibling_staff, "违建", at(2026, 4, 20))
+    _summons(w3, water, False, escalated=True, rating=1)
+    w4 = _whistle(world.street, staff, "撤销的", at(2026, 5, 11), status="cancelled")
+    _summons(w4, police, False)
+    # Satisfaction: three residents rate p2 (two satisfied), one rates p3 (not satisfied).
+    _responses(projects["p2"], staff, [5, 4, 2], at(2026, 5, 20))
+    _responses(projects["p3"], world.sibling_staff, [3], at(2026, 5, 21))
     rollups.refresh(tenant.pk)
-    return Case(demands, projects, lead, west, west_leader)
+    return Case(demands, projects, lead, west, west_leader, {"police": police, "water": water})

@@ -142,7 +142,7 @@ def test_query_count_fixed_whatever_the_tree(client_for, world, case):
     assert before == after
     assert after[0] == after[1], after  # the city and a district alike
     assert after[2] == after[0] - 1  # a community has no children to rank: one query fewer
-    assert after[0] <= 17
+    assert after[0] <= 18
 
 
 def test_export_matches_the_screen(client_for, world, case):
@@ -174,7 +174,11 @@ def test_export_matches_the_screen(client_for, world, case):
         [str(v) for v in row] for row in sheet_rows(export.content, "单位负荷")[1:]
     ]
     trend = sheet_rows(export.content, "月度趋势")
-    assert trend[-1] == ["2026-06", 2, 1, 0, 0]
+    assert trend[-1] == ["2026-06", 2, 1, 0, 0, 1]
+    worst = table(page.content.decode(), "worst-departments")
+    assert worst[1:] == [
+        [str(v) for v in row] for row in sheet_rows(export.content, "报到最差部门")[1:]
+    ]
 
 
 def test_wall_mode_refreshes_itself(client_for, world, case):

@@ -28,6 +28,20 @@ def test_district_figures(world, case):
     assert t["project_on_time_rate"] == pytest.approx(1 / 2)  # p1 on time, p2 late
     assert t["days_to_match"] == 1  # lower median of [1, 3]
     assert t["days_to_project"] == 5
+    assert t["whistles"] == 3  # w1, w2, w3; w4 cancelled
+    assert t["report_on_time_rate"] == pytest.approx(2 / 4)  # w1: yes, no; w2: yes; w3: no
+    assert t["satisfaction_rate"] == pytest.approx(2 / 4)  # 5, 4 of 5, 4, 2, 3
+
+
+def test_worst_departments(world, case):
+    worst = board(world.district_leader, world.district).worst_departments
+    assert [(d["name"], d["summoned"], d["on_time"], d["escalated"]) for d in worst] == [
+        ("区水务局", 3, 1, 1),
+        ("区城管委", 1, 1, 0),
+    ]
+    assert worst[0]["rate_shown"] == "33.3%"
+    street = board(world.street_staff, world.street).worst_departments
+    assert [(d["name"], d["summoned"]) for d in street] == [("区水务局", 2), ("区城管委", 1)]
 
 
 def test_shown_as_written(world, case):
@@ -53,6 +67,11 @@ def test_street_and_its_sibling(world, case):
     assert sibling["project_on_time_rate"] is None  # nothing completed
     assert rows["景山街道"].shown("project_on_time_rate") == "—"
     assert sibling["days_to_match"] is None
+    assert street["whistles"] == 2 and sibling["whistles"] == 1
+    assert street["report_on_time_rate"] == pytest.approx(2 / 3)
+    assert sibling["report_on_time_rate"] == 0
+    assert street["satisfaction_rate"] == pytest.approx(2 / 3)  # p2 is 多福巷's
+    assert sibling["satisfaction_rate"] == 0
 
 
 def test_ranking_sorts(world, case):
