@@ -113,6 +113,63 @@ class DurationFigures(models.Model):
         return f"{self.committee_id} {self.month:%Y-%m} {self.measure} {self.days}"
 
 
+class UnitLoad(models.Model):
+    """How many running projects (planned or in progress) a member unit leads in a committee's
+    subtree, for the units leading at least one."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(MemberUnit, on_delete=models.CASCADE, related_name="+")
+    load = models.PositiveIntegerField()
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["committee", "-load", "unit"], name="unit_load_read")]
+
+    def __str__(self) -> str:
+        return f"{self.committee_id} {self.unit_id}: {self.load}"
+
+
+class OverdueEntry(models.Model):
+    """A running project flagged overdue by the supervision scan, once under each committee
+    whose subtree holds it."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    due_on = models.DateField()
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["committee", "due_on", "project"], name="overdue_read")]
+
+    def __str__(self) -> str:
+        return f"{self.committee_id} {self.project_id}"
+
+
+class DepartmentFigures(models.Model):
+    """A department's summons by whistles of a committee's subtree blown in a month (not
+    cancelled): decided (on time or not), on time, escalated."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    committee = models.ForeignKey(Committee, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    department = models.ForeignKey(MemberUnit, on_delete=models.CASCADE, related_name="+")
+    decided = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    escalated = models.PositiveIntegerField(default=0)
+
+    objects = RollupQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["committee", "month"], name="department_figures_read")]
+
+    def __str__(self) -> str:
+        return f"{self.committee_id} {self.month:%Y-%m} {self.department_id}"
+
+
 class RollupState(models.Model):
     """When a tenant's rollups were last rebuilt, and how long that took."""
 

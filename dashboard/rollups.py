@@ -1,4 +1,5 @@
-"""Rebuilding a tenant's rollups (MonthlyFigures, MixFigures, DurationFigures) from the source
+"""Rebuilding a tenant's rollups (monthly figures, demand mix, durations, units' load, overdue
+projects, departments' reports) from the source
 tables, in one transaction: the readers see the old rows until the new ones are committed.
 
 Each source row is filed under the committee it belongs to and the month (Asia/Shanghai) of the
@@ -15,7 +16,15 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import DurationFigures, MixFigures, MonthlyFigures, RollupState
+from .models import (
+    DepartmentFigures,
+    DurationFigures,
+    MixFigures,
+    MonthlyFigures,
+    OverdueEntry,
+    RollupState,
+    UnitLoad,
+)
 
 # The demands of the tenant that were ever published, with what became of them. A demand has
 # been responded to when someone other than its submitter withdrawing moved it on from
@@ -143,6 +152,50 @@ GROUP BY 2, 3, 4, 5
 """
 
 
+UNIT_LOAD_SQL = """
+INSERT INTO dashboard_unitload (tenant_id, committee_id, unit_id, load)
+SELECT %(tenant)s, x.ancestor_id, p.lead_unit_id, count(*)
+FROM projects_project p JOIN dash_ancestry x ON x.committee_id = p.committee_id
+WHERE p.tenant_id = %(tenant)s AND p.status IN ('planned', 'in_progress')
+  AND p.lead_unit_id IS NOT NULL
+GROUP BY 2, 3
+"""
+
+OVERDUE_SQL = """
+INSERT INTO dashboard_overdueentry (tenant_id, committee_id, project_id, due_on)
+SELECT %(tenant)s, x.ancestor_id, p.id, p.due_on
+FROM projects_project p JOIN dash_ancestry x ON x.committee_id = p.committee_id
+WHERE p.tenant_id = %(tenant)s AND p.status IN ('planned', 'in_progress')
+  AND p.overdue_at IS NOT NULL
+"""
+
+DEPARTMENT_SQL = """
+INSERT INTO dashboard_departmentfigures
+    (tenant_id, committee_id, month, department_id, decided, on_time, escalated)
+SELECT %(tenant)s, x.ancestor_id, own.month, own.department_id, sum(own.decided),
+       sum(own.on_time), sum(own.escalated)
+FROM (
+    SELECT w.committee_id, date_trunc('month', w.blown_at AT TIME ZONE %(tz)s)::date AS month,
+           s.department_id, count(*) AS decided, count(*) FILTER (WHERE s.on_time) AS on_time,
+           count(*) FILTER (WHERE s.escalated_at IS NOT NULL) AS escalated
+    FROM projects_summons s JOIN projects_whistle w ON w.id = s.whistle_id
+    WHERE w.tenant_id = %(tenant)s AND w.status <> 'cancelled' AND s.on_time IS NOT NULL
+    GROUP BY 1, 2, 3
+) own
+JOIN dash_ancestry x ON x.committee_id = own.committee_id
+GROUP BY 2, 3, 4
+"""
+
+ROLLUP_MODELS = (
+    MonthlyFigures,
+    MixFigures,
+    DurationFigures,
+    UnitLoad,
+    OverdueEntry,
+    DepartmentFigures,
+)
+
+
 def refresh(tenant_id: int) -> RollupState:
     """Rebuild every rollup row of the tenant; returns its state (when, how long)."""
     started = time.perf_counter()
@@ -151,7 +204,7 @@ def refresh(tenant_id: int) -> RollupState:
         # One rebuild of a tenant at a time: a second waits, then rebuilds from fresh data.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7311, tenant_id])
-            for model in (MonthlyFigures, MixFigures, DurationFigures):
+            for model in ROLLUP_MODELS:
                 model.objects.filter(tenant_id=tenant_id).delete()
             # Inside an outer transaction (a test, a caller's atomic block) the temporary
             # tables of an earlier rebuild are still there.
@@ -162,6 +215,9 @@ def refresh(tenant_id: int) -> RollupState:
             cursor.execute(MONTHLY_SQL, params)
             cursor.execute(MIX_SQL, params)
             cursor.execute(DURATION_SQL, params)
+            cursor.execute(UNIT_LOAD_SQL, params)
+            cursor.execute(OVERDUE_SQL, params)
+            cursor.execute(DEPARTMENT_SQL, params)
         state, _ = RollupState.objects.update_or_create(
             tenant_id=tenant_id,
             defaults={

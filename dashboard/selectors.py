@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, ExpressionWrapper, FloatField, Q, Sum
+from django.db.models import ExpressionWrapper, FloatField, Q, Sum
 from django.db.models.functions import Cast
 from django.http import Http404
 from django.utils import timezone
@@ -24,12 +24,19 @@ from django.utils.translation import gettext_lazy as _
 
 from categories.models import Category
 from committees.models import Committee
-from core.scoping import Action, subtree_q
+from core.scoping import Action
 from demands.models import Source
 from members.models import MemberUnit
-from projects.models import RUNNING, Project, Summons, WhistleStatus
+from projects.models import Project
 
-from .models import MixFigures, MonthlyFigures, RollupState
+from .models import (
+    DepartmentFigures,
+    MixFigures,
+    MonthlyFigures,
+    OverdueEntry,
+    RollupState,
+    UnitLoad,
+)
 
 COUNT_FIELDS = (
     "demands",
@@ -402,7 +409,7 @@ def dashboard(
     ]
 
     overdue_qs = overdue_projects(user, committee)
-    overdue = list(overdue_qs[:OVERDUE_SHOWN])
+    overdue = [entry.project for entry in overdue_qs[:OVERDUE_SHOWN]]
     overdue_count = len(overdue) if len(overdue) < OVERDUE_SHOWN else overdue_qs.count()
     state = RollupState.objects.filter(tenant_id=committee.tenant_id).first()
     return Dashboard(
@@ -425,32 +432,27 @@ def dashboard(
 
 def overdue_projects(user, committee: Committee):
     """逾期项目：本委员会及其下级牵头、仍在计划或实施中、已被督办扫描标为逾期（超过完成期限）的
-    项目，最早到期的在前。"""
+    项目，最早到期的在前（随看板数据汇总更新）。"""
     return (
-        Project.objects.visible_to(user, Action.VIEW)
-        .filter(subtree_q(committee), status__in=RUNNING, overdue_at__isnull=False)
-        .select_related("committee", "lead_unit")
-        .order_by("due_on", "pk")
+        OverdueEntry.objects.visible_to(user, Action.VIEW)
+        .filter(committee=committee)
+        .select_related("project__committee", "project__lead_unit")
+        .order_by("due_on", "project_id")
     )
 
 
 def loaded_units(user, committee: Committee) -> list[MemberUnit]:
     """负荷最重的成员单位：牵头本委员会及其下级仍在计划或实施中项目最多的成员单位（前10名），
     `load` 为其牵头的此类项目数。"""
-    counts = (
-        Project.objects.visible_to(user, Action.VIEW)
-        .filter(subtree_q(committee), status__in=RUNNING, lead_unit__isnull=False)
-        .values("lead_unit_id")
-        .annotate(load=Count("pk"))
-        .order_by("-load", "lead_unit_id")[:UNITS_SHOWN]
-    )
-    loads = {row["lead_unit_id"]: row["load"] for row in counts}
-    units = MemberUnit.objects.filter(pk__in=loads).select_related("committee")
     result = []
-    for unit in units:
-        unit.load = loads[unit.pk]
-        result.append(unit)
-    result.sort(key=lambda u: (-u.load, u.pk))
+    for row in (
+        UnitLoad.objects.visible_to(user, Action.VIEW)
+        .filter(committee=committee)
+        .select_related("unit__committee")
+        .order_by("-load", "unit_id")[:UNITS_SHOWN]
+    ):
+        row.unit.load = row.load
+        result.append(row.unit)
     return result
 
 
@@ -458,34 +460,27 @@ def worst_departments(user, committee: Committee, first: dt.date, last: dt.date)
     """报到最差的部门：统计期内本委员会及其下级街乡吹响（不含撤销）的哨所召集、报到已有定论的部门，
     按时报到率由低到高（同率时逾期未报被上报的次数多者在前）前10名；`summoned` 为有定论的召集次数，
     `on_time` 为按时到场次数，`escalated` 为逾期未报被上报的次数。"""
-    first_moment, end_moment = _month_bounds(first, last)
     rows = list(
-        Summons.objects.visible_to(user, Action.VIEW)
-        .filter(
-            subtree_q(committee, "whistle__committee"),
-            on_time__isnull=False,
-            whistle__blown_at__gte=first_moment,
-            whistle__blown_at__lt=end_moment,
-        )
-        .exclude(whistle__status=WhistleStatus.CANCELLED)
+        DepartmentFigures.objects.visible_to(user, Action.VIEW)
+        .filter(committee=committee, month__gte=first, month__lte=last)
         .values("department_id", "department__name")
         .annotate(
-            summoned=Count("pk"),
-            on_time_count=Count("pk", filter=Q(on_time=True)),
-            escalated=Count("pk", filter=Q(escalated_at__isnull=False)),
+            summoned=Sum("decided"),
+            on_time_count=Sum("on_time"),
+            escalated_count=Sum("escalated"),
             rate=ExpressionWrapper(
-                Cast(Count("pk", filter=Q(on_time=True)), FloatField()) / Count("pk"),
+                Cast(Sum("on_time"), FloatField()) / Sum("decided"),
                 output_field=FloatField(),
             ),
         )
-        .order_by("rate", "-escalated", "department__name")[:UNITS_SHOWN]
+        .order_by("rate", "-escalated_count", "department__name")[:UNITS_SHOWN]
     )
     return [
         {
             "name": row["department__name"],
             "summoned": row["summoned"],
             "on_time": row["on_time_count"],
-            "escalated": row["escalated"],
+            "escalated": row["escalated_count"],
             "rate": row["rate"],
             "rate_shown": display("rate", row["rate"]),
         }
