@@ -10,6 +10,8 @@ the size of its subtree: the page's cost grows with the page (months, children),
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -196,7 +198,7 @@ class Period(models.Model):
         _("街乡评价权重"),
         max_digits=4,
         decimal_places=3,
-        default=0.3,
+        default=Decimal("0.3"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     excellent_from = models.DecimalField(
@@ -274,7 +276,7 @@ class Indicator(models.Model):
         _("否优线（得分率）"),
         max_digits=4,
         decimal_places=3,
-        default=0.6,
+        default=Decimal("0.6"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
     )
     position = models.PositiveSmallIntegerField(_("序号"), default=0)

@@ -505,3 +505,28 @@ WORST_DEFINITION = " ".join((worst_departments.__doc__ or "").split())
 MIX_DEFINITION = _(
     "需求构成：统计期内发布且未撤回的需求按类别、按来源的条数（按发布月份、需求产生地计）。"
 )
+
+
+def period_figures(committee_ids: list[int], first: dt.date, last: dt.date) -> dict[int, dict]:
+    """Every figure of each committee over the months from `first` to `last` (first days of
+    months), as the dashboard computes them: what computed indicators of the assessment read.
+    Callers have checked the committees are in the reader's scope."""
+    totals = {pk: _empty() for pk in committee_ids}
+    for row in (
+        MonthlyFigures.objects.filter(
+            committee_id__in=committee_ids, month__gte=first, month__lte=last
+        )
+        .values("committee_id")
+        .annotate(**{f"s_{key}": Sum(key) for key in COUNT_FIELDS})
+    ):
+        totals[row["committee_id"]] = {key: row[f"s_{key}"] for key in COUNT_FIELDS}
+    durations = medians(list(committee_ids), first, last)
+    for pk, values in totals.items():
+        values.update(durations[pk])
+        _with_figures(values)
+    return totals
+
+
+def rate_figures() -> list[Figure]:
+    """The figures an indicator may be computed from: the rates (0 to 1)."""
+    return [fig for fig in FIGURES.values() if fig.kind == "rate"]
