@@ -10,10 +10,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from committees.models import Committee
-from core.views import ScopedPageMixin, xlsx_response
+from committees.models import Committee, Level
+from core.references import as_id
+from core.scoping import Action, can
+from core.views import ScopedPageMixin, run_service, xlsx_response
 
-from . import exports, selectors
+from . import assessment, exports, selectors
+from .models import Period, Star, Subject
 
 WALL_REFRESH_SECONDS = 300
 
@@ -118,3 +121,68 @@ class ExportView(ScopedPageMixin, View):
         board = read_dashboard(request, self.get_scoped_object())
         filename = f"{board.committee.name}-看板-{board.months[-1]:%Y%m}.xlsx"
         return xlsx_response(exports.workbook(board), filename)
+
+
+class AssessmentView(ScopedPageMixin, TemplateView):
+    """A committee's assessment: the period's results of the committees, units and departments
+    below it, its weak committees under rectification, the stars of its communities and the
+    aggregate of the back-to-back feedback on it. Staff score the period and publish it."""
+
+    model = Committee
+    action = Action.VIEW
+    template_name = "dashboard/assessment.html"
+
+    def period(self, committee):
+        periods = Period.objects.filter(tenant_id=committee.tenant_id)
+        chosen = as_id(self.request.GET.get("period") or self.request.POST.get("period") or "")
+        return (periods.filter(pk=chosen).first() if chosen else None) or periods.first()
+
+    def get_context_data(self, **kwargs):
+        committee = self.get_scoped_object()
+        period = self.period(committee)
+        user = self.request.user
+        results = {}
+        if period is not None:
+            for subject in Subject.values:
+                results[subject] = list(assessment.results(user, period, committee, subject))
+        communities = list(
+            Committee.objects.visible_to(user, Action.VIEW)
+            .filter(parent=committee, level=Level.COMMUNITY)
+            .order_by("lft")
+        )
+        return {
+            **super().get_context_data(**kwargs),
+            "committee": committee,
+            "period": period,
+            "periods": Period.objects.filter(tenant_id=committee.tenant_id),
+            "results": results,
+            "subjects": Subject.choices,
+            "weak": assessment.weak_committees(user, committee),
+            "stars": [(c, assessment.star_history(user, c)) for c in communities],
+            "star_names": Star.choices,
+            "feedback": assessment.feedback_summary(user, period, committee) if period else None,
+            "may_assess": can(user, Action.CHANGE, committee),
+        }
+
+    def post(self, request, pk):
+        committee = self.get_scoped_object()
+        period = self.period(committee)
+        if period is None:
+            raise Http404
+        if request.POST.get("do") == "publish":
+            run_service(
+                request,
+                lambda: assessment.publish_results(
+                    actor=request.user, period=period, committee=committee
+                ),
+                _("考核结果已发布为通报。"),
+            )
+        else:
+            run_service(
+                request,
+                lambda: assessment.score_period(
+                    actor=request.user, period=period, committee=committee
+                ),
+                _("已按当前数据计分。"),
+            )
+        return redirect(f"{request.path}?period={period.pk}")

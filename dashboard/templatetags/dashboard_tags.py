@@ -8,3 +8,8 @@ register = template.Library()
 @register.filter
 def ranking_cell(row, key: str) -> str:
     return row.shown(key)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

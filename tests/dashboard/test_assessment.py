@@ -239,3 +239,18 @@ def test_results_publish_as_a_bulletin(world, case, period, indicators, district
     )
     assert bulletin.kind == "assessment"
     assert [r["name"] for r in bulletin.ranking] == ["东华门街道", "景山街道"]
+
+
+def test_assessment_page(client_for, world, case, period, indicators, district_staff):
+    from django.urls import reverse
+
+    url = reverse("dashboard:assessment", args=[world.district.pk])
+    leader = client_for(world.district_leader)
+    assert leader.post(url, {"period": period.pk, "do": "score"}).status_code == 403
+    assert leader.get(reverse("dashboard:assessment", args=[case.west.pk])).status_code == 404
+    staff = client_for(district_staff)
+    response = staff.post(url, {"period": period.pk, "do": "score"})
+    assert response.status_code == 302
+    page = staff.get(url, {"period": period.pk}).content.decode()
+    assert "东华门街道" in page and "50.00" in page
+    assert "一票否优" in page
