@@ -31,6 +31,7 @@ from members.models import Role, RoleGrant, User
 
 BUDGET_P95_MS = 150.0  # issue 11: the dashboard p95 under 150 ms ...
 BUDGET_RATIO = 3.0  # ... and within 3x of the hand-written SQL
+SQL_MAX_SECONDS = 30.0  # the hand-written SQL is timed this long at most (5 runs at least)
 
 HISTORY_SQL = """
 INSERT INTO demands_demandtransition (tenant_id, demand_id, from_status, to_status, actor_id,
@@ -209,16 +210,19 @@ def _percentiles(timings: list[float]) -> tuple[float, float]:
     ]
 
 
-def time_page(client: Client, url: str, runs: int) -> tuple[float, float]:
+def time_page(client: Client, url: str, runs: int) -> tuple[float, float, float]:
+    """p50 and p95 of the server time, and p95 of this process's CPU time (what the page
+    costs when the machine is shared: the wall time also holds the waits for a core)."""
     client.get(url)  # warm up
-    timings = []
+    timings, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         response = client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
         if response.status_code != 200:
             raise RuntimeError(f"GET {url}: {response.status_code}")
-    return _percentiles(timings)
+    return (*_percentiles(timings), _percentiles(cpu)[1])
 
 
 def time_sql(committee: Committee, runs: int) -> tuple[float, float]:
@@ -229,7 +233,8 @@ def time_sql(committee: Committee, runs: int) -> tuple[float, float]:
     with connection.cursor() as cursor:
         cursor.execute(HAND_SQL, params)  # warm up
         cursor.fetchall()
-        for _ in range(runs):
+        deadline = time.perf_counter() + SQL_MAX_SECONDS
+        while len(timings) < runs and (len(timings) < 5 or time.perf_counter() < deadline):
             started = time.perf_counter()
             cursor.execute(HAND_SQL, params)
             cursor.fetchall()
@@ -325,7 +330,7 @@ def measure(tenant, district_code: str, runs: int) -> list[tuple[str, str, str, 
             client = Client()
             client.force_login(user)
             url = f"/dashboard/{committee.pk}/"
-            p50, p95 = time_page(client, url, runs)
+            p50, p95, cpu95 = time_page(client, url, runs)
             s50, s95 = time_sql(committee, runs)
             ratio = p95 / s95 if s95 else 0.0
             name = "city root" if committee.level == Level.CITY else committee.name
@@ -336,6 +341,9 @@ def measure(tenant, district_code: str, runs: int) -> list[tuple[str, str, str, 
                     f"< {BUDGET_P95_MS:.0f} ms",
                     p95 < BUDGET_P95_MS,
                 )
+            )
+            rows.append(
+                (f"{label}:   page's own CPU time at {name}, p95 ms", f"{cpu95:.1f}", "", None)
             )
             rows.append(
                 (
