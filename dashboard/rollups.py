@@ -10,11 +10,15 @@ selectors' docstrings (`dashboard.selectors.FIGURES`); this module is their one 
 
 from __future__ import annotations
 
+import datetime as dt
 import time
+from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+
+from committees.models import Committee
 
 from .models import (
     DepartmentFigures,
@@ -196,11 +200,16 @@ ROLLUP_MODELS = (
 )
 
 
-def refresh(tenant_id: int) -> RollupState:
+def refresh(tenant_id: int, *, force_python: bool = False) -> RollupState:
     """Rebuild every rollup row of the tenant; returns its state (when, how long)."""
     started = time.perf_counter()
     params = {"tenant": tenant_id, "tz": settings.TIME_ZONE}
     with transaction.atomic():
+        if connection.vendor != "postgresql" or force_python:
+            for model in ROLLUP_MODELS:
+                model.objects.filter(tenant_id=tenant_id).delete()
+            _refresh_python(tenant_id)
+            return _state(tenant_id, started)
         # One rebuild of a tenant at a time: a second waits, then rebuilds from fresh data.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7311, tenant_id])
@@ -218,11 +227,189 @@ def refresh(tenant_id: int) -> RollupState:
             cursor.execute(UNIT_LOAD_SQL, params)
             cursor.execute(OVERDUE_SQL, params)
             cursor.execute(DEPARTMENT_SQL, params)
-        state, _ = RollupState.objects.update_or_create(
-            tenant_id=tenant_id,
-            defaults={
-                "refreshed_at": timezone.now(),
-                "seconds": time.perf_counter() - started,
-            },
-        )
+        return _state(tenant_id, started)
+
+
+def _state(tenant_id: int, started: float) -> RollupState:
+    state, _ = RollupState.objects.update_or_create(
+        tenant_id=tenant_id,
+        defaults={"refreshed_at": timezone.now(), "seconds": time.perf_counter() - started},
+    )
     return state
+
+
+# --- the same rows without PostgreSQL (the embedded SQLite demo) --------------------------------
+
+
+def _month(moment) -> dt.date:
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def _ancestry(tenant_id: int) -> dict[int, list[int]]:
+    """Each committee's ancestors, itself included, from the MPTT ranges."""
+    rows = list(
+        Committee.objects.filter(tenant_id=tenant_id).values_list("pk", "tree_id", "lft", "rght")
+    )
+    return {
+        pk: [a for a, t2, l2, r2 in rows if t2 == tree and l2 <= lft and r2 >= rght]
+        for pk, tree, lft, rght in rows
+    }
+
+
+def _refresh_python(tenant_id: int) -> None:
+    """What the SQL statements above compute, row by row in Python: for a database without
+    PostgreSQL's functions, on demo-sized data. `test_rollups_agree` holds the two together."""
+    from demands.models import Demand, DemandTransition
+    from projects.models import Project, SatisfactionResponse, Summons
+    from resources.models import Resource
+
+    ancestry = _ancestry(tenant_id)
+    monthly: dict = defaultdict(lambda: defaultdict(int))
+    mix: dict = defaultdict(int)
+    durations: dict = defaultdict(int)
+
+    def add(committee_id, month, **counts):
+        for ancestor in ancestry[committee_id]:
+            for key, n in counts.items():
+                monthly[(ancestor, month)][key] += n
+
+    moves: dict[int, dict] = defaultdict(dict)
+    for demand_id, from_status, to_status, at in DemandTransition.objects.filter(
+        tenant_id=tenant_id
+    ).values_list("demand_id", "from_status", "to_status", "at"):
+        seen = moves[demand_id]
+        if to_status in ("matched", "in_project"):
+            seen[to_status] = min(at, seen.get(to_status, at))
+        if from_status == "published" and to_status != "withdrawn":
+            seen["moved_on"] = True
+    for d in Demand.objects.filter(tenant_id=tenant_id, published_at__isnull=False).values(
+        "pk", "committee_id", "category_id", "source", "status", "published_at"
+    ):
+        seen, status, month = moves.get(d["pk"], {}), d["status"], _month(d["published_at"])
+        matched_at, project_at = seen.get("matched"), seen.get("in_project")
+        kept = status != "withdrawn"
+        responded = seen.get("moved_on", False) or status in (
+            "matched",
+            "in_project",
+            "fulfilled",
+            "rejected",
+        )
+        add(
+            d["committee_id"],
+            month,
+            demands=1,
+            withdrawn=int(not kept),
+            responded=int(responded and kept),
+            resolved=int(status == "fulfilled"),
+            matched=int(kept and (matched_at is not None or status in ("matched", "in_project"))),
+            in_project=int(kept and (project_at is not None or status == "in_project")),
+        )
+        for ancestor in ancestry[d["committee_id"]]:
+            if kept:
+                mix[(ancestor, month, MixFigures.CATEGORY, str(d["category_id"]))] += 1
+                mix[(ancestor, month, MixFigures.SOURCE, d["source"])] += 1
+            if matched_at is not None and matched_at >= d["published_at"]:
+                days = int((matched_at - d["published_at"]).total_seconds() // 86400)
+                durations[(ancestor, month, DurationFigures.TO_MATCH, days)] += 1
+            if project_at is not None and matched_at is not None and project_at >= matched_at:
+                days = int((project_at - matched_at).total_seconds() // 86400)
+                durations[(ancestor, month, DurationFigures.TO_PROJECT, days)] += 1
+    for committee_id, created in Resource.objects.filter(tenant_id=tenant_id).values_list(
+        "committee_id", "created_at"
+    ):
+        add(committee_id, _month(created), resources=1)
+    loads: dict = defaultdict(int)
+    overdue = []
+    for p in Project.objects.filter(tenant_id=tenant_id).values(
+        "pk",
+        "committee_id",
+        "created_at",
+        "completed_at",
+        "status",
+        "due_on",
+        "lead_unit_id",
+        "overdue_at",
+    ):
+        add(p["committee_id"], _month(p["created_at"]), projects=1)
+        if p["completed_at"] and p["status"] in ("completed", "evaluated"):
+            on_time = timezone.localtime(p["completed_at"]).date() <= p["due_on"]
+            add(
+                p["committee_id"],
+                _month(p["completed_at"]),
+                projects_completed=1,
+                projects_on_time=int(on_time),
+            )
+        if p["status"] in ("planned", "in_progress"):
+            for ancestor in ancestry[p["committee_id"]]:
+                if p["lead_unit_id"]:
+                    loads[(ancestor, p["lead_unit_id"])] += 1
+                if p["overdue_at"]:
+                    overdue.append((ancestor, p["pk"], p["due_on"]))
+    departments: dict = defaultdict(lambda: [0, 0, 0])
+    whistles_seen: set = set()
+    summons = Summons.objects.filter(tenant_id=tenant_id).exclude(whistle__status="cancelled")
+    from projects.models import Whistle
+
+    for w in (
+        Whistle.objects.filter(tenant_id=tenant_id)
+        .exclude(status="cancelled")
+        .values("pk", "committee_id", "blown_at")
+    ):
+        whistles_seen.add(w["pk"])
+        add(w["committee_id"], _month(w["blown_at"]), whistles=1)
+    for s in summons.values(
+        "whistle__committee_id", "whistle__blown_at", "department_id", "on_time", "escalated_at"
+    ):
+        if s["on_time"] is None:
+            continue
+        month = _month(s["whistle__blown_at"])
+        add(
+            s["whistle__committee_id"],
+            month,
+            summons_decided=1,
+            summons_on_time=int(bool(s["on_time"])),
+        )
+        for ancestor in ancestry[s["whistle__committee_id"]]:
+            row = departments[(ancestor, month, s["department_id"])]
+            row[0] += 1
+            row[1] += int(bool(s["on_time"]))
+            row[2] += int(s["escalated_at"] is not None)
+    for committee_id, created, satisfied in SatisfactionResponse.objects.filter(
+        tenant_id=tenant_id
+    ).values_list("committee_id", "created_at", "satisfied"):
+        add(committee_id, _month(created), satisfaction_responses=1, satisfied=int(satisfied))
+
+    MonthlyFigures.objects.bulk_create(
+        MonthlyFigures(tenant_id=tenant_id, committee_id=c, month=m, **counts)
+        for (c, m), counts in monthly.items()
+    )
+    MixFigures.objects.bulk_create(
+        MixFigures(tenant_id=tenant_id, committee_id=c, month=m, dimension=dim, key=k, demands=n)
+        for (c, m, dim, k), n in mix.items()
+    )
+    DurationFigures.objects.bulk_create(
+        DurationFigures(
+            tenant_id=tenant_id, committee_id=c, month=m, measure=measure, days=days, demands=n
+        )
+        for (c, m, measure, days), n in durations.items()
+    )
+    UnitLoad.objects.bulk_create(
+        UnitLoad(tenant_id=tenant_id, committee_id=c, unit_id=u, load=n)
+        for (c, u), n in loads.items()
+    )
+    OverdueEntry.objects.bulk_create(
+        OverdueEntry(tenant_id=tenant_id, committee_id=c, project_id=p, due_on=due)
+        for c, p, due in overdue
+    )
+    DepartmentFigures.objects.bulk_create(
+        DepartmentFigures(
+            tenant_id=tenant_id,
+            committee_id=c,
+            month=m,
+            department_id=d,
+            decided=row[0],
+            on_time=row[1],
+            escalated=row[2],
+        )
+        for (c, m, d), row in departments.items()
+    )
