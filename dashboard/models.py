@@ -178,6 +178,8 @@ class RollupState(models.Model):
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="+")
     refreshed_at = models.DateTimeField()
     seconds = models.FloatField(default=0)
+    # One more each rebuild: what a cached board is filed under.
+    generation = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.tenant_id} @ {self.refreshed_at}"
@@ -321,9 +323,14 @@ class ManualScore(models.Model):
         verbose_name_plural = _("手工评分")
         constraints = [
             models.UniqueConstraint(
-                fields=["period", "indicator", "committee", "unit"],
-                name="manual_score_once",
-                nulls_distinct=False,
+                fields=["period", "indicator", "committee"],
+                condition=Q(committee__isnull=False),
+                name="manual_score_once_committee",
+            ),
+            models.UniqueConstraint(
+                fields=["period", "indicator", "unit"],
+                condition=Q(unit__isnull=False),
+                name="manual_score_once_unit",
             ),
             models.CheckConstraint(
                 condition=Q(committee__isnull=False) ^ Q(unit__isnull=False),

@@ -16,6 +16,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from committees.models import Committee
@@ -233,8 +234,18 @@ def refresh(tenant_id: int, *, force_python: bool = False) -> RollupState:
 def _state(tenant_id: int, started: float) -> RollupState:
     state, _ = RollupState.objects.update_or_create(
         tenant_id=tenant_id,
-        defaults={"refreshed_at": timezone.now(), "seconds": time.perf_counter() - started},
+        defaults={
+            "refreshed_at": timezone.now(),
+            "seconds": time.perf_counter() - started,
+            "generation": F("generation") + 1,
+        },
+        create_defaults={
+            "refreshed_at": timezone.now(),
+            "seconds": time.perf_counter() - started,
+            "generation": 1,
+        },
     )
+    state.refresh_from_db()
     return state
 
 

@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import ExpressionWrapper, FloatField, Q, Sum
 from django.db.models.functions import Cast
@@ -357,17 +358,39 @@ def dashboard(
     today: dt.date | None = None,
 ) -> Dashboard:
     """Everything the dashboard page (and its export) shows for one committee: a fixed number
-    of queries whatever the size of the subtree."""
-    starts = month_starts(months, today)
-    first, last = starts[0], starts[-1]
-    in_period = Q(month__gte=first, month__lte=last)
-    readable = MonthlyFigures.objects.visible_to(user, Action.VIEW)
+    of queries whatever the size of the subtree.
 
+    Every figure is read from the rollups, so a committee's board changes only when they are
+    rebuilt: it is kept in the cache under the rebuild's time (and the committee, the period,
+    the order, the day), and whoever may read the committee reads the whole of its subtree, so
+    the board is the same for every such reader. Only the breadcrumb, which stops at the
+    reader's own scope, is read for each request."""
+    today = today or timezone.localdate()
     breadcrumb = list(
         Committee.objects.visible_to(user, Action.VIEW)
         .filter(tree_id=committee.tree_id, lft__lte=committee.lft, rght__gte=committee.rght)
         .order_by("lft")
     )
+    state = RollupState.objects.filter(tenant_id=committee.tenant_id).first()
+    stamp = state.generation if state else 0
+    key = f"dashboard:{committee.tenant_id}:{committee.pk}:{months}:{sort}:{today}:{stamp}"
+    board = cache.get(key)
+    if board is None:
+        board = _board(user, committee, months=months, sort=sort, today=today, state=state)
+        cache.set(key, board, BOARD_CACHE_SECONDS)
+    board.breadcrumb = breadcrumb
+    return board
+
+
+BOARD_CACHE_SECONDS = 15 * 60
+
+
+def _board(user, committee, *, months, sort, today, state) -> Dashboard:
+    starts = month_starts(months, today)
+    first, last = starts[0], starts[-1]
+    in_period = Q(month__gte=first, month__lte=last)
+    readable = MonthlyFigures.objects.visible_to(user, Action.VIEW)
+    breadcrumb: list[Committee] = []
     children = list(
         Committee.objects.visible_to(user, Action.VIEW)
         .filter(parent=committee, closed_at__isnull=True)
@@ -433,7 +456,6 @@ def dashboard(
     overdue_qs = overdue_projects(user, committee)
     overdue = [entry.project for entry in overdue_qs[:OVERDUE_SHOWN]]
     overdue_count = len(overdue) if len(overdue) < OVERDUE_SHOWN else overdue_qs.count()
-    state = RollupState.objects.filter(tenant_id=committee.tenant_id).first()
     return Dashboard(
         committee=committee,
         breadcrumb=breadcrumb,
