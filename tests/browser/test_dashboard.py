@@ -8,12 +8,20 @@ import io
 from pathlib import Path
 
 import pytest
+import time_machine
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from ..dashboard.factories import build_case
+from ..dashboard.factories import NOW, build_case
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def pinned():
+    """The case's dates fall in the dashboard's last twelve months whatever the day."""
+    with time_machine.travel(NOW, tick=True):
+        yield
 
 
 def test_drill_down_hover_export_and_wall(page, world, login, save_screenshot):
