@@ -20,6 +20,7 @@ import statistics
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import override_settings
@@ -210,12 +211,17 @@ def _percentiles(timings: list[float]) -> tuple[float, float]:
     ]
 
 
-def time_page(client: Client, url: str, runs: int) -> tuple[float, float, float]:
+def time_page(
+    client: Client, url: str, runs: int, cold: bool = False
+) -> tuple[float, float, float]:
     """p50 and p95 of the server time, and p95 of this process's CPU time (what the page
-    costs when the machine is shared: the wall time also holds the waits for a core)."""
+    costs when the machine is shared: the wall time also holds the waits for a core).
+    `cold`: the cached board is dropped before each request (the first read after a rebuild)."""
     client.get(url)  # warm up
     timings, cpu = [], []
     for _ in range(runs):
+        if cold:
+            cache.clear()
         started, used = time.perf_counter(), time.process_time()
         response = client.get(url)
         timings.append((time.perf_counter() - started) * 1000)
@@ -331,6 +337,7 @@ def measure(tenant, district_code: str, runs: int) -> list[tuple[str, str, str, 
             client.force_login(user)
             url = f"/dashboard/{committee.pk}/"
             p50, p95, cpu95 = time_page(client, url, runs)
+            c50, c95, _cpu = time_page(client, url, runs, cold=True)
             s50, s95 = time_sql(committee, runs)
             ratio = p95 / s95 if s95 else 0.0
             name = "city root" if committee.level == Level.CITY else committee.name
@@ -344,6 +351,14 @@ def measure(tenant, district_code: str, runs: int) -> list[tuple[str, str, str, 
             )
             rows.append(
                 (f"{label}:   page's own CPU time at {name}, p95 ms", f"{cpu95:.1f}", "", None)
+            )
+            rows.append(
+                (
+                    f"{label}:   first read after a rebuild (uncached) at {name}, p50 / p95 ms",
+                    f"{c50:.1f} / {c95:.1f}",
+                    f"< {BUDGET_P95_MS:.0f} ms",
+                    c95 < BUDGET_P95_MS,
+                )
             )
             rows.append(
                 (
