@@ -65,6 +65,11 @@ app.conf.update(
             "task": "audit.tasks.purge_audit_log",
             "schedule": crontab(hour=3, minute=41),
         },
+        "dashboard-rollups": {
+            "task": "dashboard.tasks.refresh_rollups",
+            "schedule": crontab(minute="*/5"),  # the dashboard shows the age of what it reads
+            "options": {"expires": 240},
+        },
     },
 )
 app.autodiscover_tasks()

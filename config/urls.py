@@ -35,6 +35,7 @@ urlpatterns = [
     path("resources/", include("resources.urls")),
     path("demands/", include("demands.urls")),
     path("projects/", include("projects.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("notifications/", include("notifications.urls")),
     # One way in: the admin site's own login would skip the second factor.
     path("admin/login/", accounts_views.admin_login),

@@ -45,6 +45,7 @@ from categories.models import Category
 from committees.models import Committee, Level, Tenant
 from demands import matching
 from demands.models import Demand, DemandStatus
+from demo import bench_dashboard as dashboard_bench
 from demo import bench_demands as demand_bench
 from demo import bench_lists as lists
 from demo import bench_notifications as notification_bench
@@ -134,17 +135,33 @@ class Command(BaseCommand):
                 "notify",
                 "projects",
                 "whistles",
+                "dashboard",
             ],
             default="all",
             help="list reads, demands and notifications figures, and the projects' supervision "
-            "scan; or only the matching, only the notifications or only the projects' figures",
+            "scan, the dashboard; or only the matching, the notifications, the projects' or the "
+            "dashboard's figures",
         )
         parser.add_argument(
             "--match-runs", type=int, default=20, help="new demands matched one by one"
         )
+        parser.add_argument(
+            "--dashboard-runs", type=int, default=30, help="timed requests per dashboard"
+        )
 
     def handle(
-        self, *args, slug, runs, max_seconds, street, district, no_explain, only, match_runs, **_
+        self,
+        *args,
+        slug,
+        runs,
+        max_seconds,
+        street,
+        district,
+        no_explain,
+        only,
+        match_runs,
+        dashboard_runs,
+        **_,
     ):
         tenant = Tenant.objects.filter(slug=slug).first()
         if tenant is None:
@@ -182,6 +199,14 @@ class Command(BaseCommand):
                 self.print_figures(
                     whistle_bench.whistle_figures(tenant, users[0], street_committee)
                 )
+        if only in ("all", "dashboard"):
+            self.stdout.write("")
+            self.stdout.write(
+                f"The leaders' dashboard on {tenant.name}: the page (rollups) against the one "
+                "hand-written SQL statement over the source tables, at the Beijing scale and at "
+                "twice its demands, resources, projects, whistles and satisfaction responses"
+            )
+            self.print_figures(dashboard_bench.measure(tenant, district, dashboard_runs))
 
     def bench_lists(self, tenant, users, street_committee, runs, max_seconds, no_explain):
         quarter = party_services.quarter_of(timezone.localdate())
