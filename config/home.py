@@ -1,8 +1,7 @@
 """Where each user lands after signing in: what waits for them.
 
-Staff, unit contacts and party members land on their to-do list (`config.todo`); leaders keep
-their tree (or the leaders' dashboard where it exists); the separated administrators land on
-their work: the security administrator on locked accounts, the audit administrator on the audit
+Staff, unit contacts and party members land on their to-do list (`config.todo`); leaders on
+the leaders' dashboard; the separated administrators land on their work: the security administrator on locked accounts, the audit administrator on the audit
 log, the system administrator on the accounts. An account with no role yet lands on its profile,
 which says whom to ask: nobody lands on an empty page."""
 

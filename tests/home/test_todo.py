@@ -116,8 +116,8 @@ def test_party_member_lands_on_wishes_and_service(world):
     assert page.context["todo"]["my_services"] is not None
 
 
-def test_leader_keeps_the_tree_and_admins_land_on_their_work(world, admins):
-    assert as_user(world.district_leader).get("/").url == "/committees/"
+def test_leader_lands_on_the_dashboard_and_admins_on_their_work(world, admins):
+    assert as_user(world.district_leader).get("/").url == "/dashboard/"
     assert as_user(admins.security_admin).get("/").url == "/accounts/locked/"
     assert as_user(admins.auditor).get("/").url == "/audit/"
     assert as_user(admins.system_admin).get("/").url == "/accounts/manage/"
