@@ -108,6 +108,14 @@ class ReasonForm(StyledForm):
     reason = forms.CharField(label=_("原因"), max_length=REASON_MAX_LENGTH, required=False)
 
 
+class CommitForm(StyledForm):
+    """直接对接: which of the committee's own resources, how much of it, and a word."""
+
+    resource = forms.IntegerField(label=_("资源"), widget=forms.HiddenInput)
+    quantity = forms.DecimalField(label=_("数量"), min_value=0, decimal_places=1, max_digits=12)
+    message = forms.CharField(label=_("留言"), max_length=REASON_MAX_LENGTH, required=False)
+
+
 class ClaimForm(StyledForm):
     """One click on a match: how much of the resource, and a word to the other side."""
 

@@ -464,6 +464,11 @@ class Scored:
     via: int = 0
     covering: bool = True
 
+    @property
+    def reason_text(self) -> str:
+        """The reason as it reads now (the stored one marks where the capacity goes)."""
+        return reason_now(self.reason, self.resource, self.demand)
+
 
 @dataclass
 class Batch:
@@ -695,6 +700,27 @@ def _capacity_window(batch: Batch, pd, pr):
 # --- reasons ------------------------------------------------------------------------------------------
 
 
+# Where a stored reason says how much the resource has left: filled in when it is shown.
+CAPACITY_MARK = "{capacity}"
+
+
+def capacity_words(resource, demand) -> str:
+    """剩余15个, and whether that is enough for the demand when both count the same way."""
+    unit = unit_label(resource.capacity_unit)
+    left = f"剩余{plain(resource.remaining)}{unit}"
+    if demand.quantity and resource.capacity_unit == demand.quantity_unit:
+        enough = "够" if resource.remaining >= demand.quantity else "不足"
+        return f"{left}，{enough}所需{plain(demand.quantity)}{unit}"
+    return left
+
+
+def reason_now(reason: str, resource, demand) -> str:
+    """A reason with its capacity as it is now (reasons stored before the mark read as they are)."""
+    if CAPACITY_MARK not in reason:
+        return reason
+    return reason.replace(CAPACITY_MARK, capacity_words(resource, demand))
+
+
 def word_reason(batch: Batch, d: int, r: int, scored: Scored, dvec) -> str:
     """The reason as a staff member would say it: the kind of resource and where it is offered,
     the words both texts say, the capacity, the time, and what staff decided before."""
@@ -720,13 +746,8 @@ def word_reason(batch: Batch, d: int, r: int, scored: Scored, dvec) -> str:
     )
     if words:
         parts.append("内容相符：" + "、".join(words))
-    unit = unit_label(resource.capacity_unit)
-    left = f"剩余{plain(resource.remaining)}{unit}"
-    if demand.quantity and resource.capacity_unit == demand.quantity_unit:
-        enough = "够" if resource.remaining >= demand.quantity else "不足"
-        parts.append(f"{left}，{enough}所需{plain(demand.quantity)}{unit}")
-    else:
-        parts.append(left)
+    # The capacity is said as it is when the reason is read, not as it was when it was written.
+    parts.append(CAPACITY_MARK)
     if scored.components["window"] == 0:
         parts.append(f"{_date(resource.available_from)}起才可用，晚于期望日期")
     elif scored.components["window"] < 1:
@@ -886,7 +907,8 @@ def match_demand(demand_id: int) -> list[Match]:
     new = [m for m in matches if m.resource_id not in before]
     if new:
         units = {s.resource.id: s.resource.offered_by_id for s in kept}
-        notify_new_matches(locked, new, units=units)
+        texts = {s.resource.id: s.reason_text for s in kept}
+        notify_new_matches(locked, new, units=units, texts=texts)
     return matches
 
 
@@ -903,7 +925,11 @@ def _match(scored: Scored) -> Match:
 
 
 def notify_new_matches(
-    demand: Demand, matches: list[Match], *, units: dict[int, int | None] | None = None
+    demand: Demand,
+    matches: list[Match],
+    *,
+    units: dict[int, int | None] | None = None,
+    texts: dict[int, str] | None = None,
 ) -> None:
     """Staff of the level handling the demand and the contacts of the matched units hear of it."""
     from notifications import services as notifications
@@ -911,13 +937,20 @@ def notify_new_matches(
 
     from .services import contacts_of, staff_of
 
+    texts = texts or {}
+
+    def text(match: Match) -> str:
+        if match.resource_id in texts:
+            return texts[match.resource_id]
+        return reason_now(match.reason, match.resource, demand)
+
     best = matches[0]
     notifications.notify(
         tenant_id=demand.tenant_id,
         recipients=staff_of(demand.handling_committee),
         event=Event.NEW_MATCH,
         title=f"“{demand.title}”有{len(matches)}个新的匹配资源",
-        body=best.reason,
+        body=text(best),
         link=f"/demands/{demand.pk}/",
         key=f"match:{demand.pk}:{','.join(str(m.resource_id) for m in matches)}",
         committee=demand.committee,
@@ -938,7 +971,7 @@ def notify_new_matches(
             recipients=contacts_of([unit_id]),
             event=Event.NEW_MATCH,
             title=f"贵单位的资源可对接需求“{demand.title}”",
-            body=unit_matches[0].reason,
+            body=text(unit_matches[0]),
             link=f"/demands/{demand.pk}/",
             key=f"match-unit:{demand.pk}:{unit_id}",
         )
@@ -1155,7 +1188,7 @@ def _copy_matches(rows: list[Scored]) -> None:
     for s in rows:
         buffer.write(
             f"{s.demand.tenant_id}\t{s.demand.id}\t{s.resource.id}\t{s.score!r}\t"
-            f"{clean(json.dumps(s.components, ensure_ascii=False))}\t{clean(s.reason)}\t"
+            f"{clean(json.dumps(s.components, ensure_ascii=False))}\t{clean(s.reason_text)}\t"
             f"{s.rank}\t{now}\n"
         )
     buffer.seek(0)

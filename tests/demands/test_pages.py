@@ -500,7 +500,7 @@ class TestOneClickClaims:
         client = client_for(world.street_staff)
         client.post(reverse("demands:claim_accept", args=[claims[0].pk]))
         response = client.post(reverse("demands:claim_accept", args=[claims[1].pk]), follow=True)
-        assert "剩余0.0，不足10.0：已被其他认领占用" in response.content.decode()
+        assert "剩余0人，不足10：已被其他认领占用" in response.content.decode()
         assert [c.status for c in Claim.objects.order_by("pk")] == ["accepted", "pending"]
 
     def test_request_on_a_committee_resource_gives_no_button(self, world, client_for):
