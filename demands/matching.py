@@ -1188,7 +1188,7 @@ def _copy_matches(rows: list[Scored]) -> None:
     for s in rows:
         buffer.write(
             f"{s.demand.tenant_id}\t{s.demand.id}\t{s.resource.id}\t{s.score!r}\t"
-            f"{clean(json.dumps(s.components, ensure_ascii=False))}\t{clean(s.reason_text)}\t"
+            f"{clean(json.dumps(s.components, ensure_ascii=False))}\t{clean(s.reason)}\t"
             f"{s.rank}\t{now}\n"
         )
     buffer.seek(0)

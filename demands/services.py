@@ -532,6 +532,17 @@ def _clean_quantity(value) -> Decimal:
     return quantity.quantize(Decimal("0.1"))
 
 
+def _over_remaining(quantity: Decimal, resource: Resource, what: str) -> str:
+    """认领数量20超过“三层楼”剩余15个。"""
+    return _("%(what)s%(q)s超过“%(r)s”剩余%(left)s%(unit)s。") % {
+        "what": what,
+        "q": number(quantity),
+        "r": resource.title,
+        "left": number(resource.remaining),
+        "unit": resource.get_capacity_unit_display(),
+    }
+
+
 def _clean_text(value: str | None, field_name: str, label: str) -> str:
     text = (value or "").strip()
     if len(text) > REASON_MAX_LENGTH:
@@ -572,6 +583,9 @@ def claim_by_unit(
         raise ValidationError({"resource": _("只能以本单位的资源认领。")})
     if resource is not None and resource.status != ResourceStatus.ACTIVE:
         raise ValidationError({"resource": _("该资源已暂停或撤回。")})
+    if resource is not None and quantity > resource.remaining:
+        # Refused at once, as a staff request is: not left pending to fail at acceptance.
+        raise ValidationError({"quantity": _over_remaining(quantity, resource, _("认领数量"))})
     if Claim.objects.filter(
         demand=demand, unit=unit, status__in=[ClaimStatus.PENDING, ClaimStatus.ACCEPTED]
     ).exists():
@@ -629,12 +643,7 @@ def claim_request_resource(
     if resource.status != ResourceStatus.ACTIVE:
         raise ValidationError({"resource": _("该资源已暂停或撤回。")})
     if quantity > resource.remaining:
-        raise ValidationError(
-            {
-                "quantity": _("申请数量%(q)s超过剩余%(r)s。")
-                % {"q": quantity, "r": resource.remaining}
-            }
-        )
+        raise ValidationError({"quantity": _over_remaining(quantity, resource, _("申请数量"))})
     if Claim.objects.filter(
         demand=demand,
         unit_id=resource.offered_by_id,
@@ -742,15 +751,7 @@ def resource_commit(
     if resource.status != ResourceStatus.ACTIVE:
         errors.add("resource", _("该资源已暂停或撤回。"))
     elif quantity > resource.remaining:
-        errors.add(
-            "quantity",
-            _("对接数量%(q)s超过剩余%(r)s%(unit)s。")
-            % {
-                "q": number(quantity),
-                "r": number(resource.remaining),
-                "unit": resource.get_capacity_unit_display(),
-            },
-        )
+        errors.add("quantity", _over_remaining(quantity, resource, _("对接数量")))
     if Claim.objects.filter(
         demand=demand,
         resource=resource,

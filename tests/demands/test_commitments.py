@@ -103,7 +103,9 @@ class TestService:
         demand = f.demand(world.community, world.community_staff)
         with pytest.raises(ValidationError) as error:
             commit(world, demand, resource, quantity="16")
-        assert error.value.message_dict["quantity"] == ["对接数量16超过剩余15个。"]
+        assert error.value.message_dict["quantity"] == [
+            "对接数量16超过“街道党群服务中心活动室”剩余15个。"
+        ]
         resource.refresh_from_db()
         demand.refresh_from_db()
         assert resource.remaining == 15 and demand.status == DemandStatus.PUBLISHED
@@ -436,3 +438,80 @@ class TestReasonsReadNow:
         assert "只有已发布的需求参与匹配" not in page
         assert "需求已对接" in page
         assert "标记办结" in page
+
+
+@pytest.mark.django_db
+class TestUnitsSide:
+    """Item 4: a unit's claim for more than remains is refused at once; the unit that raised a
+    demand sees its matches."""
+
+    def test_a_claim_for_more_than_remains_is_refused_at_once(self, world):
+        unit = mf.unit(world.street, name="公交集团保修三厂")
+        resource = f.resource(
+            world.street,
+            world.street_staff,
+            title="三层楼",
+            unit=unit,
+            capacity="15",
+            capacity_unit="places",
+        )
+        demand = f.demand(world.community, world.community_staff)
+        with pytest.raises(ValidationError) as error:
+            f.unit_claim(demand, unit, resource=resource, quantity="20")
+        assert error.value.message_dict["quantity"] == ["认领数量20超过“三层楼”剩余15个。"]
+        assert not Claim.objects.exists()
+        claim = f.unit_claim(demand, unit, resource=resource, quantity="15")
+        assert claim.status == ClaimStatus.PENDING
+
+    def test_the_page_says_so_on_the_claim(self, world, client_for):
+        from demands.models import Match
+
+        unit = mf.unit(world.street, name="公交集团保修三厂")
+        contact = f.contact_of(unit)
+        resource = f.resource(
+            world.street,
+            world.street_staff,
+            title="老年餐桌",
+            unit=unit,
+            capacity="15",
+            capacity_unit="places",
+            description="为老年人提供助餐服务",
+        )
+        demand = f.demand(world.community, world.community_staff)
+        match = Match.objects.get(demand=demand, resource=resource)
+        response = client_for(contact).post(
+            reverse("demands:match_claim", args=[match.pk]), {"quantity": "20"}, follow=True
+        )
+        assert "认领数量20超过“老年餐桌”剩余15个。" in response.content.decode()
+        assert not Claim.objects.exists()
+
+    def test_the_unit_that_raised_a_demand_sees_its_matches(self, world, client_for):
+        from demands.models import Match
+
+        unit = mf.unit(world.community, name="多福巷小学")
+        contact = f.contact_of(unit)
+        f.resource(
+            world.street, world.street_staff, title="老年餐桌", description="为老年人提供助餐服务"
+        )
+        demand = f.committed(
+            lambda: services.demand_create(
+                actor=contact,
+                raised_by_unit=unit,
+                data=services.DemandData(
+                    title="学校周边老人助餐",
+                    description="学校周边独居老人需要助餐",
+                    category=f.category(world.city.tenant),
+                ),
+                publish=True,
+            )
+        )
+        assert Match.objects.filter(demand=demand).exists()
+        assert Match.objects.visible_to(contact).filter(demand=demand).count() == 1
+        page = client_for(contact).get(f"/demands/{demand.pk}/").content.decode()
+        assert "老年餐桌" in page and "匹配度" in page
+        api = client_for(contact).get(f"/api/matches/?demand={demand.pk}").json()
+        assert [row["resource_title"] for row in api["results"]] == ["老年餐桌"]
+        # Another unit's contact sees none of them.
+        stranger = f.contact_of(mf.unit(world.community, name="另一单位"))
+        assert not Match.objects.visible_to(stranger).filter(demand=demand).exists()
+        assert client_for(stranger).get(f"/demands/{demand.pk}/").status_code == 404
