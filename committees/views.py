@@ -97,6 +97,7 @@ class TreeWriteView(ScopedPageMixin, View):
             "form": form,
             "title": self.title,
             "submit_label": self.submit_label,
+            **(getattr(self, "extra_context", None) or {}),
         }
         return render(
             request=self.request,
@@ -175,9 +176,18 @@ class CommitteeMoveView(TreeWriteView):
 
 
 class CommitteeCloseView(TreeWriteView):
+    """Closing cannot be undone: the page says first what happens to the committee's demands,
+    units, memberships and accounts, with their counts, and asks to confirm."""
+
     form_class = CommitteeCloseForm
     title = _("撤销协调委员会")
-    submit_label = _("撤销")
+    submit_label = _("确认撤销")
+
+    def render_form(self, committee, form, status=200):
+        from .closing import close_impacts
+
+        self.extra_context = {"impacts": close_impacts(committee), "irreversible": True}
+        return super().render_form(committee, form, status)
 
     def perform(self, committee, data):
         return services.committee_close(committee=committee)

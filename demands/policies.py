@@ -143,7 +143,11 @@ def require_move(user, demand: Demand, to: str) -> None:
 
 def moves(user, demand: Demand) -> list[tuple[str, str, bool]]:
     """The moves to offer as buttons now: the user's role allows them and the state leads there."""
-    reachable = TRANSITIONS[demand.status]
+    reachable = set(TRANSITIONS[demand.status])
+    if demand.status != DemandStatus.DRAFT:
+        # A matched demand goes back on the open list when its pairings are released, not by a
+        # "publish" button beside them.
+        reachable.discard(DemandStatus.PUBLISHED)
     return [
         (to, str(label), needs_reason)
         for to, label, needs_reason in MOVES

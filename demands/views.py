@@ -46,6 +46,8 @@ from .forms import ClaimForm, CommitForm, DemandForm, ReasonForm
 from .selectors import DEFAULT_SORT
 
 PAGE_SIZE = 30
+# Moves that cannot be undone: the page asks first, and the view wants that confirmation.
+IRREVERSIBLE_MOVES = {DemandStatus.FULFILLED}
 COMPONENT_LABELS = {
     "text": gettext_lazy("内容相近"),
     "distance": gettext_lazy("距离"),
@@ -428,6 +430,10 @@ class DemandTransitionView(ScopedPageMixin, View):
         form = ReasonForm(request.POST)
         if not form.is_valid():
             messages.error(request, form.error_text())
+            return redirect("demands:demand_detail", pk=demand.pk)
+        if request.POST.get("to") in IRREVERSIBLE_MOVES and request.POST.get("confirm") != "yes":
+            # What cannot be undone is asked first (the page's confirmation sends confirm=yes).
+            messages.error(request, _("办结不能撤销，请在确认后再提交。"))
             return redirect("demands:demand_detail", pk=demand.pk)
         moved = run_service(
             request,

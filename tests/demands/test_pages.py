@@ -555,7 +555,14 @@ class TestTransitions:
     def test_mark_fulfilled_and_fulfilled_is_final(self, world, client_for):
         demand = f.demand(world.community, world.community_staff)
         client = client_for(world.community_staff)
-        client.post(self.url(demand), {"to": "fulfilled"})
+        # Asked first: without the confirmation nothing moves.
+        asked = client.post(self.url(demand), {"to": "fulfilled"}, follow=True)
+        assert "办结不能撤销，请在确认后再提交" in asked.content.decode()
+        demand.refresh_from_db()
+        assert demand.status == DemandStatus.PUBLISHED
+        page = client.get(f"/demands/{demand.pk}/").content.decode()
+        assert 'data-testid="fulfil"' in page and "确定已经办结" in page
+        client.post(self.url(demand), {"to": "fulfilled", "confirm": "yes"})
         response = client.post(self.url(demand), {"to": "withdrawn", "reason": "x"}, follow=True)
         assert "不能从“已办结”变为“已撤回”" in response.content.decode()
         demand.refresh_from_db()
