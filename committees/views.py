@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from core.forms import add_service_errors
+from core.lookups import LookupView
 from core.scoping import Action, can
 from core.views import ScopedPageMixin
 
@@ -41,6 +42,35 @@ class CommitteeChildrenView(ScopedPageMixin, View):
         committee = self.get_scoped_object()
         children = selectors.committee_children(user=request.user, committee=committee)
         return render(request, "committees/_children.html", {"children": children})
+
+
+class CommitteeLookupView(LookupView):
+    """The committee picker's search: open committees the user may reach for the action, by
+    name or code, nearest the root first."""
+
+    model = Committee
+
+    def search(self, rows, query):
+        found = rows.filter(closed_at__isnull=True)
+        if query.isdigit():
+            found = found.filter(division_code__startswith=query)
+        else:
+            found = found.filter(name__icontains=query)
+        return found.select_related("parent").order_by("tree_id", "depth", "lft")
+
+    def option(self, committee):
+        return {
+            "value": committee.pk,
+            "label": committee.name,
+            "hint": " · ".join(
+                part
+                for part in (
+                    committee.parent.name if committee.parent else "",
+                    committee.division_code,
+                )
+                if part
+            ),
+        }
 
 
 class CommitteeDetailView(ScopedPageMixin, View):

@@ -318,6 +318,7 @@ class DemandCreateView(DemandFormMixin, View):
     def make_form(self, *args, **kwargs):
         return DemandForm(
             *args,
+            tenant_id=self.request.user.tenant_id,
             categories=selectors.categories_for(self.request.user),
             committees=committee_choices(self.request.user),
             **kwargs,
@@ -345,6 +346,7 @@ class DemandRaiseView(DemandFormMixin, View):
     def make_form(self, *args, **kwargs):
         return DemandForm(
             *args,
+            tenant_id=self.request.user.tenant_id,
             categories=selectors.categories_for(self.request.user),
             units=[(u.pk, u.name) for u in self.units()],
             staff=False,
@@ -373,6 +375,7 @@ class DemandEditView(ScopedPageMixin, View):
     def make_form(self, demand, *args, **kwargs):
         return DemandForm(
             *args,
+            tenant_id=self.request.user.tenant_id,
             categories=selectors.categories_for(self.request.user),
             staff=not policies.kept_fields(self.request.user, demand),
             **kwargs,

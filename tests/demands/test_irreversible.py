@@ -43,3 +43,38 @@ def test_an_empty_committee_says_nothing_else_is_touched(world, client_for):
         .content.decode()
     )
     assert "撤销不影响其他记录" in text and "<li data-impact>" not in text
+
+
+def test_the_demand_form_reports_every_error_at_once(world, client_for):
+    """Item 7: an empty title does not hide a past date and a negative head count."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from demands.models import Demand
+
+    f.category(world.city.tenant)
+    response = client_for(world.community_staff).post(
+        reverse("demands:demand_create"),
+        {
+            "committee": world.community.pk,
+            "title": "",
+            "description": "楼道灯坏了",
+            "category": "",
+            "source": "resident",
+            "kind": "need",
+            "urgency": "normal",
+            "people_affected": "-3",
+            "needed_by": (timezone.localdate() - dt.timedelta(days=2)).isoformat(),
+            "quantity": "-1",
+            "quantity_unit": "",
+        },
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["title"] == ["请填写标题。"]
+    assert form.errors["category"] == ["请选择类别。"]
+    assert form.errors["people_affected"] == ["涉及人数应为不小于1的整数。"]
+    assert form.errors["needed_by"] == ["期望解决日期不能早于今天。"]
+    assert form.errors["quantity"] == ["需求数量应大于0。"]
+    assert not Demand.objects.exists()
