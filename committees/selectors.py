@@ -110,6 +110,7 @@ def committee_picker(user, *, action: str = "change", required: bool = True):
         placeholder=_("输入协调委员会名称或区划代码搜索"),
     )
 
+
 DIVISION_CODE_LENGTH = 12
 
 

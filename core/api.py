@@ -84,6 +84,18 @@ class BulkFailureSerializer(serializers.Serializer):
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
+def bulk_payload(request):
+    """A bulk call's body; one that is not JSON at all is refused in the bulk error's own shape
+    (a list, index null), like every other refusal of the whole."""
+    from .bulk import BulkRejected
+    from .errors import NON_FIELD
+
+    try:
+        return request.data
+    except exceptions.ParseError as error:
+        raise BulkRejected([{"index": None, "errors": {NON_FIELD: [str(error.detail)]}}]) from error
+
+
 def bulk_failures():
     """The 400 body of every bulk endpoint: a list of failures, nothing created."""
     from drf_spectacular.utils import OpenApiResponse

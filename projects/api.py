@@ -19,7 +19,7 @@ from rest_framework.response import Response as APIResponse
 from rest_framework.settings import api_settings
 
 from committees.models import Committee
-from core.api import ScopedReadOnlyViewSet, bulk_failures
+from core.api import ScopedReadOnlyViewSet, bulk_failures, bulk_payload
 from core.bulk import BulkRejected
 from core.scoping import Action
 from demands.models import Demand
@@ -215,7 +215,7 @@ class ProjectBulkMixin:
         try:
             created = imports.PROJECT_ROWS.bulk(
                 context=imports.ProjectRowContext(user, committee=None),
-                payload=request.data,
+                payload=bulk_payload(request),
                 save=lambda items: services.projects_bulk_create(actor=user, items=items),
             )
         except BulkRejected as rejected:

@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from core.api import ScopedReadOnlyViewSet, bulk_failures, form_serializer
+from core.api import ScopedReadOnlyViewSet, bulk_failures, bulk_payload, form_serializer
 from core.bulk import BulkRejected, row_data
 
 from . import services
@@ -143,7 +143,7 @@ class ResourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRe
         try:
             resources = RESOURCE_ROWS.bulk(
                 context=ResourceContext(request.user),
-                payload=request.data,
+                payload=bulk_payload(request),
                 save=lambda offers: services.resources_bulk_create(
                     actor=request.user, offers=offers
                 ),

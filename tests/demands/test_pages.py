@@ -361,7 +361,7 @@ class TestDetail:
         assert row["match"].resource == resource and row["action"] == "request"
         assert row["quantity"] == Decimal("30.0")
         assert "场地，由东华门街道提供，覆盖多福巷社区" in html and "内容相符：" in html
-        assert f"匹配度{row['percent']}%" in html and "申请资源" in html
+        assert f"匹配度{round(row['match'].score * 100)}%" in html and "申请资源" in html
         history = response.context["transitions"]
         assert [(t["from_label"], t["to_label"]) for t in history] == [
             ("", "草稿"),
@@ -503,13 +503,16 @@ class TestOneClickClaims:
         assert "剩余0人，不足10：已被其他认领占用" in response.content.decode()
         assert [c.status for c in Claim.objects.order_by("pk")] == ["accepted", "pending"]
 
-    def test_request_on_a_committee_resource_gives_no_button(self, world, client_for):
+    def test_a_committee_resource_is_committed_by_its_committee_not_requested(
+        self, world, client_for
+    ):
         f.resource(world.street, world.street_staff, title="街道助餐场地")
         demand = f.demand(world.community, world.community_staff)
-        page = client_for(world.street_staff).get(
-            reverse("demands:demand_detail", args=[demand.pk])
-        )
-        assert [row["action"] for row in page.context["matches"]] == [None]
+        url = reverse("demands:demand_detail", args=[demand.pk])
+        street = client_for(world.street_staff).get(url)
+        assert [row["action"] for row in street.context["matches"]] == ["commit"]
+        community = client_for(world.community_staff).get(url)
+        assert [row["action"] for row in community.context["matches"]] == [None]
 
 
 @pytest.mark.django_db
