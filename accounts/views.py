@@ -30,7 +30,8 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
@@ -234,6 +235,12 @@ class ObtainTokenView(ObtainAuthToken):
     """/api/token/: a token for a username and password, plus `otp_token` (the six-digit code)
     for an account with a second factor. Locked out like the login page."""
 
+    # Locked out like the login page: a 429 (the schema documents it, core.api.ErrorsAutoSchema).
+    locks_out = True
+
+    @extend_schema(
+        responses=inline_serializer("Token", fields={"token": serializers.CharField()}),
+    )
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         if not serializer.is_valid():

@@ -90,6 +90,27 @@ def committee_label(committee: Committee) -> str:
 
 # --- naming a committee ---------------------------------------------------------------------------
 
+
+def committee_picker(user, *, action: str = "change", required: bool = True):
+    """The picker widget for a committee field: searches what the user may reach for the
+    action and shows the current choice (an id, a code or a name) by its name."""
+    from django.urls import reverse
+
+    from core.widgets import PickerWidget
+
+    def label_for(reference: str) -> str:
+        key, value = CommitteeResolver.lookup(None, reference.strip())
+        found = Committee.objects.visible_to(user).filter(**{key: value}).first()
+        return found.name if found else ""
+
+    return PickerWidget(
+        reverse("committees:lookup"),
+        label_for=label_for,
+        action=action,
+        placeholder=_("输入协调委员会名称或区划代码搜索"),
+    )
+
+
 DIVISION_CODE_LENGTH = 12
 
 

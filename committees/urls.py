@@ -6,6 +6,7 @@ app_name = "committees"
 
 urlpatterns = [
     path("", views.CommitteeTreeView.as_view(), name="tree"),
+    path("lookup/", views.CommitteeLookupView.as_view(), name="lookup"),
     path("<int:pk>/", views.CommitteeDetailView.as_view(), name="detail"),
     path("<int:pk>/children/", views.CommitteeChildrenView.as_view(), name="children"),
     path("<int:pk>/add/", views.CommitteeCreateView.as_view(), name="create"),

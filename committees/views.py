@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from core.forms import add_service_errors
+from core.lookups import LookupView
 from core.scoping import Action, can
 from core.views import ScopedPageMixin
 
@@ -41,6 +42,35 @@ class CommitteeChildrenView(ScopedPageMixin, View):
         committee = self.get_scoped_object()
         children = selectors.committee_children(user=request.user, committee=committee)
         return render(request, "committees/_children.html", {"children": children})
+
+
+class CommitteeLookupView(LookupView):
+    """The committee picker's search: open committees the user may reach for the action, by
+    name or code, nearest the root first."""
+
+    model = Committee
+
+    def search(self, rows, query):
+        found = rows.filter(closed_at__isnull=True)
+        if query.isdigit():
+            found = found.filter(division_code__startswith=query)
+        else:
+            found = found.filter(name__icontains=query)
+        return found.select_related("parent").order_by("tree_id", "depth", "lft")
+
+    def option(self, committee):
+        return {
+            "value": committee.pk,
+            "label": committee.name,
+            "hint": " · ".join(
+                part
+                for part in (
+                    committee.parent.name if committee.parent else "",
+                    committee.division_code,
+                )
+                if part
+            ),
+        }
 
 
 class CommitteeDetailView(ScopedPageMixin, View):
@@ -97,6 +127,7 @@ class TreeWriteView(ScopedPageMixin, View):
             "form": form,
             "title": self.title,
             "submit_label": self.submit_label,
+            **(getattr(self, "extra_context", None) or {}),
         }
         return render(
             request=self.request,
@@ -175,9 +206,18 @@ class CommitteeMoveView(TreeWriteView):
 
 
 class CommitteeCloseView(TreeWriteView):
+    """Closing cannot be undone: the page says first what happens to the committee's demands,
+    units, memberships and accounts, with their counts, and asks to confirm."""
+
     form_class = CommitteeCloseForm
     title = _("撤销协调委员会")
-    submit_label = _("撤销")
+    submit_label = _("确认撤销")
+
+    def render_form(self, committee, form, status=200):
+        from .closing import close_impacts
+
+        self.extra_context = {"impacts": close_impacts(committee), "irreversible": True}
+        return super().render_form(committee, form, status)
 
     def perform(self, committee, data):
         return services.committee_close(committee=committee)

@@ -187,7 +187,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.ErrorsAutoSchema",
     # A service's ValidationError is a 400 with field errors (core.api).
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     # Per signed-in user: every write, and bulk calls besides (core.throttling).

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
+from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, pagination, serializers, viewsets
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -91,3 +92,114 @@ class KeysetPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-pk",)
+
+
+# --- the schema: the error responses every operation really returns ------------------------------
+
+
+class BulkFailureSerializer(serializers.Serializer):
+    """One bad item of a bulk call (`core.bulk.BulkRejected`); index null for what concerns no
+    single item (not a list, too many items, the whole refused)."""
+
+    index = serializers.IntegerField(allow_null=True)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+def bulk_payload(request):
+    """A bulk call's body; one that is not JSON at all is refused in the bulk error's own shape
+    (a list, index null), like every other refusal of the whole."""
+    from .bulk import BulkRejected
+    from .errors import NON_FIELD
+
+    try:
+        return request.data
+    except exceptions.ParseError as error:
+        raise BulkRejected([{"index": None, "errors": {NON_FIELD: [str(error.detail)]}}]) from error
+
+
+def bulk_failures():
+    """The 400 body of every bulk endpoint: a list of failures, nothing created."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return OpenApiResponse(BulkFailureSerializer(many=True), description="按项列出的错误；均未创建")
+
+
+ERROR_DETAIL = {
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+    "description": "拒绝或找不到的原因（中文）",
+}
+VALIDATION_ERRORS = {
+    "type": "object",
+    "additionalProperties": {},
+    "description": (
+        "按字段列出的错误：{字段: [信息, …]}，不属于任何字段的在 non_field_errors 下；"
+        "嵌套的字段按其结构给出"
+    ),
+}
+
+
+class ErrorsAutoSchema(AutoSchema):
+    """drf-spectacular's AutoSchema, taught once which error responses an operation gives, so
+    no view has to list them: 400 where it takes a body or query parameters (field errors),
+    403 wherever it needs a signed-in user (not signed in, or a policy's refusal), 404 where a
+    path or body names an object or a list is paged, 429 where it is throttled. An operation
+    that documents a code itself keeps its own."""
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        if direction != "response":
+            return bodies
+        for code, schema, description in self.error_responses():
+            if code not in bodies:
+                bodies[code] = {
+                    "content": {"application/json": {"schema": schema}},
+                    "description": description,
+                }
+        return bodies
+
+    def _get_response_for_code(
+        self, serializer, status_code, media_types=None, direction="response"
+    ):
+        # drf-spectacular drops the list of a `many=True` body outside 2xx (a bulk call's 400 is
+        # a list of failures): keep it, so the schema says what the body is.
+        from drf_spectacular.plumbing import force_instance, is_list_serializer
+        from drf_spectacular.utils import OpenApiResponse
+
+        inner = serializer.response if isinstance(serializer, OpenApiResponse) else serializer
+        inner = force_instance(inner)
+        if str(status_code) >= "400" and is_list_serializer(inner):
+            description = serializer.description if isinstance(serializer, OpenApiResponse) else ""
+            response = super()._get_response_for_code(
+                OpenApiResponse(inner.child, description=description),
+                status_code,
+                media_types,
+                direction,
+            )
+            for media in response.get("content", {}).values():
+                media["schema"] = {"type": "array", "items": media["schema"]}
+            return response
+        return super()._get_response_for_code(serializer, status_code, media_types, direction)
+
+    def error_responses(self) -> list[tuple[str, dict, str]]:
+        from rest_framework.permissions import AllowAny
+
+        method = self.method.upper()
+        has_body = method in ("POST", "PUT", "PATCH")
+        parameters = self._get_parameters()
+        path_params = any(p.get("in") == "path" for p in parameters)
+        # A page number past the end is a 404; any other query parameter may be refused (400).
+        query = [p["name"] for p in parameters if p.get("in") == "query"]
+        paged = "page" in query
+        errors = []
+        if has_body or any(name != "page" for name in query):
+            errors.append(("400", VALIDATION_ERRORS, "输入有误"))
+        permissions = getattr(self.view, "permission_classes", ())
+        if any(p is not AllowAny for p in permissions):
+            errors.append(("403", ERROR_DETAIL, "未登录，或无权进行该操作"))
+        if path_params or paged or has_body:
+            errors.append(("404", ERROR_DETAIL, "找不到（或不在您的范围内）"))
+        if self.view.get_throttles() or getattr(self.view, "locks_out", False):
+            errors.append(("429", ERROR_DETAIL, "请求过于频繁，请稍后再试"))
+        return errors

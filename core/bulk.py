@@ -392,8 +392,13 @@ class RowType:
         max_items: int = MAX_BULK_ITEMS,
     ) -> Any:
         """Create every item of a bulk API call (a JSON array, or {"items": [...]}) through the
-        row form, all or nothing: `save`'s result, or BulkRejected with errors by index."""
-        items = bulk_items(payload, max_items)
+        row form, all or nothing: `save`'s result, or BulkRejected with errors by index. What
+        concerns no single item (not a list, too many, a refusal of the whole by `save`) comes
+        in the same shape with index null, so the error body is always one list."""
+        try:
+            items = bulk_items(payload, max_items)
+        except ValidationError as error:
+            raise BulkRejected([{"index": None, "errors": field_messages(error)}]) from error
         failures: list[dict[str, Any]] = []
         rows: list[tuple[int, Mapping[str, Any]]] = []
         for index, item in enumerate(items):
@@ -407,7 +412,11 @@ class RowType:
         failures += [{"index": rows[i][0], "errors": errors} for i, errors in bad]
         if failures:
             raise BulkRejected(sorted(failures, key=lambda failure: failure["index"]))
-        return save(good)
+        try:
+            with transaction.atomic():
+                return save(good)
+        except ValidationError as error:
+            raise BulkRejected([{"index": None, "errors": field_messages(error)}]) from error
 
 
 def bulk_items(payload: Any, max_items: int) -> list[Any]:

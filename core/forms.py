@@ -15,7 +15,25 @@ def date_input() -> forms.DateInput:
 
 
 class StyledForm(forms.Form):
-    """Gives every widget the page's styling and marks fields that failed validation."""
+    """Gives every widget the page's styling and marks fields that failed validation.
+
+    Every error at once: a form whose rules live in a service sets `service_check` (a callable
+    taking the cleaned data that raises the service's ValidationError). When the form's own
+    fields already failed, the service is asked too, so a missing title does not hide a past
+    date or a negative head count until the title is fixed; a field keeps its own first error."""
+
+    service_check = None
+
+    def _post_clean(self):
+        super()._post_clean()
+        if not self._errors or self.service_check is None:
+            return
+        try:
+            self.service_check(dict(self.cleaned_data))
+        except ValidationError as error:
+            for name, messages in field_messages(error).items():
+                if name in self.fields and name not in self._errors:
+                    self.add_error(name, messages)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -200,7 +200,13 @@ class DemandViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
 
 class ClaimSerializer(serializers.ModelSerializer):
     demand_title = serializers.CharField(source="demand.title", read_only=True)
-    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    unit_name = serializers.CharField(
+        source="unit.name", read_only=True, allow_null=True, default=None
+    )
+    party_name = serializers.CharField(
+        read_only=True,
+        help_text=gettext_lazy("对接方：认领的单位，或直接对接时提供资源的协调委员会"),
+    )
     resource_title = serializers.CharField(
         source="resource.title", read_only=True, allow_null=True, default=None
     )
@@ -214,6 +220,7 @@ class ClaimSerializer(serializers.ModelSerializer):
             "direction",
             "unit",
             "unit_name",
+            "party_name",
             "resource",
             "resource_title",
             "quantity",
@@ -245,7 +252,9 @@ class ReasonSerializer(serializers.Serializer):
 
 class ClaimViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
     """Two-way claims (双向认领): a unit claims a demand (`unit_claims`), or staff request a unit's
-    resource for a demand (`staff_requests`); the other side accepts or declines."""
+    resource for a demand (`staff_requests`); the other side accepts or declines. Staff of the
+    committee offering its own resource commit it directly (`committee_commits`, 直接对接): the
+    claim is accepted at once, its quantity taken from the resource, the demand matched."""
 
     model = Claim
     serializer_class = ClaimSerializer
@@ -255,7 +264,9 @@ class ClaimViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
         return (
             super()
             .get_queryset()
-            .select_related("demand", "unit", "resource", "demand__committee")
+            .select_related(
+                "demand", "unit", "resource", "resource__committee", "demand__committee"
+            )
             .order_by("-created_at", "-pk")
         )
 
@@ -323,7 +334,9 @@ class ClaimViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
 class MatchSerializer(serializers.ModelSerializer):
     resource_title = serializers.CharField(source="resource.title", read_only=True)
-    unit = serializers.IntegerField(source="resource.offered_by_id", read_only=True)
+    unit = serializers.IntegerField(
+        source="resource.offered_by_id", read_only=True, allow_null=True
+    )
     unit_name = serializers.CharField(
         source="resource.offered_by.name", read_only=True, allow_null=True, default=None
     )
@@ -344,6 +357,8 @@ class MatchSerializer(serializers.ModelSerializer):
             "computed_at",
         ]
 
+    reason = serializers.CharField(source="reason_text", read_only=True)
+
 
 class MatchViewSet(ScopedReadOnlyViewSet):
     """The engine's proposals with their score, its components and the reason in words; staff
@@ -357,7 +372,7 @@ class MatchViewSet(ScopedReadOnlyViewSet):
         return (
             super()
             .get_queryset()
-            .select_related("resource", "resource__offered_by")
+            .select_related("demand", "resource", "resource__offered_by")
             .order_by("demand_id", "rank")
         )
 
@@ -374,7 +389,7 @@ class CandidateSerializer(serializers.Serializer):
     proposed = serializers.BooleanField()
     score = serializers.FloatField()
     components = serializers.DictField(child=serializers.FloatField())
-    reason = serializers.CharField()
+    reason = serializers.CharField(source="reason_text")
 
 
 class DemandMatchingSerializer(serializers.Serializer):
@@ -438,7 +453,7 @@ class DemandMatchesView(APIView):
         for match in (
             Match.objects.visible_to(request.user)
             .filter(demand_id__in=list(matches))
-            .select_related("resource", "resource__offered_by")
+            .select_related("demand", "resource", "resource__offered_by")
             .order_by("demand_id", "rank")
         ):
             matches[match.demand_id].append(match)

@@ -9,7 +9,12 @@ class DemandsConfig(AppConfig):
     audited_models = {"Demand": {}, "DemandTransition": {}, "DemandAttachment": {}, "Claim": {}}
 
     def ready(self) -> None:
+        from committees import closing
         from resources.signals import resources_changed
+
+        from .closing import demand_impacts
+
+        closing.register(demand_impacts)
 
         from .matching import on_resources_changed
         from .services import rematch_for_changed_resources

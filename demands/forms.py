@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import Errors
 from core.forms import StyledForm, date_input
 from demands.models import DemandKind, Source, Urgency
 from resources.models import CapacityUnit
@@ -78,8 +79,18 @@ class DemandForm(StyledForm):
     )
     attachments = MultipleFileField(label=_("照片或附件"), required=False)
 
-    def __init__(self, *args, categories=(), committees=None, units=None, staff=True, **kwargs):
+    def __init__(
+        self,
+        *args,
+        categories=(),
+        committees=None,
+        units=None,
+        staff=True,
+        tenant_id=None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        self.tenant_id = tenant_id
         self.fields["attachments"].help_text = gettext(
             "图片或PDF，每个不超过%(size)d MB，最多%(n)d个。"
         ) % {
@@ -103,9 +114,35 @@ class DemandForm(StyledForm):
             del self.fields["kind"]
             del self.fields["source"]
 
+    def service_check(self, data: dict) -> None:
+        """The service's own rules over what the form could read (`StyledForm`): the fields that
+        failed here are left out, so only the others' problems are added."""
+        from .services import DEMAND_FIELDS, DemandData, clean_demand
+
+        values = {name: data.get(name) for name in DEMAND_FIELDS if name in data}
+        text = ("title", "description", "source", "kind", "urgency", "quantity_unit")
+        values.update({k: values.get(k) or "" for k in text})
+        for name, default in (("source", "resident"), ("kind", "need"), ("urgency", "normal")):
+            values[name] = values[name] or default
+        values.setdefault("category", None)
+        errors = Errors()
+        clean_demand(
+            tenant_id=self.tenant_id, committee=None, data=DemandData(**values), errors=errors
+        )
+        errors.by_field.pop("committee", None)
+        errors.raise_if_any()
+
 
 class ReasonForm(StyledForm):
     reason = forms.CharField(label=_("原因"), max_length=REASON_MAX_LENGTH, required=False)
+
+
+class CommitForm(StyledForm):
+    """直接对接: which of the committee's own resources, how much of it, and a word."""
+
+    resource = forms.IntegerField(label=_("资源"), widget=forms.HiddenInput)
+    quantity = forms.DecimalField(label=_("数量"), min_value=0, decimal_places=1, max_digits=12)
+    message = forms.CharField(label=_("留言"), max_length=REASON_MAX_LENGTH, required=False)
 
 
 class ClaimForm(StyledForm):

@@ -532,6 +532,11 @@ class Scored:
     via: int = 0
     covering: bool = True
 
+    @property
+    def reason_text(self) -> str:
+        """The reason as it reads now (the stored one marks where the capacity goes)."""
+        return reason_now(self.reason, self.resource, self.demand)
+
 
 @dataclass
 class Batch:
@@ -772,6 +777,27 @@ def _capacity_window(batch: Batch, pd, pr):
 # --- reasons ------------------------------------------------------------------------------------------
 
 
+# Where a stored reason says how much the resource has left: filled in when it is shown.
+CAPACITY_MARK = "{capacity}"
+
+
+def capacity_words(resource, demand) -> str:
+    """剩余15个, and whether that is enough for the demand when both count the same way."""
+    unit = unit_label(resource.capacity_unit)
+    left = f"剩余{plain(resource.remaining)}{unit}"
+    if demand.quantity and resource.capacity_unit == demand.quantity_unit:
+        enough = "够" if resource.remaining >= demand.quantity else "不足"
+        return f"{left}，{enough}所需{plain(demand.quantity)}{unit}"
+    return left
+
+
+def reason_now(reason: str, resource, demand) -> str:
+    """A reason with its capacity as it is now (reasons stored before the mark read as they are)."""
+    if CAPACITY_MARK not in reason:
+        return reason
+    return reason.replace(CAPACITY_MARK, capacity_words(resource, demand))
+
+
 def word_reason(batch: Batch, d: int, r: int, scored: Scored, dvec) -> str:
     """The reason as a staff member would say it: the kind of resource and where it is offered,
     the words both texts say, the capacity, the time, and what staff decided before."""
@@ -797,13 +823,8 @@ def word_reason(batch: Batch, d: int, r: int, scored: Scored, dvec) -> str:
     )
     if words:
         parts.append("内容相符：" + "、".join(words))
-    unit = unit_label(resource.capacity_unit)
-    left = f"剩余{plain(resource.remaining)}{unit}"
-    if demand.quantity and resource.capacity_unit == demand.quantity_unit:
-        enough = "够" if resource.remaining >= demand.quantity else "不足"
-        parts.append(f"{left}，{enough}所需{plain(demand.quantity)}{unit}")
-    else:
-        parts.append(left)
+    # The capacity is said as it is when the reason is read, not as it was when it was written.
+    parts.append(CAPACITY_MARK)
     if scored.components["window"] == 0:
         parts.append(f"{_date(resource.available_from)}起才可用，晚于期望日期")
     elif scored.components["window"] < 1:
@@ -969,7 +990,8 @@ def match_demand(demand_id: int) -> list[Match]:
     new = [m for m in matches if m.resource_id not in before]
     if new:
         units = {s.resource.id: s.resource.offered_by_id for s in kept}
-        notify_new_matches(locked, new, units=units)
+        texts = {s.resource.id: s.reason_text for s in kept}
+        notify_new_matches(locked, new, units=units, texts=texts)
     return matches
 
 
@@ -986,7 +1008,11 @@ def _match(scored: Scored) -> Match:
 
 
 def notify_new_matches(
-    demand: Demand, matches: list[Match], *, units: dict[int, int | None] | None = None
+    demand: Demand,
+    matches: list[Match],
+    *,
+    units: dict[int, int | None] | None = None,
+    texts: dict[int, str] | None = None,
 ) -> None:
     """Staff of the level handling the demand and the contacts of the matched units hear of it:
     their accounts in one query, every notification and email in one statement."""
@@ -998,6 +1024,13 @@ def notify_new_matches(
     # Staff of the nearest staffed committee up the tree answer (the message says so).
     answering = answering_committee(demand.handling_committee)
     routed = routing_note(demand.handling_committee, answering)
+    texts = texts or {}
+
+    def text(match: Match) -> str:
+        if match.resource_id in texts:
+            return texts[match.resource_id]
+        return reason_now(match.reason, match.resource, demand)
+
     if units is None:
         units = dict(
             Resource.objects.filter(pk__in=[m.resource_id for m in matches]).values_list(
@@ -1030,7 +1063,7 @@ def notify_new_matches(
         notifications.Notice(
             recipients=staff.values(),
             title=f"“{demand.title}”有{len(matches)}个新的匹配资源",
-            body=f"{best.reason}{routed}",
+            body=f"{text(best)}{routed}",
             link=link,
             key=f"match:{demand.pk}:{','.join(str(m.resource_id) for m in matches)}",
         )
@@ -1040,7 +1073,7 @@ def notify_new_matches(
             notifications.Notice(
                 recipients=contacts[unit_id].values(),
                 title=f"贵单位的资源可对接需求“{demand.title}”",
-                body=unit_matches[0].reason,
+                body=text(unit_matches[0]),
                 link=link,
                 key=f"match-unit:{demand.pk}:{unit_id}",
             )

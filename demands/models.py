@@ -236,6 +236,9 @@ class DemandAttachment(models.Model):
 class ClaimDirection(models.TextChoices):
     UNIT_CLAIMS = "unit_claims", _("单位认领需求")
     STAFF_REQUESTS = "staff_requests", _("社区申请资源")
+    # A committee's own resource (no member unit) committed to a demand by the offering
+    # committee's staff: accepted from the start, with the same capacity rules and record.
+    COMMITTEE_COMMITS = "committee_commits", _("协调委员会直接对接")
 
 
 class ClaimStatus(models.TextChoices):
@@ -259,7 +262,8 @@ class ClaimQuerySet(ScopedQuerySetMixin, models.QuerySet):
 class Claim(models.Model):
     """Either side's move to pair a demand with a resource (双向认领): a unit claims a demand, or
     staff request a resource for a demand. The other side accepts or declines; an accepted claim
-    commits capacity until it is released."""
+    commits capacity until it is released. A committee's own resource is committed directly by
+    the offering committee's staff (直接对接): the same record, accepted at once, with no unit."""
 
     tenant = models.ForeignKey(
         Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
@@ -276,10 +280,15 @@ class Claim(models.Model):
         verbose_name=_("资源"),
     )
     unit = models.ForeignKey(
-        MemberUnit, on_delete=models.PROTECT, related_name="claims", verbose_name=_("成员单位")
+        MemberUnit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="claims",
+        verbose_name=_("成员单位"),
     )
     direction = models.CharField(
-        max_length=16, choices=ClaimDirection.choices, verbose_name=_("方向")
+        max_length=20, choices=ClaimDirection.choices, verbose_name=_("方向")
     )
     quantity = models.DecimalField(_("数量"), max_digits=12, decimal_places=1, default=0)
     message = models.CharField(_("留言"), max_length=300, blank=True)
@@ -318,10 +327,30 @@ class Claim(models.Model):
                 condition=Q(status__in=["pending", "accepted"]),
                 name="claim_one_open_per_unit",
             ),
+            # Only a committee's direct commitment has no unit, and it always names its resource.
+            models.CheckConstraint(
+                condition=Q(
+                    direction="committee_commits", unit__isnull=True, resource__isnull=False
+                )
+                | (~Q(direction="committee_commits") & Q(unit__isnull=False)),
+                name="claim_unit_unless_committee_commits",
+            ),
+            models.UniqueConstraint(
+                fields=["demand", "resource"],
+                condition=Q(direction="committee_commits", status="accepted"),
+                name="claim_one_commitment_per_resource",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} ↔ {self.demand}"
+        return f"{self.unit or self.resource} ↔ {self.demand}"
+
+    @property
+    def party_name(self) -> str:
+        """Who pairs with the demand: the unit, or the committee offering its own resource."""
+        if self.unit_id is not None:
+            return self.unit.name
+        return self.resource.committee.name if self.resource_id else ""
 
 
 class MatchQuerySet(ScopedQuerySetMixin, models.QuerySet):
@@ -365,6 +394,14 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand_id}↔{self.resource_id} {self.score:.2f}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason with the resource's capacity as it is now, not as it was when the engine
+        wrote it (read with the match's resource and demand joined in)."""
+        from .matching import reason_now
+
+        return reason_now(self.reason, self.resource, self.demand)
 
 
 class TermStatistics(models.Model):

@@ -39,6 +39,8 @@ MOVES = (
     (DemandStatus.REJECTED, gettext_lazy("驳回"), True),
     (DemandStatus.WITHDRAWN, gettext_lazy("撤回"), True),
 )
+# A demand takes a committee's resource while open or already matched (as an accepted claim).
+COMMITTABLE_STATUSES = (DemandStatus.PUBLISHED, DemandStatus.MATCHED)
 STAFF_MOVES = frozenset(to for to, _label, _reason in MOVES)
 KEEPER_MOVES = frozenset({DemandStatus.PUBLISHED, DemandStatus.WITHDRAWN})
 
@@ -141,7 +143,11 @@ def require_move(user, demand: Demand, to: str) -> None:
 
 def moves(user, demand: Demand) -> list[tuple[str, str, bool]]:
     """The moves to offer as buttons now: the user's role allows them and the state leads there."""
-    reachable = TRANSITIONS[demand.status]
+    reachable = set(TRANSITIONS[demand.status])
+    if demand.status != DemandStatus.DRAFT:
+        # A matched demand goes back on the open list when its pairings are released, not by a
+        # "publish" button beside them.
+        reachable.discard(DemandStatus.PUBLISHED)
     return [
         (to, str(label), needs_reason)
         for to, label, needs_reason in MOVES
@@ -166,6 +172,28 @@ def may_request_resource(user, demand: Demand) -> bool:
 def require_request_resource(user, demand: Demand) -> None:
     if not may_request_resource(user, demand):
         raise NotAllowed(_("只有需求所在地的工作人员可以申请资源。"))
+
+
+def may_commit(user, demand: Demand, resource: Resource) -> bool:
+    """直接对接: staff of the committee offering its own resource (or of a level above it)
+    commit it to a demand of the place it serves."""
+    return (
+        resource.offered_by_id is None
+        and resource.tenant_id == demand.tenant_id
+        and can(user, Action.CHANGE, resource.committee)
+        and covers(resource.committee, demand.committee)
+    )
+
+
+def require_commit(user, demand: Demand, resource: Resource) -> None:
+    if resource.offered_by_id is not None:
+        raise ValidationError({"resource": _("成员单位的资源请通过认领或申请对接。")})
+    if not may_commit(user, demand, resource):
+        raise NotAllowed(
+            _(
+                "只有提供该资源的协调委员会（或其上级）的工作人员，可以把它直接对接到其服务范围内的需求。"
+            )
+        )
 
 
 def may_claim_with(user, resource: Resource) -> bool:
@@ -217,8 +245,13 @@ def require_answer(user, claim: Claim) -> None:
 
 
 def may_release(user, claim: Claim) -> bool:
-    """Either side gives an accepted claim's capacity back."""
-    return is_staff_for(user, claim.demand) or claim.unit_id in user_unit_ids(user)
+    """Either side gives an accepted claim's capacity back (for a committee's direct commitment,
+    the offering committee's staff are that side)."""
+    if is_staff_for(user, claim.demand):
+        return True
+    if claim.direction == ClaimDirection.COMMITTEE_COMMITS:
+        return claim.resource_id is not None and can(user, Action.CHANGE, claim.resource.committee)
+    return claim.unit_id in user_unit_ids(user)
 
 
 def require_release(user, claim: Claim) -> None:
@@ -226,11 +259,24 @@ def require_release(user, claim: Claim) -> None:
         raise NotAllowed(_("只有认领的双方可以释放。"))
 
 
-def match_action(user, demand: Demand, resource: Resource, open_units: set[int]) -> str | None:
+def match_action(
+    user,
+    demand: Demand,
+    resource: Resource,
+    open_units: set[int],
+    committed: set[int] = frozenset(),
+) -> str | None:
     """The button a proposed match shows: "claim" for the unit whose resource it is, "request"
-    for staff, none once that unit has an open claim on the demand or the demand is not open."""
+    for staff, none once that unit has an open claim on the demand or the demand is not open;
+    "commit" for a committee's own resource, to the staff who may commit it."""
     unit_id = resource.offered_by_id
-    if demand.status != DemandStatus.PUBLISHED or not unit_id or unit_id in open_units:
+    if demand.status not in COMMITTABLE_STATUSES:
+        return None
+    if unit_id is None:
+        if resource.pk in committed or not may_commit(user, demand, resource):
+            return None
+        return "commit"
+    if demand.status != DemandStatus.PUBLISHED or unit_id in open_units:
         return None
     if may_claim_with(user, resource):
         return "claim"

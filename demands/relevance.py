@@ -364,7 +364,9 @@ def shared_words(
         grams = [word[i : i + 2] for i in range(len(word) - 1)]
         scored.append((sum(demand_vec.get(g, 0.0) * weight(g) for g in grams), word))
         shown.append(word)
-    scored.sort(key=lambda pair: -pair[0])
+    # Heaviest first; equal weights (to the float noise of a sum) in the words' own order, so the
+    # same texts give the same keywords every time, whatever order the sets were read in.
+    scored.sort(key=lambda pair: (-round(pair[0], 9), pair[1]))
     return [label for _weight, label in scored[:limit]]
 
 

@@ -7,9 +7,11 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 
 from categories.models import Category
 from committees.models import Committee
-from core.scoping import subtree_q
+from core.scoping import Action, subtree_q
 from demands.models import (
     Claim,
+    ClaimDirection,
+    ClaimStatus,
     Demand,
     DemandAttachment,
     DemandKind,
@@ -19,7 +21,7 @@ from demands.models import (
     Urgency,
 )
 from party_members.models import PartyMember, RegistrationStatus
-from resources.models import Resource
+from resources.models import Resource, ResourceStatus
 
 # The list's sort keys, each ascending; "-key" sorts descending.
 SORTS = ("created", "needed_by", "urgency", "people")
@@ -100,7 +102,7 @@ def demand_matches(*, user, demand: Demand) -> QuerySet[Match]:
     return (
         Match.objects.visible_to(user)
         .filter(demand=demand)
-        .select_related("resource", "resource__offered_by", "resource__committee")
+        .select_related("demand", "resource", "resource__offered_by", "resource__committee")
         .order_by("rank")
     )
 
@@ -110,7 +112,14 @@ def demand_claims(*, user, demand: Demand) -> QuerySet[Claim]:
         Claim.objects.visible_to(user)
         .filter(demand=demand)
         # The demand and its committee answer who may respond to each claim, in this query.
-        .select_related("demand__committee", "unit", "resource", "created_by", "decided_by")
+        .select_related(
+            "demand__committee",
+            "unit",
+            "resource",
+            "resource__committee",
+            "created_by",
+            "decided_by",
+        )
         .order_by("-created_at", "-pk")
     )
 
@@ -146,6 +155,45 @@ def resource_for_claim(*, user, demand: Demand, resource_id) -> Resource | None:
     return resource
 
 
+def committable_resources(*, user, demand: Demand) -> QuerySet[Resource]:
+    """直接对接: the committees' own resources the user may commit to this demand now. Offered
+    at the demand's committee or a level above it (they serve its place), where the user is
+    staff; active, with capacity left, not already committed to it. Nearest level first."""
+    place = demand.committee
+    committed = Claim.objects.filter(
+        demand=demand, direction=ClaimDirection.COMMITTEE_COMMITS, status=ClaimStatus.ACCEPTED
+    ).values("resource_id")
+    return (
+        Resource.objects.visible_to(user, Action.CHANGE)
+        .filter(
+            tenant_id=demand.tenant_id,
+            offered_by__isnull=True,
+            status=ResourceStatus.ACTIVE,
+            remaining__gt=0,
+            committee__tree_id=place.tree_id,
+            committee__lft__lte=place.lft,
+            committee__rght__gte=place.rght,
+        )
+        .exclude(pk__in=committed)
+        .select_related("committee")
+        .order_by("-committee__depth", "title", "pk")
+    )
+
+
+def committable_resource(*, user, demand: Demand, pk) -> Resource | None:
+    return committable_resources(user=user, demand=demand).filter(pk=pk).first()
+
+
+def committee_resource(*, user, pk) -> Resource | None:
+    """A committee's own resource the user sees (a unit's is claimed, not committed)."""
+    return (
+        Resource.objects.visible_to(user)
+        .filter(pk=pk, offered_by__isnull=True)
+        .select_related("committee")
+        .first()
+    )
+
+
 # --- wishes ------------------------------------------------------------------------------------------
 
 
@@ -154,7 +202,7 @@ def resource_claims(*, user, resource: Resource) -> QuerySet[Claim]:
     return (
         Claim.objects.visible_to(user)
         .filter(resource=resource)
-        .select_related("demand", "unit")
+        .select_related("demand", "unit", "resource", "resource__committee")
         .order_by("-created_at", "-pk")[:100]
     )
 
@@ -164,7 +212,7 @@ def resource_matches(*, user, resource: Resource) -> QuerySet[Match]:
     return (
         Match.objects.visible_to(user)
         .filter(resource=resource)
-        .select_related("demand")
+        .select_related("demand", "resource")
         .order_by("-score", "pk")[:50]
     )
 

@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from categories.models import Category
 from categories.services import resolve_category
 from committees.models import Committee
-from core.errors import Errors, NotAllowed
+from core.errors import NON_FIELD, Errors, NotAllowed
+from core.numbers import number
 from core.scoping import Action, Scope, ensure_in_scope, subtree_q
 from demands.models import (
     EDITABLE_STATUSES,
@@ -542,6 +543,17 @@ def _clean_quantity(value) -> Decimal:
     return quantity.quantize(Decimal("0.1"))
 
 
+def _over_remaining(quantity: Decimal, resource: Resource, what: str) -> str:
+    """认领数量20超过“三层楼”剩余15个。"""
+    return _("%(what)s%(q)s超过“%(r)s”剩余%(left)s%(unit)s。") % {
+        "what": what,
+        "q": number(quantity),
+        "r": resource.title,
+        "left": number(resource.remaining),
+        "unit": resource.get_capacity_unit_display(),
+    }
+
+
 def _clean_text(value: str | None, field_name: str, label: str) -> str:
     text = (value or "").strip()
     if len(text) > REASON_MAX_LENGTH:
@@ -582,6 +594,9 @@ def claim_by_unit(
         raise ValidationError({"resource": _("只能以本单位的资源认领。")})
     if resource is not None and resource.status != ResourceStatus.ACTIVE:
         raise ValidationError({"resource": _("该资源已暂停或撤回。")})
+    if resource is not None and quantity > resource.remaining:
+        # Refused at once, as a staff request is: not left pending to fail at acceptance.
+        raise ValidationError({"quantity": _over_remaining(quantity, resource, _("认领数量"))})
     if Claim.objects.filter(
         demand=demand, unit=unit, status__in=[ClaimStatus.PENDING, ClaimStatus.ACCEPTED]
     ).exists():
@@ -640,12 +655,7 @@ def claim_request_resource(
     if resource.status != ResourceStatus.ACTIVE:
         raise ValidationError({"resource": _("该资源已暂停或撤回。")})
     if quantity > resource.remaining:
-        raise ValidationError(
-            {
-                "quantity": _("申请数量%(q)s超过剩余%(r)s。")
-                % {"q": quantity, "r": resource.remaining}
-            }
-        )
+        raise ValidationError({"quantity": _over_remaining(quantity, resource, _("申请数量"))})
     if Claim.objects.filter(
         demand=demand,
         unit_id=resource.offered_by_id,
@@ -677,6 +687,131 @@ def claim_request_resource(
     return claim
 
 
+def _check_demand_quantity(
+    demand: Demand, resource: Resource | None, quantity: Decimal, field: str = NON_FIELD
+) -> None:
+    """A pairing counts against the demand's quantity only when both speak of the same unit:
+    5,000 yuan of funds says nothing about 40 people's meals."""
+    same_unit = resource is None or resource.capacity_unit == demand.quantity_unit
+    if demand.quantity is None or not quantity or not same_unit:
+        return
+    accepted = demand.claims.filter(status=ClaimStatus.ACCEPTED).filter(
+        Q(resource__isnull=True) | Q(resource__capacity_unit=demand.quantity_unit)
+    )
+    taken = accepted.aggregate(total=Sum("quantity"))["total"] or 0
+    if taken + quantity > demand.quantity:
+        raise ValidationError(
+            {
+                field: _("需求只差%(left)s%(unit)s，已由其他对接满足，无法再接受%(q)s。")
+                % {
+                    "left": number(demand.quantity - taken),
+                    "unit": CapacityUnit(demand.quantity_unit).label,
+                    "q": number(quantity),
+                }
+            }
+        )
+
+
+def _take_capacity(resource: Resource, quantity: Decimal, field: str = NON_FIELD) -> None:
+    """Take capacity with one conditional UPDATE that succeeds only while enough remains, so two
+    commitments racing for the last of it cannot both win."""
+    if not quantity:
+        return
+    taken = Resource.objects.filter(
+        pk=resource.pk, status=ResourceStatus.ACTIVE, remaining__gte=quantity
+    ).update(remaining=F("remaining") - quantity)
+    if not taken:
+        left = Resource.objects.values_list("remaining", flat=True).get(pk=resource.pk)
+        raise ValidationError(
+            {
+                field: _("“%(r)s”剩余%(left)s%(unit)s，不足%(q)s：已被其他认领占用。")
+                % {
+                    "r": resource.title,
+                    "left": number(left),
+                    "unit": resource.get_capacity_unit_display(),
+                    "q": number(quantity),
+                }
+            }
+        )
+
+
+@transaction.atomic
+def resource_commit(
+    *, actor, demand: Demand, resource: Resource, quantity=None, message: str = ""
+) -> Claim:
+    """直接对接: staff of the committee offering its own resource (or of a level above) commit
+    it to a demand of the place it serves. The record is an accepted claim (no unit, the
+    committee's resource): capacity taken by the same race-safe conditional update, the demand
+    matched, and a project may be formed from it as from any accepted claim."""
+    demand = (
+        Demand.objects.select_for_update(of=("self",))
+        .select_related("committee", "handling_committee")
+        .get(pk=demand.pk)
+    )
+    resource = Resource.objects.select_related("committee").get(pk=resource.pk)
+    policies.require_commit(actor, demand, resource)
+    quantity = _clean_quantity(quantity)
+    message = _clean_text(message, "message", _("留言"))
+    errors = Errors()
+    if quantity <= 0:
+        errors.add("quantity", _("请填写对接数量（大于0）。"))
+    if demand.status not in policies.COMMITTABLE_STATUSES:
+        errors.add(
+            NON_FIELD,
+            _("该需求当前为“%(s)s”，不能再对接资源。") % {"s": demand.get_status_display()},
+        )
+    if resource.status != ResourceStatus.ACTIVE:
+        errors.add("resource", _("该资源已暂停或撤回。"))
+    elif quantity > resource.remaining:
+        errors.add("quantity", _over_remaining(quantity, resource, _("对接数量")))
+    if Claim.objects.filter(
+        demand=demand,
+        resource=resource,
+        direction=ClaimDirection.COMMITTEE_COMMITS,
+        status=ClaimStatus.ACCEPTED,
+    ).exists():
+        errors.add("resource", _("该资源已对接到这条需求；如需调整，请先释放原对接。"))
+    errors.raise_if_any()
+    _check_demand_quantity(demand, resource, quantity, "quantity")
+    _take_capacity(resource, quantity, "quantity")
+    now = timezone.now()
+    claim = Claim.objects.create(
+        tenant_id=demand.tenant_id,
+        demand=demand,
+        resource=resource,
+        unit=None,
+        quantity=quantity,
+        direction=ClaimDirection.COMMITTEE_COMMITS,
+        message=message,
+        status=ClaimStatus.ACCEPTED,
+        created_by=actor,
+        decided_by=actor,
+        decided_at=now,
+    )
+    ensure_in_scope(claim, actor, Action.CHANGE)
+    if demand.status == DemandStatus.PUBLISHED:
+        _transition(
+            demand,
+            DemandStatus.MATCHED,
+            actor,
+            _("%(c)s的“%(r)s”直接对接") % {"c": resource.committee.name, "r": resource.title},
+        )
+        demand.escalation_due_at = None
+        demand.save()
+    notifications.notify(
+        tenant_id=demand.tenant_id,
+        recipients=staff_of(demand.handling_committee).exclude(pk=actor.pk),
+        event=Event.CLAIM_DECIDED,
+        title=_("%(c)s把“%(r)s”对接到需求“%(title)s”")
+        % {"c": resource.committee.name, "r": resource.title, "title": demand.title},
+        body=message,
+        link=f"/demands/{demand.pk}/",
+        key=f"commit:{claim.pk}",
+        committee=demand.handling_committee,
+    )
+    return claim
+
+
 def claim_open(
     *,
     actor,
@@ -699,6 +834,12 @@ def claim_open(
         )
     if direction == ClaimDirection.STAFF_REQUESTS:
         return claim_request_resource(
+            actor=actor, demand=demand, resource=resource, quantity=quantity, message=message
+        )
+    if direction == ClaimDirection.COMMITTEE_COMMITS:
+        if resource is None:
+            raise ValidationError({"resource": _("请选择要对接的资源。")})
+        return resource_commit(
             actor=actor, demand=demand, resource=resource, quantity=quantity, message=message
         )
     raise ValidationError({"direction": _("未知的认领方向。")})
@@ -729,33 +870,9 @@ def claim_accept(*, claim: Claim, actor) -> Claim:
         raise ValidationError(
             _("需求已是“%(s)s”，不能再接受认领。") % {"s": demand.get_status_display()}
         )
-    # A claim counts against the demand's quantity only when both speak of the same unit: 5,000
-    # yuan of funds says nothing about 40 people's meals.
-    same_unit = claim.resource is None or claim.resource.capacity_unit == demand.quantity_unit
-    if demand.quantity is not None and claim.quantity and same_unit:
-        accepted = demand.claims.filter(status=ClaimStatus.ACCEPTED).filter(
-            Q(resource__isnull=True) | Q(resource__capacity_unit=demand.quantity_unit)
-        )
-        taken = accepted.aggregate(total=Sum("quantity"))["total"] or 0
-        if taken + claim.quantity > demand.quantity:
-            raise ValidationError(
-                _("需求只差%(left)s%(unit)s，已由其他单位满足，无法再接受%(q)s。")
-                % {
-                    "left": demand.quantity - taken,
-                    "unit": demand.quantity_unit,
-                    "q": claim.quantity,
-                }
-            )
-    if claim.resource_id and claim.quantity:
-        taken = Resource.objects.filter(
-            pk=claim.resource_id, status=ResourceStatus.ACTIVE, remaining__gte=claim.quantity
-        ).update(remaining=F("remaining") - claim.quantity)
-        if not taken:
-            left = Resource.objects.values_list("remaining", flat=True).get(pk=claim.resource_id)
-            raise ValidationError(
-                _("“%(r)s”剩余%(left)s，不足%(q)s：已被其他认领占用。")
-                % {"r": claim.resource.title, "left": left, "q": claim.quantity}
-            )
+    _check_demand_quantity(demand, claim.resource, claim.quantity)
+    if claim.resource_id:
+        _take_capacity(claim.resource, claim.quantity)
     claim.status = ClaimStatus.ACCEPTED
     claim.decided_by = actor
     claim.decided_at = timezone.now()
@@ -763,7 +880,7 @@ def claim_accept(*, claim: Claim, actor) -> Claim:
     ensure_in_scope(claim, actor, Action.CHANGE)
     if demand.status == DemandStatus.PUBLISHED:
         _transition(
-            demand, DemandStatus.MATCHED, actor, _("%(unit)s认领成功") % {"unit": claim.unit.name}
+            demand, DemandStatus.MATCHED, actor, _("%(unit)s认领成功") % {"unit": claim.party_name}
         )
         demand.escalation_due_at = None
         demand.save()

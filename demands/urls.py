@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/", views.DemandDetailView.as_view(), name="demand_detail"),
     path("<int:pk>/edit/", views.DemandEditView.as_view(), name="demand_edit"),
     path("<int:pk>/transition/", views.DemandTransitionView.as_view(), name="demand_transition"),
+    path("<int:pk>/commit/", views.CommitView.as_view(), name="demand_commit"),
     path("<int:pk>/explain/", views.DemandExplainView.as_view(), name="demand_explain"),
     path("attachments/<int:pk>/", views.AttachmentView.as_view(), name="attachment"),
     path(

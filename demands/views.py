@@ -27,6 +27,7 @@ from core.views import ScopedPageMixin, run_service, xlsx_response
 from demands.models import (
     EDITABLE_STATUSES,
     Claim,
+    ClaimDirection,
     ClaimStatus,
     Demand,
     DemandKind,
@@ -41,10 +42,12 @@ from resources.models import CapacityUnit, Resource
 
 from . import policies, selectors, services
 from .filtersets import DemandFilterSet
-from .forms import ClaimForm, DemandForm, ReasonForm
+from .forms import ClaimForm, CommitForm, DemandForm, ReasonForm
 from .selectors import DEFAULT_SORT
 
 PAGE_SIZE = 30
+# Moves that cannot be undone: the page asks first, and the view wants that confirmation.
+IRREVERSIBLE_MOVES = {DemandStatus.FULFILLED}
 COMPONENT_LABELS = {
     "text": gettext_lazy("内容相近"),
     "distance": gettext_lazy("距离"),
@@ -158,16 +161,17 @@ class DemandExportView(DemandListMixin, View):
 # --- one demand ----------------------------------------------------------------------------------
 
 
-def match_row(user, demand: Demand, match: Match, open_units: set[int]) -> dict:
+def match_row(
+    user, demand: Demand, match: Match, open_units: set[int], committed: set[int]
+) -> dict:
     return {
         "match": match,
-        "percent": round(match.score * 100),
         "components": [
             (label, round(float(match.components[name]) * 100))
             for name, label in COMPONENT_LABELS.items()
             if name in match.components
         ],
-        "action": policies.match_action(user, demand, match.resource, open_units),
+        "action": policies.match_action(user, demand, match.resource, open_units, committed),
         "quantity": suggested_quantity(demand, match.resource),
     }
 
@@ -194,6 +198,16 @@ class DemandDetailView(ScopedPageMixin, View):
             c.unit_id for c in claims if c.status in (ClaimStatus.PENDING, ClaimStatus.ACCEPTED)
         }
         labels = dict(DemandStatus.choices)
+        committed = {
+            c.resource_id
+            for c in claims
+            if c.direction == ClaimDirection.COMMITTEE_COMMITS and c.status == ClaimStatus.ACCEPTED
+        }
+        committable = (
+            list(selectors.committable_resources(user=user, demand=demand)[:50])
+            if demand.status in policies.COMMITTABLE_STATUSES
+            else []
+        )
         context = {
             "demand": demand,
             "quantity_unit": dict(CapacityUnit.choices).get(demand.quantity_unit, ""),
@@ -203,8 +217,12 @@ class DemandDetailView(ScopedPageMixin, View):
             "transitions": [
                 transition_row(t, labels) for t in selectors.demand_transitions(demand=demand)
             ],
+            "committable": [
+                {"resource": r, "quantity": suggested_quantity(demand, r) or ""}
+                for r in committable
+            ],
             "matches": [
-                match_row(user, demand, match, open_units)
+                match_row(user, demand, match, open_units, committed)
                 for match in selectors.demand_matches(user=user, demand=demand)
             ],
             "claims": [
@@ -305,6 +323,7 @@ class DemandCreateView(DemandFormMixin, View):
     def make_form(self, *args, **kwargs):
         return DemandForm(
             *args,
+            tenant_id=self.request.user.tenant_id,
             categories=selectors.categories_for(self.request.user),
             committees=committee_choices(self.request.user),
             **kwargs,
@@ -332,6 +351,7 @@ class DemandRaiseView(DemandFormMixin, View):
     def make_form(self, *args, **kwargs):
         return DemandForm(
             *args,
+            tenant_id=self.request.user.tenant_id,
             categories=selectors.categories_for(self.request.user),
             units=[(u.pk, u.name) for u in self.units()],
             staff=False,
@@ -360,6 +380,7 @@ class DemandEditView(ScopedPageMixin, View):
     def make_form(self, demand, *args, **kwargs):
         return DemandForm(
             *args,
+            tenant_id=self.request.user.tenant_id,
             categories=selectors.categories_for(self.request.user),
             staff=not policies.kept_fields(self.request.user, demand),
             **kwargs,
@@ -417,6 +438,10 @@ class DemandTransitionView(ScopedPageMixin, View):
         form = ReasonForm(request.POST)
         if not form.is_valid():
             messages.error(request, form.error_text())
+            return redirect("demands:demand_detail", pk=demand.pk)
+        if request.POST.get("to") in IRREVERSIBLE_MOVES and request.POST.get("confirm") != "yes":
+            # What cannot be undone is asked first (the page's confirmation sends confirm=yes).
+            messages.error(request, _("办结不能撤销，请在确认后再提交。"))
             return redirect("demands:demand_detail", pk=demand.pk)
         moved = run_service(
             request,
@@ -489,6 +514,68 @@ class MatchActionView(ScopedPageMixin, View):
                 success=_("已向%(unit)s发出申请，等待对方回应。")
                 % {"unit": resource.offered_by.name if resource.offered_by else ""},
             )
+        return redirect("demands:demand_detail", pk=demand.pk)
+
+
+class CommitView(ScopedPageMixin, View):
+    """直接对接 a committee's own resource to this demand, in two steps: the confirmation says
+    what will happen (how much is taken, what remains, the demand becomes matched), and only
+    the confirmed POST commits. Who may is the service's rule (the offering committee's staff)."""
+
+    model = Demand
+
+    def resource(self, demand, value, *, confirming: bool) -> Resource:
+        """To confirm: one the user may commit now. To commit: any committee resource the user
+        sees, so a commitment raced away is told why by the service, not with a 404."""
+        if not str(value).isdigit():
+            raise Http404
+        if confirming:
+            resource = selectors.committable_resource(
+                user=self.request.user, demand=demand, pk=value
+            )
+        else:
+            resource = selectors.committee_resource(user=self.request.user, pk=value)
+        if resource is None:
+            raise Http404
+        return resource
+
+    def get(self, request, pk):
+        demand = self.get_scoped_object(queryset=selectors.demand_detail_rows())
+        form = CommitForm(request.GET)
+        resource = self.resource(demand, request.GET.get("resource"), confirming=True)
+        if not form.is_valid():
+            messages.error(request, form.error_text())
+            return redirect("demands:demand_detail", pk=demand.pk)
+        quantity = form.cleaned_data["quantity"]
+        context = {
+            "demand": demand,
+            "resource": resource,
+            "quantity": quantity,
+            "message": form.cleaned_data["message"],
+            "left_after": resource.remaining - quantity,
+            "enough": quantity <= resource.remaining,
+            "becomes_matched": demand.status == DemandStatus.PUBLISHED,
+        }
+        return render(request, "demands/commit_confirm.html", context)
+
+    def post(self, request, pk):
+        demand = self.get_scoped_object()
+        form = CommitForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, form.error_text())
+            return redirect("demands:demand_detail", pk=demand.pk)
+        resource = self.resource(demand, form.cleaned_data["resource"], confirming=False)
+        run_service(
+            request,
+            lambda: services.resource_commit(
+                actor=request.user,
+                demand=demand,
+                resource=resource,
+                quantity=form.cleaned_data["quantity"],
+                message=form.cleaned_data["message"],
+            ),
+            success=_("已把“%(r)s”对接到本需求，可据此立项。") % {"r": resource.title},
+        )
         return redirect("demands:demand_detail", pk=demand.pk)
 
 

@@ -16,3 +16,10 @@ class MembersConfig(AppConfig):
         "Alliance": {"m2m": {"units"}},
         "AllianceSpan": {},
     }
+
+    def ready(self) -> None:
+        from committees import closing
+
+        from .closing import member_impacts
+
+        closing.register(member_impacts)

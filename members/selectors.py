@@ -78,6 +78,25 @@ class UnitResolver(ReferenceResolver):
         return not unit.is_active
 
 
+def unit_picker(user):
+    """The picker widget for a member-unit field: searches the units the user can see and
+    shows the current choice (an id, a credit code or a name) by its name."""
+    from django.urls import reverse
+
+    from core.widgets import PickerWidget
+
+    def label_for(reference: str) -> str:
+        key, value = UnitResolver.lookup(None, reference.strip())
+        found = MemberUnit.objects.visible_to(user).filter(**{key: value}).first()
+        return found.name if found else ""
+
+    return PickerWidget(
+        reverse("members:unit_lookup"),
+        label_for=label_for,
+        placeholder=_("输入单位名称或统一社会信用代码搜索"),
+    )
+
+
 def unit_resolver(
     *, user, field: str = "unit", label: str = "", scope: str = "", default=None
 ) -> UnitResolver:

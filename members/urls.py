@@ -6,6 +6,7 @@ app_name = "members"
 
 urlpatterns = [
     path("units/", views.UnitListView.as_view(), name="unit_list"),
+    path("units/lookup/", views.UnitLookupView.as_view(), name="unit_lookup"),
     path("units/new/", views.UnitCreateView.as_view(), name="unit_create"),
     path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
     path("units/excel/", include("members.excel_urls")),

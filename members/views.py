@@ -15,6 +15,7 @@ from committees.models import Committee
 from committees.selectors import committee_resolver
 from core.errors import Errors
 from core.forms import add_service_errors
+from core.lookups import LookupView
 from core.scoping import Action, can
 from core.views import ScopedPageMixin
 from members import policies, selectors, services
@@ -44,6 +45,25 @@ PAGE_SIZE = 50
 
 
 # --- member units ---------------------------------------------------------------------------------
+
+
+class UnitLookupView(LookupView):
+    """The unit picker's search: active units the user can see, by name or credit code."""
+
+    model = MemberUnit
+
+    def search(self, rows, query):
+        found = rows.filter(is_active=True)
+        if query.isascii() and query.isalnum() and len(query) >= 4:
+            found = found.filter(credit_code__istartswith=query) | found.filter(
+                name__icontains=query
+            )
+        else:
+            found = found.filter(name__icontains=query)
+        return found.select_related("committee").order_by("name", "pk")
+
+    def option(self, unit):
+        return {"value": unit.pk, "label": unit.name, "hint": unit.committee.name}
 
 
 class UnitListView(ScopedPageMixin, View):

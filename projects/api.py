@@ -10,15 +10,16 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response as APIResponse
+from rest_framework.settings import api_settings
 
 from committees.models import Committee
-from core.api import ScopedReadOnlyViewSet
+from core.api import ScopedReadOnlyViewSet, bulk_failures, bulk_payload
 from core.bulk import BulkRejected
 from core.scoping import Action
 from demands.models import Demand
@@ -201,15 +202,10 @@ class ProjectBulkBody(serializers.Serializer):
     items = ProjectBulkItem(many=True)
 
 
-class BulkFailure(serializers.Serializer):
-    index = serializers.IntegerField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
 class ProjectBulkMixin:
     @extend_schema(
         request=ProjectBulkBody,
-        responses={201: ProjectSerializer(many=True), 400: BulkFailure(many=True)},
+        responses={201: ProjectSerializer(many=True), 400: bulk_failures()},
     )
     @action(detail=False, methods=["post"], url_path="bulk", parser_classes=[JSONParser])
     def bulk(self, request):
@@ -219,7 +215,7 @@ class ProjectBulkMixin:
         try:
             created = imports.PROJECT_ROWS.bulk(
                 context=imports.ProjectRowContext(user, committee=None),
-                payload=request.data,
+                payload=bulk_payload(request),
                 save=lambda items: services.projects_bulk_create(actor=user, items=items),
             )
         except BulkRejected as rejected:
@@ -755,6 +751,9 @@ class RemindInput(serializers.Serializer):
 class OverdueViewSet(viewsets.ViewSet):
     """What is overdue in the caller's subtree, oldest first; send a reminder for one item."""
 
+    # Paged like every list (the schema says so).
+    pagination_class = api_settings.DEFAULT_PAGINATION_CLASS
+
     @extend_schema(
         parameters=[OpenApiParameter("committee", int, description="只看该协调委员会及其下级")],
         responses=OverdueSerializer(many=True),
@@ -771,13 +770,14 @@ class OverdueViewSet(viewsets.ViewSet):
 
     @property
     def paginator(self):
-        from rest_framework.settings import api_settings
-
         if not hasattr(self, "_paginator"):
-            self._paginator = api_settings.DEFAULT_PAGINATION_CLASS()
+            self._paginator = self.pagination_class()
         return self._paginator
 
-    @extend_schema(request=RemindInput, responses={200: None})
+    @extend_schema(
+        request=RemindInput,
+        responses={200: inline_serializer("ReminderSent", {"sent": serializers.IntegerField()})},
+    )
     @action(detail=False, methods=["post"])
     def remind(self, request):
         body = RemindInput(data=request.data)

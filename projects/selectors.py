@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from committees.models import Committee
 from core.scoping import Action, subtree_q
-from demands.models import Claim, Demand, Match
+from demands.models import Claim, ClaimDirection, ClaimStatus, Demand, Match
 from members.models import Membership, MemberUnit, Seat, Subcommittee
 from resources.models import Resource
 
@@ -132,6 +132,20 @@ def claim_for_project(*, user, pk) -> Claim:
     )
 
 
+def commitment_for_project(*, user, demand: Demand, resource_pk) -> Claim:
+    """The accepted commitment of a committee's own resource to this demand (直接对接)."""
+    return get_object_or_404(
+        Claim.objects.visible_to(user)
+        .filter(
+            demand=demand,
+            direction=ClaimDirection.COMMITTEE_COMMITS,
+            status=ClaimStatus.ACCEPTED,
+        )
+        .select_related("demand", "demand__committee", "demand__handling_committee", "resource"),
+        resource_id=resource_pk,
+    )
+
+
 def match_for_project(*, user, pk) -> Match:
     return get_object_or_404(
         Match.objects.visible_to(user).select_related(
@@ -149,10 +163,6 @@ def demand_for_project(*, user, pk) -> Demand:
     return get_object_or_404(
         Demand.objects.visible_to(user).select_related("committee", "handling_committee"), pk=pk
     )
-
-
-def resource_for_project(*, user, pk) -> Resource:
-    return get_object_or_404(Resource.objects.visible_to(user), pk=pk)
 
 
 def decision_for_project(*, user, pk) -> Decision:

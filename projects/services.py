@@ -23,7 +23,7 @@ from committees.models import Committee
 from core.errors import Errors, NotAllowed
 from core.scoping import Action, covers, ensure_in_scope
 from demands import services as demand_services
-from demands.models import Claim, ClaimStatus, Demand, DemandStatus, Match
+from demands.models import Claim, ClaimDirection, ClaimStatus, Demand, DemandStatus, Match
 from members.models import MemberUnit, Seat, Subcommittee
 from members.selectors import current_chair
 from notifications import services as notifications
@@ -358,7 +358,10 @@ def projects_bulk_create(*, actor, items: Sequence[ProjectItem]) -> list[Project
 
 
 def project_from_claim(*, actor, claim: Claim, data: ProjectData) -> Project:
-    """An accepted claim becomes a project: its demand, its resource, the claiming unit leading."""
+    """An accepted claim becomes a project: its demand, its resource, the claiming unit leading.
+    A committee's direct commitment is an accepted claim too, and forms a 直接对接 project."""
+    if claim.direction == ClaimDirection.COMMITTEE_COMMITS:
+        return project_from_committed_resource(actor=actor, claim=claim, data=data)
     if claim.status != ClaimStatus.ACCEPTED:
         raise ValidationError(_("只有已接受的认领可以立项。"))
     if Project.objects.filter(claim=claim, status__in=RUNNING).exists():
@@ -386,19 +389,23 @@ def project_from_match(*, actor, match: Match, data: ProjectData) -> Project:
     )
 
 
-def project_from_committed_resource(
-    *, actor, demand: Demand, resource: Resource, data: ProjectData
-) -> Project:
-    """直接对接: a committee's own resource committed to a demand becomes a project. The entry
-    point for the commitment record (a later issue) to call; today it takes the pair itself."""
-    if resource.offered_by_id is not None:
+def project_from_committed_resource(*, actor, claim: Claim, data: ProjectData) -> Project:
+    """直接对接: a committee's own resource committed to a demand (the commitment record, an
+    accepted claim with no unit, `demands.services.resource_commit`) becomes a project owned by
+    the committee, its demand and resource in it; the lead unit is whoever staff name."""
+    if claim.direction != ClaimDirection.COMMITTEE_COMMITS or claim.resource_id is None:
         raise ValidationError({"resources": _("成员单位的资源请通过认领或申请对接后立项。")})
+    if claim.status != ClaimStatus.ACCEPTED:
+        raise ValidationError(_("该对接已释放，不能立项。"))
+    if Project.objects.filter(claim=claim, status__in=RUNNING).exists():
+        raise ValidationError(_("该对接已经立项。"))
     return project_create(
         actor=actor,
         data=data,
-        demands=[demand],
-        resources=[resource],
+        demands=[claim.demand],
+        resources=[claim.resource],
         source=ProjectSource.RESOURCE,
+        claim=claim,
     )
 
 

@@ -26,7 +26,7 @@ from core import bulk_views, excel
 from core.errors import error_text
 from core.scoping import Action
 from core.views import ScopedPageMixin, run_service, xlsx_response
-from demands.models import Demand
+from demands.models import ClaimDirection, Demand
 from resources.models import Resource
 
 from . import exports, imports, policies, selectors, services
@@ -125,7 +125,9 @@ class ProjectCreateView(ScopedPageMixin, View):
         if params.get("claim", "").isdigit():
             claim = selectors.claim_for_project(user=user, pk=params["claim"])
             return {
-                "kind": "claim",
+                "kind": "resource"
+                if claim.direction == ClaimDirection.COMMITTEE_COMMITS
+                else "claim",
                 "claim": claim,
                 "demand": claim.demand,
                 "resource": claim.resource,
@@ -142,17 +144,19 @@ class ProjectCreateView(ScopedPageMixin, View):
             }
         if params.get("demand", "").isdigit():
             demand = selectors.demand_for_project(user=user, pk=params["demand"])
-            resource = (
-                selectors.resource_for_project(user=user, pk=params["resource"])
-                if params.get("resource", "").isdigit()
-                else None
-            )
-            return {
-                "kind": "resource" if resource else "demand",
-                "demand": demand,
-                "resource": resource,
-                "unit": None,
-            }
+            if params.get("resource", "").isdigit():
+                # A committee's own resource forms a project from its commitment record.
+                claim = selectors.commitment_for_project(
+                    user=user, demand=demand, resource_pk=params["resource"]
+                )
+                return {
+                    "kind": "resource",
+                    "claim": claim,
+                    "demand": demand,
+                    "resource": claim.resource,
+                    "unit": None,
+                }
+            return {"kind": "demand", "demand": demand, "resource": None, "unit": None}
         raise Http404
 
     def make_form(self, origin, *args, **kwargs):
@@ -236,7 +240,7 @@ def services_for_origin(user, origin: dict, data: services.ProjectData) -> Proje
         return services.project_from_match(actor=user, match=origin["match"], data=data)
     if kind == "resource":
         return services.project_from_committed_resource(
-            actor=user, demand=origin["demand"], resource=origin["resource"], data=data
+            actor=user, claim=origin["claim"], data=data
         )
     return services.project_create(actor=user, data=data, demands=[origin["demand"]])
 

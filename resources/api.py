@@ -9,14 +9,13 @@ offers resources for the contact's own unit only.
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from core.api import ScopedReadOnlyViewSet, form_serializer
+from core.api import ScopedReadOnlyViewSet, bulk_failures, bulk_payload, form_serializer
 from core.bulk import BulkRejected, row_data
 
 from . import services
@@ -61,14 +60,6 @@ class ResourceSerializer(serializers.ModelSerializer):
 
 
 RESOURCE_INPUT = form_serializer(ResourceForm, "ResourceInput")
-BULK_ERROR = inline_serializer(
-    "ResourceBulkError",
-    fields={
-        "index": serializers.IntegerField(),
-        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
-    },
-    many=True,
-)
 BULK_CREATED = inline_serializer(
     "ResourceBulkCreated",
     fields={"created": serializers.ListField(child=serializers.IntegerField())},
@@ -144,8 +135,7 @@ class ResourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRe
         ),
         responses={
             201: BULK_CREATED,
-            400: OpenApiResponse(BULK_ERROR, description="per-item errors; nothing created"),
-            403: OpenApiResponse(OpenApiTypes.OBJECT),
+            400: bulk_failures(),
         },
     )
     @action(detail=False, methods=["post"], url_path="bulk", parser_classes=[JSONParser])
@@ -153,7 +143,7 @@ class ResourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRe
         try:
             resources = RESOURCE_ROWS.bulk(
                 context=ResourceContext(request.user),
-                payload=request.data,
+                payload=bulk_payload(request),
                 save=lambda offers: services.resources_bulk_create(
                     actor=request.user, offers=offers
                 ),

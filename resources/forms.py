@@ -16,11 +16,16 @@ from django.utils.translation import gettext_lazy
 
 from categories.models import Category
 from committees.models import Committee
-from committees.selectors import CommitteeResolver, committee_label, committee_resolver
+from committees.selectors import (
+    CommitteeResolver,
+    committee_label,
+    committee_picker,
+    committee_resolver,
+)
 from core.bulk import ChoiceField, DateField, ReferenceField, RowContext, RowForm, TextField
 from core.errors import Errors
 from members.models import MemberUnit
-from members.selectors import change_committees, unit_resolver
+from members.selectors import change_committees, unit_picker, unit_resolver
 
 from . import policies, services
 from .models import CapacityUnit, Resource, ResourceKind, ResourceStatus
@@ -177,10 +182,12 @@ class ResourceForm(RowForm):
             context.acts_as_staff and context.resolvers["committee"].default is None
         )
         if context.acts_as_staff:
-            committee.help_text = _("资源服务的协调委员会（及其下级）的12位区划代码或完整名称。")
+            committee.help_text = _("资源服务的协调委员会（及其下级）：输入名称或区划代码搜索。")
+            committee.widget = committee_picker(context.user)
             fields["offered_by"].help_text = _(
-                "由成员单位提供时填写单位名称或统一社会信用代码；由协调委员会自身提供请留空。"
+                "由成员单位提供时搜索选择该单位；由协调委员会自身提供请留空。"
             )
+            fields["offered_by"].widget = unit_picker(context.user)
         else:
             committee.widget = forms.Select(
                 choices=[("", PICK), *((c.pk, committee_label(c)) for c in context.places())],

@@ -300,7 +300,7 @@ class TestClaims:
         assert post(client, f"/api/claims/{claims[0].pk}/accept/").status_code == 200
         response = post(client, f"/api/claims/{claims[1].pk}/accept/")
         assert response.status_code == 400
-        assert "剩余0.0，不足10.0：已被其他认领占用" in response.json()["non_field_errors"][0]
+        assert "剩余0人，不足10：已被其他认领占用" in response.json()["non_field_errors"][0]
         assert Claim.objects.get(pk=claims[1].pk).status == ClaimStatus.PENDING
 
     def test_release_returns_capacity(self, world, client_for):

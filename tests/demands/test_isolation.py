@@ -81,6 +81,8 @@ PAGES = [
     ("demands:claim_release", "accepted", "post", {"reason": "越权"}),
     ("demands:wish_claim", "wish", "post", {}),
     ("demands:demand_explain", "demand", "get", None),
+    ("demands:demand_commit", "demand", "get", {"resource": "1", "quantity": "1"}),
+    ("demands:demand_commit", "demand", "post", {"resource": "1", "quantity": "1"}),
     ("demands:resource_pairings", "resource", "get", None),
 ]
 # (url name, object key, method, payload)

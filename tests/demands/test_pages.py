@@ -361,7 +361,7 @@ class TestDetail:
         assert row["match"].resource == resource and row["action"] == "request"
         assert row["quantity"] == Decimal("30.0")
         assert "场地，由东华门街道提供，覆盖多福巷社区" in html and "内容相符：" in html
-        assert f"匹配度{row['percent']}%" in html and "申请资源" in html
+        assert f"匹配度{round(row['match'].score * 100)}%" in html and "申请资源" in html
         history = response.context["transitions"]
         assert [(t["from_label"], t["to_label"]) for t in history] == [
             ("", "草稿"),
@@ -500,16 +500,19 @@ class TestOneClickClaims:
         client = client_for(world.street_staff)
         client.post(reverse("demands:claim_accept", args=[claims[0].pk]))
         response = client.post(reverse("demands:claim_accept", args=[claims[1].pk]), follow=True)
-        assert "剩余0.0，不足10.0：已被其他认领占用" in response.content.decode()
+        assert "剩余0人，不足10：已被其他认领占用" in response.content.decode()
         assert [c.status for c in Claim.objects.order_by("pk")] == ["accepted", "pending"]
 
-    def test_request_on_a_committee_resource_gives_no_button(self, world, client_for):
+    def test_a_committee_resource_is_committed_by_its_committee_not_requested(
+        self, world, client_for
+    ):
         f.resource(world.street, world.street_staff, title="街道助餐场地")
         demand = f.demand(world.community, world.community_staff)
-        page = client_for(world.street_staff).get(
-            reverse("demands:demand_detail", args=[demand.pk])
-        )
-        assert [row["action"] for row in page.context["matches"]] == [None]
+        url = reverse("demands:demand_detail", args=[demand.pk])
+        street = client_for(world.street_staff).get(url)
+        assert [row["action"] for row in street.context["matches"]] == ["commit"]
+        community = client_for(world.community_staff).get(url)
+        assert [row["action"] for row in community.context["matches"]] == [None]
 
 
 @pytest.mark.django_db
@@ -555,7 +558,14 @@ class TestTransitions:
     def test_mark_fulfilled_and_fulfilled_is_final(self, world, client_for):
         demand = f.demand(world.community, world.community_staff)
         client = client_for(world.community_staff)
-        client.post(self.url(demand), {"to": "fulfilled"})
+        # Asked first: without the confirmation nothing moves.
+        asked = client.post(self.url(demand), {"to": "fulfilled"}, follow=True)
+        assert "办结不能撤销，请在确认后再提交" in asked.content.decode()
+        demand.refresh_from_db()
+        assert demand.status == DemandStatus.PUBLISHED
+        page = client.get(f"/demands/{demand.pk}/").content.decode()
+        assert 'data-testid="fulfil"' in page and "确定已经办结" in page
+        client.post(self.url(demand), {"to": "fulfilled", "confirm": "yes"})
         response = client.post(self.url(demand), {"to": "withdrawn", "reason": "x"}, follow=True)
         assert "不能从“已办结”变为“已撤回”" in response.content.decode()
         demand.refresh_from_db()

@@ -76,7 +76,7 @@ class TestCoverage:
         best = matches[0]
         assert set(best.components) == {"text", "distance", "capacity", "window", "record"}
         assert best.reason.startswith("场地，由东华门街道提供，覆盖多福巷社区")
-        assert "助餐" in best.reason and "够所需40人" in best.reason
+        assert "助餐" in best.reason and "够所需40人" in best.reason_text
 
 
 @pytest.mark.django_db
@@ -337,7 +337,7 @@ def test_two_units_racing_for_the_last_capacity_one_wins():
         process.join(timeout=60)
     outcomes = sorted(results.get(timeout=60) for _ in processes)
     assert [o[0] for o in outcomes] == ["lost", "won"]
-    assert "剩余0.0，不足10.0：已被其他认领占用" in outcomes[0][1]
+    assert "剩余0人，不足10：已被其他认领占用" in outcomes[0][1]
     resource.refresh_from_db()
     assert resource.remaining == 0
     assert Claim.objects.filter(status=ClaimStatus.ACCEPTED).count() == 1

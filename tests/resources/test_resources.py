@@ -741,10 +741,14 @@ class TestBulk:
             "/api/resources/bulk/", [api_item(world)] * 4, content_type="application/json"
         )
         assert response.status_code == 400
-        assert "一次最多提交3项，本次为4项" in response.json()["non_field_errors"][0]
+        # The error body has one shape, a list; what concerns no single item has index null.
+        [failure] = response.json()
+        assert failure["index"] is None
+        assert "一次最多提交3项，本次为4项" in failure["errors"]["non_field_errors"][0]
         for body in ({"title": "x"}, [], "text"):
             response = client.post("/api/resources/bulk/", body, content_type="application/json")
             assert response.status_code == 400
+            assert response.json()[0]["index"] is None
         assert resource_state() == before
 
     def test_bulk_matches_once_after_commit(self, world, client_for, setup):
