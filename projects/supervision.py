@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from committees.models import Committee
 from demands.services import STAFF_ROLES, contacts_of, staff_of
 from members.models import Role, RoleGrant
+from members.selectors import answering_committees
 from notifications import services as notifications
 from notifications.models import Event
 
@@ -175,18 +176,26 @@ class Audience:
     def __init__(self) -> None:
         self.staff: dict[int, list] = {}
         self.contacts: dict[int, list] = {}
+        # A committee with no staff account is answered by the nearest staffed one above it.
+        self.answering: dict[int, Committee | None] = {}
 
     def load(self, kind: Kind, rows: list) -> None:
         """Who hears of a batch of rows, in two queries (the staff of every committee concerned,
         the contacts of every unit), instead of two per row."""
-        committees = set()
+        concerned, parents = {}, set()
         for row in rows:
             for committee in (kind.committee(row), kind.deciding_committee(row)):
                 if committee is not None:
-                    committees.add(committee.pk)
+                    concerned[committee.pk] = committee
                     if committee.parent_id:
-                        committees.add(committee.parent_id)
-        committees -= set(self.staff)
+                        parents.add(committee.parent_id)
+        missing = parents - set(concerned) - set(self.answering)
+        concerned.update(Committee.objects.in_bulk(missing) if missing else {})
+        fresh = [c for pk, c in concerned.items() if pk not in self.answering]
+        self.answering.update(answering_committees(fresh))
+        committees = {
+            self.answering[pk].pk for pk in concerned if self.answering.get(pk) is not None
+        } - set(self.staff)
         units = {u for row in rows for u in kind.unit_ids(row)} - set(self.contacts)
         for pk in committees:
             self.staff[pk] = []
@@ -201,11 +210,18 @@ class Audience:
                 self.contacts[grant.member_unit_id].append(grant.user)
 
     def staff_at(self, committee: Committee | None) -> list:
+        """The staff who answer for `committee`: its own, or those of the nearest staffed
+        committee up the tree when it has none."""
         if committee is None:
             return []
-        if committee.pk not in self.staff:
-            self.staff[committee.pk] = list(staff_of(committee).only("pk", "email", "is_active"))
-        return self.staff[committee.pk]
+        if committee.pk not in self.answering:
+            self.answering.update(answering_committees([committee]))
+        answering = self.answering[committee.pk]
+        if answering is None:
+            return []
+        if answering.pk not in self.staff:
+            self.staff[answering.pk] = list(staff_of(answering).only("pk", "email", "is_active"))
+        return self.staff[answering.pk]
 
     def contacts_for(self, unit_ids: Iterable[int]) -> list:
         found = []

@@ -183,3 +183,25 @@ def test_changing_the_tenants_rhythm_moves_every_open_rows_next_look(world):
         )
         milestone = Milestone.objects.get(pk=milestone.pk)
         assert milestone.supervise_at == milestone.due_at - dt.timedelta(days=8)
+
+
+def test_an_escalation_to_a_level_without_staff_reaches_the_nearest_staffed_level_above(
+    world, setting
+):
+    # The district has no staff account: what is escalated to it waits for the city's staff.
+    with time_machine.travel(START, tick=False) as clock:
+        today = timezone.localdate()
+        project, _contact = f.project(
+            world,
+            milestones=[MilestoneData("开餐运营", today + dt.timedelta(days=5))],
+            due_on=today + dt.timedelta(days=40),
+        )
+        clock.move_to(at(today + dt.timedelta(days=6), 0))
+        assert services.supervision_scan()["overdue"] == 1
+        clock.move_to(at(today + dt.timedelta(days=9), 0))
+        assert services.supervision_scan()["escalated"] == 1
+    milestone = project.milestones.get()
+    assert milestone.escalated_to == world.district  # the record names the level it rose to
+    assert supervision_notes(world.tenant_admin, "escalated") == [
+        "东华门街道的里程碑“多福巷老年餐桌 · 开餐运营”逾期未办结，已上报至东城区"
+    ]
