@@ -29,9 +29,11 @@ ACTIVE_INPUT = inline_serializer("AccountActiveInput", {"active": serializers.Bo
 
 class GrantSerializer(serializers.ModelSerializer):
     role_label = serializers.CharField(source="get_role_display", read_only=True)
-    committee_name = serializers.CharField(source="committee.name", default=None, read_only=True)
+    committee_name = serializers.CharField(
+        source="committee.name", default=None, allow_null=True, read_only=True
+    )
     member_unit_name = serializers.CharField(
-        source="member_unit.name", default=None, read_only=True
+        source="member_unit.name", default=None, allow_null=True, read_only=True
     )
 
     class Meta:

@@ -368,7 +368,7 @@ class EvaluationViewSet(ScopedReadOnlyViewSet):
         return APIResponse(EvaluationSerializer(row).data, status=201)
 
     @extend_schema(responses=FeedbackSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def feedback(self, request):
         from .whistle_selectors import publishing_committees
 
