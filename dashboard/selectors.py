@@ -385,6 +385,36 @@ def dashboard(
 BOARD_CACHE_SECONDS = 15 * 60
 
 
+def warm_boards(tenant_id: int) -> int:
+    """After a rebuild, build into the cache the boards leaders open first: the city root and
+    each committee right below it, for the default period and order, so that the first reader
+    after a rebuild does not pay for them (it shares the cache with the web processes when the
+    cache is on Redis). They are built as a reader of the root: a committee's board is the same
+    for every reader who may open it. Returns how many boards were built."""
+    from members.models import Role, User
+
+    root = (
+        Committee.objects.filter(tenant_id=tenant_id, parent__isnull=True).order_by("lft").first()
+    )
+    if root is None:
+        return 0
+    reader = (
+        User.objects.filter(
+            is_active=True,
+            grants__committee=root,
+            grants__role__in=[Role.LEADER, Role.TENANT_ADMIN, Role.STAFF],
+        )
+        .order_by("pk")
+        .first()
+    )
+    if reader is None:
+        return 0
+    committees = [root, *root.get_children().filter(closed_at__isnull=True).order_by("lft")]
+    for committee in committees:
+        dashboard(reader, committee)
+    return len(committees)
+
+
 def _board(user, committee, *, months, sort, today, state) -> Dashboard:
     starts = month_starts(months, today)
     first, last = starts[0], starts[-1]

@@ -6,13 +6,15 @@ from celery import shared_task
 
 from committees.models import Tenant
 
-from . import rollups
+from . import rollups, selectors
 
 
 @shared_task(ignore_result=True)
 def refresh_rollups() -> dict[int, float]:
-    """Every five minutes (beat): rebuild each active tenant's rollups; seconds each took."""
-    return {
-        pk: rollups.refresh(pk).seconds
-        for pk in Tenant.objects.filter(is_active=True).values_list("pk", flat=True)
-    }
+    """Every five minutes (beat): rebuild each active tenant's rollups, then build the boards
+    leaders open first into the cache; seconds each rebuild took."""
+    seconds = {}
+    for pk in Tenant.objects.filter(is_active=True).values_list("pk", flat=True):
+        seconds[pk] = rollups.refresh(pk).seconds
+        selectors.warm_boards(pk)
+    return seconds

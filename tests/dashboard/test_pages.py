@@ -217,3 +217,25 @@ def test_wall_mode_refreshes_itself(client_for, world, case):
     html = page.content.decode()
     assert '<meta http-equiv="refresh" content="300">' in html
     assert 'id="chart-trend"' in html
+
+
+def test_the_rebuild_task_builds_the_first_boards_so_their_first_reader_reads_the_cache(
+    client_for, world, case
+):
+    from django.core.cache import cache
+
+    from dashboard import tasks
+
+    client = client_for(world.district_leader)
+    url = reverse("dashboard:committee", args=[world.district.pk])
+    client.get(url)  # the session and its grants, as on any later page
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        assert client.get(url).status_code == 200
+    cache.clear()
+    tasks.refresh_rollups()
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url).status_code == 200
+    assert len(warm.captured_queries) < len(cold.captured_queries)
+    # The board built for the task's reader is the one this leader sees.
+    assert 'data-testid="figure-demands">5<' in client.get(url).content.decode()
