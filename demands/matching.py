@@ -222,6 +222,7 @@ def lexicon_for(tenant_id: int, category_id: int) -> tuple[relevance.Lexicon, tu
         .filter(Q(category__isnull=True) | Q(category_id=category_id))
         .annotate(part=Value(0))
         .values_list("part", "pk", "headword", "synonyms", "related", "is_target")
+        .order_by()  # a model's default ordering is refused inside a UNION on SQLite
     )
     keyword_rows = (
         Category.objects.filter(tenant_id=tenant_id)
@@ -232,6 +233,7 @@ def lexicon_for(tenant_id: int, category_id: int) -> tuple[relevance.Lexicon, tu
             no=Value(False, output_field=BooleanField()),
         )
         .values_list("part", "pk", "keywords", "empty", "none", "no")
+        .order_by()
     )
     rows = sorted(entry_rows.union(keyword_rows, all=True), key=lambda row: (row[0], row[1]))
     entries = tuple(row[1:] for row in rows if row[0] == 0)

@@ -273,29 +273,290 @@ ANZHEN_ALLIANCE_NOTE = (
     "安贞街道将167家党建工作协调委员会成员单位按工作性质、资源优势组建“六大联盟”，"
     "并成立各联盟联合党支部。"
 )
+# The rest of 安贞's 167 member units, grouped as the street grouped them: by the nature of their
+# work and what they can offer. The six named above play the cases; these fill each alliance to
+# the street's reported size with units of the kinds that stand in a dense, ageing old quarter.
+ANZHEN = "110105008000"
+ANZHEN_MEMBER_UNITS = 167
+ANZHEN_GROUPS: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
+    # (alliance, unit kind, credit category, name pattern, the names it is filled with)
+    (
+        "医疗健康联盟",
+        UnitKind.PRIVATE,
+        "91",
+        "{}安贞店",
+        (
+            "同仁堂药店",
+            "金象大药房",
+            "嘉事堂药店",
+            "养生堂中医馆",
+            "瑞尔齿科",
+            "爱尔眼科诊所",
+            "美年大健康体检中心",
+            "慈铭体检",
+            "和睦家诊所",
+            "好大夫康复中心",
+            "泰康之家护理站",
+            "国药控股大药房",
+            "永安堂中医诊所",
+            "京城皮肤诊所",
+            "北大医疗康复",
+            "润康药房",
+            "怡康养老驿站",
+            "福寿康居家护理",
+            "乐成老年公寓",
+            "安康听力验配",
+            "华夏口腔",
+            "维尔口腔",
+            "康美大药房",
+            "一心堂药店",
+            "老百姓大药房",
+            "千禧堂中医门诊",
+        ),
+    ),
+    (
+        "商务楼宇联盟",
+        UnitKind.PRIVATE,
+        "91",
+        "北京安贞{}有限公司",
+        (
+            "大厦物业管理",
+            "国际商务中心",
+            "科技园运营",
+            "写字楼资产管理",
+            "联合办公",
+            "商业管理",
+            "会展服务",
+            "广告传媒",
+            "信息技术",
+            "文化传播",
+            "人力资源服务",
+            "财务咨询",
+            "律师事务所",
+            "建筑设计",
+            "软件开发",
+            "网络科技",
+            "电子商务",
+            "餐饮管理",
+            "酒店管理",
+            "旅行社",
+            "保险代理",
+            "房地产经纪",
+            "装饰工程",
+            "印刷服务",
+            "教育咨询",
+            "健身服务",
+            "贸易",
+            "物流",
+        ),
+    ),
+    (
+        "平安建设联盟",
+        UnitKind.PRIVATE,
+        "91",
+        "北京安贞{}有限公司",
+        (
+            "保安服务",
+            "消防技术服务",
+            "安防科技",
+            "停车管理",
+            "电梯维保",
+            "燃气设备维修",
+            "电力工程",
+            "给排水工程",
+            "环卫保洁",
+            "垃圾分类服务",
+            "绿化养护",
+            "智能门禁",
+            "监控工程",
+            "应急救援培训",
+            "防水工程",
+            "管道疏通",
+            "楼宇自控",
+            "消防器材",
+            "交通设施",
+            "道路养护",
+            "照明工程",
+            "市政维修",
+            "危废处置",
+            "有害生物防治",
+            "民防设施维护",
+            "社区安全服务",
+        ),
+    ),
+    (
+        "教育文化联盟",
+        UnitKind.SCHOOL,
+        "12",
+        "北京市朝阳区{}",
+        (
+            "安贞里第二小学",
+            "外馆斜街中学",
+            "安华里幼儿园",
+            "安贞西里幼儿园",
+            "安外社区少年宫",
+            "青少年活动中心安贞分中心",
+            "安贞文化馆",
+            "安贞图书馆",
+            "社区教育学校",
+            "老年大学安贞教学点",
+            "职工业余学校",
+            "少儿艺术培训学校",
+            "安贞书画院",
+            "安贞剧场",
+            "科普体验馆",
+            "安贞体育中心",
+            "青年宫",
+            "民族乐团",
+            "合唱团",
+            "舞蹈学校",
+            "国学堂",
+            "书法协会",
+            "摄影学会",
+            "读书会",
+            "非遗传习所",
+            "文化市场管理所",
+        ),
+    ),
+    (
+        "金融服务联盟",
+        UnitKind.STATE_OWNED,
+        "91",
+        "{}安贞支行",
+        (
+            "中国工商银行北京",
+            "中国农业银行北京",
+            "中国银行北京",
+            "中国建设银行北京",
+            "交通银行北京",
+            "中国邮政储蓄银行北京",
+            "招商银行北京",
+            "北京银行",
+            "北京农商银行",
+            "中信银行北京",
+            "光大银行北京",
+            "民生银行北京",
+            "华夏银行北京",
+            "浦发银行北京",
+            "兴业银行北京",
+            "平安银行北京",
+            "广发银行北京",
+            "宁波银行北京",
+            "南京银行北京",
+            "渤海银行北京",
+            "中国人寿北京",
+            "中国人保北京",
+            "太平洋保险北京",
+            "泰康人寿北京",
+            "新华保险北京",
+        ),
+    ),
+    (
+        "社会组织联盟",
+        UnitKind.SOCIAL_ORGANISATION,
+        "52",
+        "北京市朝阳区{}",
+        (
+            "安贞社区服务中心",
+            "安贞志愿者协会",
+            "安贞社会工作事务所",
+            "为老服务协会",
+            "残疾人服务中心",
+            "家庭教育指导中心",
+            "心理健康服务中心",
+            "青少年事务社工站",
+            "妇女儿童服务中心",
+            "邻里互助会",
+            "楼门文化促进会",
+            "社区营造中心",
+            "慈善协会",
+            "法律援助工作站",
+            "调解协会",
+            "环保志愿者协会",
+            "养老助餐服务社",
+            "社区基金会",
+            "家政服务协会",
+            "退役军人服务站",
+            "新就业群体服务站",
+            "物业管理协会",
+            "业主自治促进会",
+            "文体团队联合会",
+            "民间艺术协会",
+            "助残志愿队",
+            "社区健康促进会",
+            "老旧小区改造议事会",
+            "停车自治管理委员会",
+            "垃圾分类指导中心",
+            "社区食堂服务社",
+            "流动儿童关爱中心",
+            "居家养老服务社",
+            "社区康复协会",
+            "邻里节促进会",
+        ),
+    ),
+)
+ANZHEN_NAMED = {
+    "医疗健康联盟": ("anzhen_hosp", "anzhen_chc"),
+    "商务楼宇联盟": ("anzhen_mall", "anzhen_estate"),
+    "平安建设联盟": ("anzhen_police", "anzhen_estate", "anzhen_school"),
+    "教育文化联盟": ("anzhen_school",),
+    "金融服务联盟": (),
+    "社会组织联盟": (),
+}
+
+
+def anzhen_units() -> list[UnitSpec]:
+    """The generated members of 安贞街道, so that the street has its 167 units in all."""
+    already = [u for u in BEIJING_UNITS if ANZHEN in (u.at, *u.joins)]
+    wanted = ANZHEN_MEMBER_UNITS - len(already)
+    rows = [
+        (alliance, kind, category, pattern.format(name))
+        for alliance, kind, category, pattern, names in ANZHEN_GROUPS
+        for name in names
+    ]
+    specs = []
+    for n, (_alliance, kind, category, name) in enumerate(rows[:wanted]):
+        org = PartyOrgType.JOINT_BRANCH if kind in (UnitKind.PRIVATE,) else PartyOrgType.BRANCH
+        specs.append(
+            UnitSpec(
+                f"anzhen_{n:03d}",
+                name,
+                kind,
+                category,
+                ANZHEN,
+                (),
+                "朝阳区安贞街道",
+                org,
+                3 + n % 17,
+            )
+        )
+    return specs
+
+
+def anzhen_alliance_units(alliance: str, generated: list[UnitSpec]) -> tuple[str, ...]:
+    names = {
+        pattern.format(name)
+        for a, _k, _c, pattern, names in ANZHEN_GROUPS
+        if a == alliance
+        for name in names
+    }
+    return ANZHEN_NAMED[alliance] + tuple(s.key for s in generated if s.name in names)
+
+
+ANZHEN_GENERATED = anzhen_units()
+BEIJING_UNITS += ANZHEN_GENERATED
 BEIJING_ALLIANCES = [
     AllianceSpec(
-        "110105008000",
-        "医疗健康联盟",
+        ANZHEN,
+        alliance,
         AllianceKind.WORK,
-        ("anzhen_hosp", "anzhen_chc"),
+        anzhen_alliance_units(alliance, ANZHEN_GENERATED),
         description=ANZHEN_ALLIANCE_NOTE,
-    ),
-    AllianceSpec(
-        "110105008000",
-        "商务楼宇联盟",
-        AllianceKind.WORK,
-        ("anzhen_mall", "anzhen_estate"),
-        description=ANZHEN_ALLIANCE_NOTE,
-    ),
-    AllianceSpec(
-        "110105008000",
-        "平安建设联盟",
-        AllianceKind.WORK,
-        ("anzhen_police", "anzhen_estate", "anzhen_school"),
-        description=ANZHEN_ALLIANCE_NOTE,
-    ),
+    )
+    for alliance in ANZHEN_NAMED
 ]
+
+
 # From 杨浦大桥 to 徐浦大桥, 45 km of riverside across 5 districts and 25 streets and towns.
 RIVERSIDE_STREETS = (
     # 杨浦区

@@ -327,6 +327,9 @@ def assert_demo_members_data(beijing: Tenant) -> None:
     anzhen = Committee.objects.get(tenant=beijing, division_code="110105008000")
     work = Alliance.objects.filter(home_committee=anzhen, kind=AllianceKind.WORK)
     assert work.exists() and all(a.units.count() >= 2 for a in work)
+    # The street's figures: 167 member units of its committee, grouped into "six alliances".
+    assert Membership.objects.filter(committee=anzhen).values("unit").distinct().count() == 167
+    assert work.count() == 6
     riverside = Alliance.objects.get(name="滨江党建跨区域联盟")
     assert riverside.kind == AllianceKind.CROSS_REGION
     streets = riverside.committees.filter(level=Level.STREET)
