@@ -70,8 +70,15 @@ seed-scale: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py seed_scale
 
+# Prints the figures and keeps them, with the machine's load before and after, in bench/results.txt.
+BENCH_RESULTS ?= bench/results.txt
 bench: seed-scale
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench
+	@mkdir -p $(dir $(BENCH_RESULTS))
+	set -o pipefail; { \
+		echo "make bench at $$(date -u +%Y-%m-%dT%H:%M:%SZ) on $$(nproc) cores, load average $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+		DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench $(BENCH_ARGS); \
+		echo "done at $$(date -u +%Y-%m-%dT%H:%M:%SZ), load average $$(cut -d' ' -f1-3 /proc/loadavg)"; \
+	} 2>&1 | tee $(BENCH_RESULTS)
 
 # The real stack on loopback (gunicorn, PostgreSQL, a private Redis, two workers, beat) under 50
 # users for a minute, with a worker killed and Redis restarted in the middle. Not part of `make test`.
