@@ -4,11 +4,13 @@ whose errors are shown back on the fields (`add_service_errors`)."""
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Errors
 from core.forms import StyledForm, date_input
+from core.widgets import pick_from_choices
 from demands.models import DemandKind, Source, Urgency
 from resources.models import CapacityUnit
 
@@ -104,8 +106,18 @@ class DemandForm(StyledForm):
         if committees is None:
             del self.fields["committee"]
         else:
-            self.fields["committee"].widget.choices = list(committees)
-            self.fields["committee"].error_messages["required"] = _("请选择提出地。")
+            field = self.fields["committee"]
+            field.widget.choices = list(committees)
+            # Searched by name or code among the places the user may enter for (`entry_committees`,
+            # which the service checks again), shown by name.
+            pick_from_choices(
+                field,
+                reverse("committees:lookup"),
+                action="change",
+                placeholder=gettext("输入协调委员会名称或区划代码搜索"),
+            )
+            field.error_messages["required"] = _("请选择提出地。")
+            field.error_messages["invalid"] = _("请从搜索结果中选择提出地。")
         if units is None:
             del self.fields["unit"]
         else:
