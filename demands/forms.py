@@ -107,7 +107,9 @@ class DemandForm(StyledForm):
             del self.fields["committee"]
         else:
             field = self.fields["committee"]
-            field.widget.choices = list(committees)
+            committees = list(committees)
+            self.committee_ids = {str(key) for key, _label in committees}
+            field.widget.choices = committees
             # Searched by name or code among the places the user may enter for (`entry_committees`,
             # which the service checks again), shown by name.
             pick_from_choices(
@@ -125,6 +127,14 @@ class DemandForm(StyledForm):
         if not staff:
             del self.fields["kind"]
             del self.fields["source"]
+
+    def clean_committee(self):
+        """Only a place the user may enter demands for (the scoped list the page was given),
+        said now, with the other fields' problems; the service checks it again."""
+        value = self.cleaned_data.get("committee")
+        if value is not None and str(value) not in self.committee_ids:
+            raise forms.ValidationError(_("请从搜索结果中选择您可以录入需求的协调委员会。"))
+        return value
 
     def service_check(self, data: dict) -> None:
         """The service's own rules over what the form could read (`StyledForm`): the fields that

@@ -96,6 +96,38 @@ class ProjectForm(StyledForm):
                 if name.startswith("milestone_"):
                     self.fields[name].widget.attrs.setdefault("class", "form-control")
 
+    def service_check(self, data: dict) -> None:
+        """The service's rules over what the form could read (`StyledForm`): with a title
+        missing, a negative budget or a deadline before the start is still said. What names a
+        committee or a unit the view checks in the user's scope."""
+        from core.errors import NON_FIELD, Errors
+
+        from .services import MilestoneData, ProjectData, clean_project
+
+        milestones = [
+            MilestoneData(data.get(f"milestone_{n}_title") or "", data.get(f"milestone_{n}_due"))
+            for n in range(1, MILESTONE_ROWS + 1)
+            if data.get(f"milestone_{n}_title") or data.get(f"milestone_{n}_due")
+        ]
+        errors = Errors()
+        clean_project(
+            ProjectData(
+                title=data.get("title") or "",
+                budget=data.get("budget") or None,
+                start_on=data.get("start_on"),
+                due_on=data.get("due_on"),
+                milestones=milestones,
+            ),
+            tenant_id=None,
+            errors=errors,
+        )
+        for name in ("committee", "category", "lead_unit", "units"):
+            errors.by_field.pop(name, None)
+        # The milestones' problems belong to no one field: above the form, as the view says them.
+        for message in errors.by_field.pop("milestones", []):
+            errors.add(NON_FIELD, message)
+        errors.raise_if_any()
+
     def milestone_rows(self):
         return [
             (self[f"milestone_{n}_title"], self[f"milestone_{n}_due"])
@@ -163,6 +195,25 @@ class MeetingForm(StyledForm):
         self.fields["units"].choices = list(units)
         for name in ("seats", "units"):
             self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    def service_check(self, data: dict) -> None:
+        """The service's rules over what the form could read: an end before the start is said
+        even while the title is missing."""
+        from core.errors import Errors
+
+        from .services import MeetingData, clean_meeting
+
+        errors = Errors()
+        clean_meeting(
+            MeetingData(
+                title=data.get("title") or "",
+                starts_at=data.get("starts_at"),
+                ends_at=data.get("ends_at"),
+                location=data.get("location") or "",
+            ),
+            errors,
+        )
+        errors.raise_if_any()
 
 
 class AgendaForm(StyledForm):
