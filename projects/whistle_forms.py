@@ -97,3 +97,4 @@ class BulletinForm(StyledForm):
         super().__init__(*args, **kwargs)
         self.fields["committee"].choices = [(c.pk, c.name) for c in committees]
         committee_picker(self.fields["committee"])
+        committee_picker(self.fields["committee"])
