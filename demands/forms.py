@@ -133,7 +133,7 @@ class DemandForm(StyledForm):
         said now, with the other fields' problems; the service checks it again."""
         value = self.cleaned_data.get("committee")
         if value is not None and str(value) not in self.committee_ids:
-            raise forms.ValidationError(_("请从搜索结果中选择您可以录入需求的协调委员会。"))
+            raise forms.ValidationError(_("所选协调委员会不在您的工作范围内，请从搜索结果中选择。"))
         return value
 
     def service_check(self, data: dict) -> None:
