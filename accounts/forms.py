@@ -7,11 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.bulk import ChoiceField, ReferenceField, RowContext, RowForm, TextField
 from core.errors import Errors
 from core.forms import StyledForm
+from core.widgets import resolver_picker
 
 from . import policies, selectors, services
 
@@ -46,6 +48,19 @@ def role_field(required: bool) -> ChoiceField:
     return ChoiceField(label=_("角色"), choices=[], required=required, blank=_("请选择"))
 
 
+def use_pickers(form, context: AccountContext) -> None:
+    """The committee and the unit of a grant are searched by name or code among those the
+    manager may grant at; the resolvers check the choice again in that same scope."""
+    pickers = {
+        "committee": ("accounts:lookup_committees", _("输入协调委员会名称或区划代码搜索")),
+        "member_unit": ("accounts:lookup_units", _("输入单位名称或统一社会信用代码搜索")),
+    }
+    for name, (url, placeholder) in pickers.items():
+        form.fields[name].widget = resolver_picker(
+            context.resolvers[name], reverse(url), placeholder=placeholder
+        )
+
+
 class AccountForm(RowForm):
     """One new account and its first role."""
 
@@ -60,13 +75,13 @@ class AccountForm(RowForm):
         label=_("协调委员会"),
         max_length=100,
         required=False,
-        help_text=_("角色授予的协调委员会（含其下级）：12位区划代码或完整名称。"),
+        help_text=_("角色授予的协调委员会（含其下级）：输入名称或12位区划代码搜索。"),
     )
     member_unit = ReferenceField(
         label=_("成员单位"),
         max_length=200,
         required=False,
-        help_text=_("联络员等角色所属的成员单位：统一社会信用代码或完整名称。"),
+        help_text=_("联络员等角色所属的成员单位：输入名称或统一社会信用代码搜索。"),
     )
 
     check_password = False
@@ -75,6 +90,7 @@ class AccountForm(RowForm):
         super().__init__(*args, context=context, **kwargs)
         self.fields["role"].choices = context.role_choices()
         self.fields["role"].help_text = context.role_help()
+        use_pickers(self, context)
 
     def clean_row(self, values: dict[str, Any]) -> services.AccountData:
         problems = Errors()
@@ -138,8 +154,9 @@ class GrantForm(StyledForm):
         self.context = context
         self.fields["role"].choices = [("", _("请选择")), *context.role_choices()]
         self.fields["role"].help_text = context.role_help()
-        self.fields["committee"].help_text = _("12位区划代码或完整名称")
-        self.fields["member_unit"].help_text = _("统一社会信用代码或完整名称")
+        self.fields["committee"].help_text = _("输入名称或12位区划代码搜索")
+        self.fields["member_unit"].help_text = _("输入名称或统一社会信用代码搜索")
+        use_pickers(self, context)
 
     def clean(self):
         cleaned = super().clean()

@@ -20,10 +20,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
+from committees.views import CommitteeLookupView
 from core import bulk_views, excel
 from core.references import as_id
 from core.views import ScopedPageMixin, run_service, xlsx_response
 from members.models import Role, RoleGrant, User
+from members.views import UnitLookupView
 
 from . import imports, policies, selectors, services
 from .forms import (
@@ -355,3 +357,28 @@ class LockedAccountsView(LoginRequiredMixin, View):
 
 
 ROLE_LABELS = dict(Role.choices)
+
+
+class GrantCommitteeLookupView(CommitteeLookupView):
+    """The committee picker of the account pages: where this manager may grant roles (the
+    subtrees of their grants, for the system administrator too), account managers only."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not policies.is_account_manager(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def rows(self, action):
+        return selectors.grantable_committees(self.request.user)
+
+
+class GrantUnitLookupView(UnitLookupView):
+    """The unit picker of the account pages: the units of the manager's subtrees."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not policies.is_account_manager(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def rows(self, action):
+        return selectors.grantable_units(self.request.user)

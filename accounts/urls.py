@@ -11,6 +11,12 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("locked/", views.LockedAccountsView.as_view(), name="locked"),
     path("manage/", views.AccountListView.as_view(), name="account_list"),
+    path(
+        "manage/lookup/committees/",
+        views.GrantCommitteeLookupView.as_view(),
+        name="lookup_committees",
+    ),
+    path("manage/lookup/units/", views.GrantUnitLookupView.as_view(), name="lookup_units"),
     path("manage/new/", views.AccountCreateView.as_view(), name="account_create"),
     path("manage/<int:pk>/", views.AccountDetailView.as_view(), name="account_detail"),
     path("manage/<int:pk>/grant/", views.AccountGrantView.as_view(), name="account_grant"),

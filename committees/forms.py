@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import StyledForm
 
 from .models import Kind, Level
+from .selectors import committee_picker
 
 
 class CommitteeCreateForm(StyledForm):
@@ -26,7 +27,7 @@ class CommitteeMoveForm(StyledForm):
     parent = forms.CharField(
         label=_("新上级"),
         max_length=100,
-        help_text=_("填写新上级的区划代码或完整名称。"),
+        help_text=_("输入新上级的名称或区划代码，从搜索结果中选择。"),
     )
     division_code = forms.CharField(
         label=_("新区划代码"),
@@ -34,6 +35,13 @@ class CommitteeMoveForm(StyledForm):
         required=False,
         help_text=_("留空则保留原代码。"),
     )
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            # Searched among the committees the user may rearrange; the view resolves the
+            # choice (an id, or a typed code or name) in the same scope.
+            self.fields["parent"].widget = committee_picker(user, action="manage_tree")
 
 
 class CommitteeCloseForm(StyledForm):

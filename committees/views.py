@@ -103,11 +103,15 @@ class TreeWriteView(ScopedPageMixin, View):
 
     def get(self, request, pk):
         committee = self.get_scoped_object()
-        return self.render_form(committee, self.form_class(initial=self.initial(committee)))
+        form = self.form_class(initial=self.initial(committee), **self.form_kwargs())
+        return self.render_form(committee, form)
+
+    def form_kwargs(self) -> dict:
+        return {}
 
     def post(self, request, pk):
         committee = self.get_scoped_object()
-        form = self.form_class(request.POST)
+        form = self.form_class(request.POST, **self.form_kwargs())
         if form.is_valid():
             try:
                 result = self.perform(committee, form.cleaned_data)
@@ -185,6 +189,9 @@ class CommitteeMoveView(TreeWriteView):
     form_class = CommitteeMoveForm
     title = _("迁移到其他上级")
     submit_label = _("迁移")
+
+    def form_kwargs(self):
+        return {"user": self.request.user}
 
     def perform(self, committee, data):
         return services.committee_move(

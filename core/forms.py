@@ -7,6 +7,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .errors import NON_FIELD, field_messages
+from .numbers import number
 
 
 def date_input() -> forms.DateInput:
@@ -34,9 +35,18 @@ class StyledForm(forms.Form):
             for name, messages in field_messages(error).items():
                 if name in self.fields and name not in self._errors:
                     self.add_error(name, messages)
+                elif name == NON_FIELD:
+                    self.add_error(None, messages)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Numbers as people write them: an edit form shows 999, not the column's 999.0.
+        for name, field in self.fields.items():
+            if isinstance(field, forms.DecimalField):
+                if self.initial.get(name) not in (None, ""):
+                    self.initial[name] = number(self.initial[name])
+                if field.initial not in (None, "") and not callable(field.initial):
+                    field.initial = number(field.initial)
         for field in self.fields.values():
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):

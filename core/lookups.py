@@ -24,11 +24,16 @@ class LookupView(ScopedPageMixin, View):
     def option(self, row) -> dict:  # pragma: no cover
         raise NotImplementedError
 
+    def rows(self, action) -> QuerySet:
+        """What may be found: the model's rows the user may reach for the action (a room may
+        narrow it to a policy's list, as the account pages do to where roles may be granted)."""
+        return self.model.objects.visible_to(self.request.user, action)
+
     def get(self, request):
         action = ACTIONS.get(request.GET.get("action", ""), self.default_action)
         query = request.GET.get("q", "").strip()[:100]
         options = []
         if query:
-            rows = self.search(self.model.objects.visible_to(request.user, action), query)
+            rows = self.search(self.rows(action), query)
             options = [self.option(row) for row in rows[:LIMIT]]
         return render(request, "includes/picker_results.html", {"options": options, "query": query})

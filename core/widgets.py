@@ -54,3 +54,37 @@ class PickerWidget(forms.Widget):
 
         context = self.get_context(name, value, self.build_attrs(self.attrs, attrs))
         return mark_safe(render_to_string(self.template_name, context))
+
+
+def choices_label(choices) -> Callable[[str], str]:
+    """The `label_for` of a picker over a field whose choices are already the user's scope (a
+    choice field's list): the current choice's name, as the list words it."""
+    names = {str(key): str(label).strip("\u3000 ") for key, label in choices}
+
+    def label_for(reference: str) -> str:
+        return names.get(reference.strip(), "")
+
+    return label_for
+
+
+def pick_from_choices(field, lookup_url: str, *, action: str = "", placeholder: str = "") -> None:
+    """Turn a scoped choice field into a picker: the field keeps its choices, so what the server
+    accepts stays the user's scope, while the page searches the lookup instead of listing them."""
+    choices = list(getattr(field, "choices", None) or getattr(field.widget, "choices", ()))
+    field.widget = PickerWidget(
+        lookup_url,
+        label_for=choices_label([c for c in choices if c[0] not in ("", None)]),
+        action=action,
+        placeholder=placeholder,
+    )
+
+
+def resolver_picker(resolver, lookup_url: str, *, placeholder: str = "") -> PickerWidget:
+    """A picker whose current choice is named through a references resolver (`core.references`):
+    the label is found among the resolver's own candidates, the very scope the server accepts."""
+
+    def label_for(reference: str) -> str:
+        found = resolver.matches(reference)
+        return str(getattr(found[0], "name", found[0])) if len(found) == 1 else ""
+
+    return PickerWidget(lookup_url, label_for=label_for, placeholder=placeholder)

@@ -4,11 +4,13 @@ whose errors are shown back on the fields (`add_service_errors`)."""
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Errors
 from core.forms import StyledForm, date_input
+from core.widgets import pick_from_choices
 from demands.models import DemandKind, Source, Urgency
 from resources.models import CapacityUnit
 
@@ -104,8 +106,20 @@ class DemandForm(StyledForm):
         if committees is None:
             del self.fields["committee"]
         else:
-            self.fields["committee"].widget.choices = list(committees)
-            self.fields["committee"].error_messages["required"] = _("请选择提出地。")
+            field = self.fields["committee"]
+            committees = list(committees)
+            self.committee_ids = {str(key) for key, _label in committees}
+            field.widget.choices = committees
+            # Searched by name or code among the places the user may enter for (`entry_committees`,
+            # which the service checks again), shown by name.
+            pick_from_choices(
+                field,
+                reverse("committees:lookup"),
+                action="change",
+                placeholder=gettext("输入协调委员会名称或区划代码搜索"),
+            )
+            field.error_messages["required"] = _("请选择提出地。")
+            field.error_messages["invalid"] = _("请从搜索结果中选择提出地。")
         if units is None:
             del self.fields["unit"]
         else:
@@ -113,6 +127,14 @@ class DemandForm(StyledForm):
         if not staff:
             del self.fields["kind"]
             del self.fields["source"]
+
+    def clean_committee(self):
+        """Only a place the user may enter demands for (the scoped list the page was given),
+        said now, with the other fields' problems; the service checks it again."""
+        value = self.cleaned_data.get("committee")
+        if value is not None and str(value) not in self.committee_ids:
+            raise forms.ValidationError(_("所选协调委员会不在您的工作范围内，请从搜索结果中选择。"))
+        return value
 
     def service_check(self, data: dict) -> None:
         """The service's own rules over what the form could read (`StyledForm`): the fields that

@@ -8,15 +8,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee
-from committees.selectors import committee_label, committee_resolver
+from committees.selectors import committee_picker, committee_resolver
 from core import excel
 from core.bulk import ChoiceField, ReferenceField, RowContext, RowForm, TextField
 from core.errors import Errors
 from core.forms import StyledForm, date_input
 from core.identifiers import normalize_credit_code
+from core.widgets import pick_from_choices
 
 from . import policies, services
 from .models import (
@@ -27,7 +29,7 @@ from .models import (
     SubcommitteeField,
     UnitKind,
 )
-from .selectors import change_committees
+from .selectors import change_committees, unit_picker
 
 
 class UnitContext(RowContext):
@@ -93,6 +95,9 @@ class UnitForm(RowForm):
         if self.context is not None:
             # Where a blank place means the committee of the import, it is no must.
             self.fields["committee"].required = self.context.resolvers["committee"].default is None
+            # Searched among the committees the user may register units at, shown by name.
+            self.fields["committee"].widget = committee_picker(self.context.user)
+            self.fields["committee"].help_text = _("所在街道或社区：输入名称或区划代码搜索。")
         if fields is not None:
             for name in [name for name in self.fields if name not in fields]:
                 del self.fields[name]
@@ -160,6 +165,14 @@ class SeatForm(StyledForm):
     term_start = forms.DateField(label=_("任期开始"), widget=date_input())
     term_end = forms.DateField(label=_("任期结束"), required=False, widget=date_input())
 
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        unit = self.fields["unit"]
+        unit.error_messages["invalid"] = _("请从搜索结果中选择所在单位。")
+        if user is not None:
+            # The view accepts only a member unit of the committee, among the user's units.
+            unit.widget = unit_picker(user)
+
 
 class SubcommitteeForm(StyledForm):
     field = forms.ChoiceField(label=_("领域"), choices=SubcommitteeField.choices)
@@ -212,7 +225,15 @@ class UnitImportForm(StyledForm):
     def __init__(self, *args, user, selected: Committee | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         committees = change_committees(user, selected)
-        self.fields["committee"].widget.choices = [(c.pk, committee_label(c)) for c in committees]
+        field = self.fields["committee"]
+        field.widget.choices = [(c.pk, c.name) for c in committees]
+        pick_from_choices(
+            field,
+            reverse("committees:lookup"),
+            action="change",
+            placeholder=_("输入协调委员会名称或区划代码搜索"),
+        )
+        field.error_messages["invalid"] = _("请从搜索结果中选择协调委员会。")
         first = selected or next(iter(committees), None)
         self.fields["committee"].initial = first.pk if first is not None else None
         self.fields["file"].help_text = _(

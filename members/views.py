@@ -228,7 +228,7 @@ class CommitteeStructureView(ScopedPageMixin, View):
             .filter(committee=committee)
             .count(),
             "can_change": can(request.user, Action.CHANGE, committee),
-            "seat_form": SeatForm(),
+            "seat_form": SeatForm(user=request.user),
             "subcommittee_form": SubcommitteeForm(),
             "rotation_form": RotationForm(initial={"start": today, "months": 3}),
             "alliance_form": AllianceForm(),
@@ -242,14 +242,18 @@ class SeatCreateView(ScopedPageMixin, View):
 
     def post(self, request, pk):
         committee = self.get_scoped_object()
-        form = SeatForm(request.POST)
+        form = SeatForm(request.POST, user=request.user)
         unit_choices = MemberUnit.objects.visible_to(request.user).filter(
             memberships__committee=committee
         )
+        unit = None
+        if form.is_valid() and form.cleaned_data.get("unit"):
+            unit = unit_choices.filter(pk=form.cleaned_data["unit"]).first()
+            if unit is None:
+                form.add_error("unit", _("所选单位不是本协调委员会的成员单位。"))
         if form.is_valid():
             data = form.cleaned_data
             try:
-                unit = unit_choices.filter(pk=data["unit"]).first() if data.get("unit") else None
                 services.seat_create(
                     committee=committee,
                     role=data["role"],

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Tenant
+from core.errors import Errors
 from core.forms import StyledForm, date_input
 
 from .models import ServiceKind
@@ -40,6 +41,23 @@ class JoinForm(StyledForm):
         help_text=_("至少10位，包含大写字母、小写字母、数字、符号中的至少三种。"),
     )
 
+    def service_check(self, data: dict) -> None:
+        """The registration's own checks (`StyledForm`): with a name missing, a weak password
+        or an unknown community is still said."""
+        from . import services
+
+        errors = Errors()
+        services.self_registration_check(
+            errors,
+            tenant=data.get("tenant"),
+            username=self.data.get("username", ""),
+            password=self.data.get("password", ""),
+            name=self.data.get("name", ""),
+            phone=self.data.get("phone", ""),
+            community=self.data.get("community", ""),
+        )
+        errors.raise_if_any()
+
 
 class ServiceForm(StyledForm):
     served_on = forms.DateField(label=_("服务日期"), widget=date_input())
@@ -51,6 +69,23 @@ class ServiceForm(StyledForm):
         label=_("服务内容"), max_length=500, widget=forms.Textarea(attrs={"rows": 3})
     )
     location = forms.CharField(label=_("服务地点"), max_length=200, required=False)
+
+    def service_check(self, data: dict) -> None:
+        """The service's rules (a date after today, more than 24 hours) said with the form's."""
+        from . import services
+
+        errors = Errors()
+        services.service_check(
+            errors,
+            services.ServiceData(
+                served_on=data.get("served_on"),
+                hours=data.get("hours"),
+                kind=data.get("kind") or "",
+                description=data.get("description") or "",
+                location=data.get("location") or "",
+            ),
+        )
+        errors.raise_if_any()
 
 
 class StaffServiceForm(ServiceForm):

@@ -125,6 +125,46 @@ def notify_service_decided(record: ServiceRecord) -> None:
     )
 
 
+def self_registration_check(
+    errors: Errors,
+    *,
+    tenant: Tenant | None,
+    username: str,
+    password: str,
+    name: str,
+    phone: str,
+    community: Committee | str | None,
+    employer: MemberUnit | None = None,
+) -> tuple[Committee | None, str]:
+    """Every problem of a self-registration, into `errors` (the form asks it too, so all show
+    at once): the community found and the phone as kept. Without a tenant (its field failed)
+    the community is not looked for."""
+    if isinstance(community, str):
+        if tenant is None:
+            community = None
+        else:
+            community = errors.check(
+                "community", lambda ref: selectors.community_by_reference(tenant, ref), community
+            )
+            community = community if isinstance(community, Committee) else None
+    username = (username or "").strip()
+    if not username:
+        errors.add("username", _("请填写用户名。"))
+    elif User.objects.filter(username=username).exists():
+        errors.add("username", _("用户名“%(name)s”已被使用。") % {"name": username})
+    if not (name or "").strip():
+        errors.add("name", _("请填写姓名。"))
+    phone = errors.check("phone", identifiers.validate_phone, phone)
+    if tenant is not None and "community" not in errors.by_field:
+        _validate_community(errors, tenant=tenant, community=community)
+    if tenant is not None and employer is not None and employer.tenant_id != tenant.pk:
+        errors.add("employer", _("所选单位不属于本市。"))
+    errors.check(
+        "password", lambda value: validate_password(value, User(username=username)), password
+    )
+    return community, phone
+
+
 @transaction.atomic
 def member_self_register(
     *,
@@ -141,27 +181,18 @@ def member_self_register(
     where they live (named by its public name or division code, or given); community staff
     confirm. Anyone may ask, with no account yet: there is no actor to check."""
     errors = Errors()
-    if isinstance(community, str):
-        community = errors.check(
-            "community", lambda ref: selectors.community_by_reference(tenant, ref), community
-        )
-        community = community if isinstance(community, Committee) else None
-    username = (username or "").strip()
-    if not username:
-        errors.add("username", _("请填写用户名。"))
-    elif User.objects.filter(username=username).exists():
-        errors.add("username", _("用户名“%(name)s”已被使用。") % {"name": username})
-    if not (name or "").strip():
-        errors.add("name", _("请填写姓名。"))
-    phone = errors.check("phone", identifiers.validate_phone, phone)
-    if "community" not in errors.by_field:
-        _validate_community(errors, tenant=tenant, community=community)
-    if employer is not None and employer.tenant_id != tenant.pk:
-        errors.add("employer", _("所选单位不属于本市。"))
-    errors.check(
-        "password", lambda value: validate_password(value, User(username=username)), password
+    community, phone = self_registration_check(
+        errors,
+        tenant=tenant,
+        username=username,
+        password=password,
+        name=name,
+        phone=phone,
+        community=community,
+        employer=employer,
     )
     errors.raise_if_any()
+    username = username.strip()
     user = user_create(
         tenant=tenant, username=username, password=password, display_name=name.strip(), phone=phone
     )
@@ -304,6 +335,11 @@ def _clean_service(errors: Errors, data: ServiceData) -> tuple[dt.date | None, D
     if not (data.description or "").strip():
         errors.add("description", _("请填写服务内容。"))
     return served_on, hours
+
+
+def service_check(errors: Errors, data: ServiceData) -> None:
+    """A service record's problems into `errors`, for the form to show with its own."""
+    _clean_service(errors, data)
 
 
 @transaction.atomic

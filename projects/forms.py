@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import StyledForm, date_input
+from core.widgets import pick_from_choices
 
 from .models import DecisionKind, ProjectStatus, Response
 
@@ -23,6 +25,28 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [super(MultipleFileField, self).clean(item, initial) for item in data if item]
         return [super().clean(data, initial)] if data else []
+
+
+def committee_picker(field) -> None:
+    """A committee field searched by name or code; its choices (the user's scope) stay what the
+    server accepts."""
+    pick_from_choices(
+        field,
+        reverse("committees:lookup"),
+        action="change",
+        placeholder=_("输入协调委员会名称或区划代码搜索"),
+    )
+    field.error_messages["invalid_choice"] = _("请从搜索结果中选择您工作范围内的协调委员会。")
+
+
+def unit_picker(field) -> None:
+    """A member-unit field searched by name or credit code, within the user's units."""
+    pick_from_choices(
+        field,
+        reverse("members:unit_lookup"),
+        placeholder=_("输入单位名称或统一社会信用代码搜索"),
+    )
+    field.error_messages["invalid_choice"] = _("请从搜索结果中选择您工作范围内的成员单位。")
 
 
 def datetime_input() -> forms.DateTimeInput:
@@ -57,6 +81,8 @@ class ProjectForm(StyledForm):
         self.fields["committee"].choices = list(committees)
         self.fields["lead_unit"].choices = [("", _("（协调委员会自行牵头）")), *units]
         self.fields["units"].choices = list(units)
+        committee_picker(self.fields["committee"])
+        unit_picker(self.fields["lead_unit"])
         if milestones:
             for n in range(1, MILESTONE_ROWS + 1):
                 self.fields[f"milestone_{n}_title"] = forms.CharField(
@@ -69,6 +95,38 @@ class ProjectForm(StyledForm):
             for name in self.fields:
                 if name.startswith("milestone_"):
                     self.fields[name].widget.attrs.setdefault("class", "form-control")
+
+    def service_check(self, data: dict) -> None:
+        """The service's rules over what the form could read (`StyledForm`): with a title
+        missing, a negative budget or a deadline before the start is still said. What names a
+        committee or a unit the view checks in the user's scope."""
+        from core.errors import NON_FIELD, Errors
+
+        from .services import MilestoneData, ProjectData, clean_project
+
+        milestones = [
+            MilestoneData(data.get(f"milestone_{n}_title") or "", data.get(f"milestone_{n}_due"))
+            for n in range(1, MILESTONE_ROWS + 1)
+            if data.get(f"milestone_{n}_title") or data.get(f"milestone_{n}_due")
+        ]
+        errors = Errors()
+        clean_project(
+            ProjectData(
+                title=data.get("title") or "",
+                budget=data.get("budget") or None,
+                start_on=data.get("start_on"),
+                due_on=data.get("due_on"),
+                milestones=milestones,
+            ),
+            tenant_id=None,
+            errors=errors,
+        )
+        for name in ("committee", "category", "lead_unit", "units"):
+            errors.by_field.pop(name, None)
+        # The milestones' problems belong to no one field: above the form, as the view says them.
+        for message in errors.by_field.pop("milestones", []):
+            errors.add(NON_FIELD, message)
+        errors.raise_if_any()
 
     def milestone_rows(self):
         return [
@@ -138,6 +196,25 @@ class MeetingForm(StyledForm):
         for name in ("seats", "units"):
             self.fields[name].widget.attrs["class"] = "form-check-input"
 
+    def service_check(self, data: dict) -> None:
+        """The service's rules over what the form could read: an end before the start is said
+        even while the title is missing."""
+        from core.errors import Errors
+
+        from .services import MeetingData, clean_meeting
+
+        errors = Errors()
+        clean_meeting(
+            MeetingData(
+                title=data.get("title") or "",
+                starts_at=data.get("starts_at"),
+                ends_at=data.get("ends_at"),
+                location=data.get("location") or "",
+            ),
+            errors,
+        )
+        errors.raise_if_any()
+
 
 class AgendaForm(StyledForm):
     title = forms.CharField(label=_("议题"), max_length=200)
@@ -185,6 +262,8 @@ class DecisionForm(StyledForm):
         self.fields["agenda_item"].choices = [("", "—"), *agenda]
         self.fields["owner_unit"].choices = [("", "—"), *units]
         self.fields["owner_committee"].choices = [("", "—"), *committees]
+        unit_picker(self.fields["owner_unit"])
+        committee_picker(self.fields["owner_committee"])
 
 
 class ReasonForm(StyledForm):
@@ -201,6 +280,7 @@ class ImportForm(StyledForm):
     def __init__(self, *args, committees=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["committee"].choices = list(committees)
+        committee_picker(self.fields["committee"])
         self.fields["committee"].help_text = _(
             "“牵头协调委员会”留空的行记在这里；填写的须在它的范围内。"
         )

@@ -24,6 +24,7 @@ from django.views import View
 from committees.models import Committee
 from core import bulk_views, excel
 from core.errors import error_text
+from core.numbers import number
 from core.scoping import Action
 from core.views import ScopedPageMixin, run_service, xlsx_response
 from demands.models import ClaimDirection, Demand
@@ -322,7 +323,7 @@ class ProjectEditView(ScopedPageMixin, View):
             "committee": project.committee_id,
             "lead_unit": project.lead_unit_id,
             "units": list(project.units.values_list("pk", flat=True)),
-            "budget": f"{project.budget:f}".rstrip("0").rstrip("."),
+            "budget": number(project.budget),
             "start_on": project.start_on,
             "due_on": project.due_on,
         }

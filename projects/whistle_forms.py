@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import StyledForm
 
-from .forms import MultipleFileField, MultipleFileInput
+from .forms import MultipleFileField, MultipleFileInput, committee_picker
 from .models import BulletinKind, RhythmKind, SatisfactionMode, WhistleKind
 
 SCORES = [(str(n), str(n)) for n in range(5, 0, -1)]
@@ -32,6 +32,7 @@ class WhistleForm(StyledForm):
     def __init__(self, *args, committees=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["committee"].choices = [(c.pk, c.name) for c in committees]
+        committee_picker(self.fields["committee"])
 
 
 class ReportForm(StyledForm):
@@ -95,3 +96,5 @@ class BulletinForm(StyledForm):
     def __init__(self, *args, committees=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["committee"].choices = [(c.pk, c.name) for c in committees]
+        committee_picker(self.fields["committee"])
+        committee_picker(self.fields["committee"])

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +25,7 @@ from committees.selectors import (
 )
 from core.bulk import ChoiceField, DateField, ReferenceField, RowContext, RowForm, TextField
 from core.errors import Errors
+from core.widgets import pick_from_choices
 from members.models import MemberUnit
 from members.selectors import change_committees, unit_picker, unit_resolver
 
@@ -310,9 +312,22 @@ class ResourceImportForm(RowForm):
                 else forms.HiddenInput()
             )
             offered_by.widget.attrs["class"] = "form-select"
-        committee.widget = forms.Select(
-            choices=[(c.pk, committee_label(c)) for c in places], attrs={"class": "form-select"}
-        )
+        if context.acts_as_staff:
+            # Staff search their committees by name or code; the page reads the choice in their
+            # change scope (`chosen`).
+            committee.widget = forms.Select(choices=[(c.pk, c.name) for c in places])
+            pick_from_choices(
+                committee,
+                reverse("committees:lookup"),
+                action="change",
+                placeholder=_("输入协调委员会名称或区划代码搜索"),
+            )
+        else:
+            # A contact's few committees (their unit's), listed by name.
+            committee.widget = forms.Select(
+                choices=[(c.pk, committee_label(c)) for c in places],
+                attrs={"class": "form-select"},
+            )
         if not self.is_bound:
             self.initial = {**self.starting_values(places), **self.initial}
 

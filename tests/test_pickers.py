@@ -45,3 +45,104 @@ def test_the_resource_form_shows_the_committee_by_name_never_a_code(world, clien
     # The search box shows the name; the code travels only in the hidden input.
     box = page.split("data-picker-text")[0].rsplit("<input", 1)[1]
     assert "110101001000" not in box
+
+
+# --- every committee and unit field is a picker, showing its choice by name -------------------
+
+
+def box_of(page: str, name: str) -> tuple[str, str]:
+    from .pickers import picked
+
+    return picked(page, name)
+
+
+def test_the_demand_form_picks_the_place_by_name(world, client_for):
+    page = client_for(world.community_staff).get("/demands/new/").content.decode()
+    assert box_of(page, "committee") == (str(world.community.pk), "多福巷社区")
+    assert "110101001001" not in page.split('name="committee"')[1].split("</div>")[0]
+
+
+def test_a_place_out_of_reach_is_refused_though_posted_by_id(world, client_for):
+    from demands.models import Demand
+
+    response = client_for(world.street_staff).post(
+        "/demands/new/",
+        {"committee": world.sibling_community.pk, "title": "", "description": "x"},
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["committee"]
+    assert not Demand.objects.exists()
+
+
+def test_the_unit_edit_form_shows_where_the_unit_stands_by_name(world, client_for):
+    unit = mf.unit(world.community, name="公交集团保修三厂")
+    page = client_for(world.street_staff).get(f"/members/units/{unit.pk}/edit/").content.decode()
+    value, label = box_of(page, "committee")
+    assert label == "多福巷社区" and value in (str(world.community.pk), "110101001001")
+
+
+def test_the_move_form_searches_only_where_the_tree_may_be_rearranged(world, client_for):
+    admin = client_for(world.tenant_admin)
+    page = admin.get(f"/committees/{world.community.pk}/move/").content.decode()
+    assert "data-picker" in page and "action=manage_tree" in page
+    found = admin.get("/committees/lookup/", {"q": "街道", "action": "manage_tree"})
+    assert "东华门街道" in found.content.decode()
+    # Street staff rearrange nothing: their search for a new parent finds nothing.
+    staff = client_for(world.street_staff).get(
+        "/committees/lookup/", {"q": "社区", "action": "manage_tree"}
+    )
+    assert "多福巷社区" not in staff.content.decode()
+    # The picker sends the chosen parent's id.
+    admin = client_for(world.tenant_admin)
+    moved = admin.post(
+        f"/committees/{world.community2.pk}/move/",
+        {"parent": str(world.sibling_street.pk), "division_code": "110101002005"},
+    )
+    assert moved.status_code == 302
+    world.community2.refresh_from_db()
+    assert world.community2.parent_id == world.sibling_street.pk
+
+
+def test_the_seat_form_picks_a_unit_and_refuses_one_not_of_the_committee(world, client_for):
+    from members.models import Seat
+
+    member = mf.unit(world.street, name="公交集团保修三厂")
+    outsider = mf.unit(world.sibling_street, name="景山公交场站")
+    client = client_for(world.tenant_admin)
+    page = client.get(f"/members/committees/{world.street.pk}/").content.decode()
+    assert "/members/units/lookup/" in page
+
+    def seat(name, unit):
+        data = {"role": "member", "person_name": name, "unit": unit.pk, "term_start": "2026-01-01"}
+        return client.post(f"/members/committees/{world.street.pk}/seats/", data, follow=True)
+
+    refused = seat("王委员", outsider).content.decode()
+    assert "所选单位不是本协调委员会的成员单位。" in refused
+    assert not Seat.objects.filter(person_name="王委员").exists()
+    seat("李委员", member)
+    assert Seat.objects.get(person_name="李委员").unit == member
+
+
+def test_the_account_pickers_search_where_roles_may_be_granted(world, client_for):
+    mf.unit(world.street, name="公交集团保修三厂")
+    admin = client_for(world.tenant_admin)
+    page = admin.get("/accounts/manage/new/").content.decode()
+    assert "/accounts/manage/lookup/committees/" in page
+    assert "/accounts/manage/lookup/units/" in page
+    found = admin.get("/accounts/manage/lookup/committees/", {"q": "社区"}).content.decode()
+    assert "多福巷社区" in found
+    units = admin.get("/accounts/manage/lookup/units/", {"q": "公交"}).content.decode()
+    assert "公交集团保修三厂" in units
+    # The next tenant's administrator finds none of it (client_for signs the client in anew).
+    other = client_for(world.other_admin)
+    assert (
+        "多福巷社区"
+        not in other.get("/accounts/manage/lookup/committees/", {"q": "社区"}).content.decode()
+    )
+    assert (
+        "公交集团保修三厂"
+        not in other.get("/accounts/manage/lookup/units/", {"q": "公交"}).content.decode()
+    )
+    # Not an account manager: the lookups do not exist for them.
+    staff = client_for(world.street_staff)
+    assert staff.get("/accounts/manage/lookup/committees/", {"q": "社区"}).status_code == 404

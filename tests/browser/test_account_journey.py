@@ -40,7 +40,11 @@ def test_new_staff_account_changes_its_password_and_sees_the_claim_waiting(page,
     form.locator("#id_display_name").fill("朝阳门街道王芳")
     form.locator("#id_password").fill(ONE_TIME)
     form.locator("#id_role").select_option("staff")
-    form.locator("#id_committee").fill("110101003000")
+    # The picker: type part of the name, pick the street from the scoped search.
+    form.locator("#id_committee").fill("朝阳门")
+    form.locator("[data-picker-option]", has_text="朝阳门街道").click()
+    expect(form.locator("#id_committee")).to_have_value("朝阳门街道")
+    expect(form.locator('input[name="committee"]')).to_have_value(str(street.pk))
     form.get_by_role("button", name="开设账号").click()
     expect(page.get_by_test_id("account-status")).to_have_text("待修改初始密码")
     expect(page.get_by_test_id("grants")).to_contain_text("朝阳门街道")
@@ -50,7 +54,8 @@ def test_new_staff_account_changes_its_password_and_sees_the_claim_waiting(page,
     form.locator("#id_username").fill("school2_contact")
     form.locator("#id_password").fill(ONE_TIME)
     form.locator("#id_role").select_option("unit_contact")
-    form.locator("#id_member_unit").fill("北京市第二中学")
+    form.locator("#id_member_unit").fill("第二中学")
+    form.locator("[data-picker-option]", has_text="北京市第二中学").click()
     form.get_by_role("button", name="开设账号").click()
     expect(page.get_by_test_id("grants")).to_contain_text("北京市第二中学")
     assert RoleGrant.objects.get(user__username="school2_contact").member_unit_id == school.pk

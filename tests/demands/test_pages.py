@@ -135,7 +135,7 @@ class TestEntryForm:
             ({"people_affected": "99999999999"}, "people_affected", "涉及人数过大"),
             ({"title": ""}, "title", "请填写标题"),
             ({"needed_by": "2026-13-45"}, "needed_by", "有效的日期"),
-            ({"committee": "abc"}, "committee", "整数"),
+            ({"committee": "abc"}, "committee", "请从搜索结果中选择提出地"),
         ],
     )
     def test_bad_input_shows_a_chinese_error_on_its_field_and_saves_nothing(
