@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,6 +34,7 @@ from django.utils.translation import gettext as _
 from committees.models import Committee
 from core.errors import Errors
 from core.scoping import Action, ensure_in_scope, subtree_q
+from demands.services import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES
 from members.models import MemberUnit, UnitKind
 from projects.models import BulletinKind, DepartmentRating
 
@@ -55,6 +57,14 @@ from .models import (
 )
 
 CENT = Decimal("0.01")
+EVIDENCE_MAX_BYTES = ATTACHMENT_MAX_BYTES
+EVIDENCE_TYPES = {
+    **ATTACHMENT_TYPES,
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _q(value) -> Decimal:
@@ -182,6 +192,11 @@ def check_manual_score(
             errors.add("target", _("该指标只考核成员单位（不含职能部门）。"))
     if not (evidence or "").strip() and not evidence_file:
         errors.add("evidence", _("请说明佐证材料或上传佐证文件。"))
+    if evidence_file:
+        if Path(evidence_file.name).suffix.lower() not in EVIDENCE_TYPES:
+            errors.add("evidence_file", _("佐证材料须为图片、PDF、Word或Excel文件。"))
+        elif evidence_file.size > EVIDENCE_MAX_BYTES:
+            errors.add("evidence_file", _("佐证材料不能超过10MB。"))
     if (
         score is not None
         and indicator is not None
@@ -223,6 +238,14 @@ def manual_score_enter(
         defaults=defaults,
     )
     return row
+
+
+def manual_scores_readable(user):
+    """The hand-kept scores whose committee (or unit) the user may read."""
+    return ManualScore.objects.filter(
+        Q(committee__in=Committee.objects.visible_to(user, Action.VIEW))
+        | Q(unit__in=MemberUnit.objects.visible_to(user, Action.VIEW))
+    )
 
 
 # --- scoring ------------------------------------------------------------------------------------

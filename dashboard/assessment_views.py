@@ -6,13 +6,16 @@ and dashboard.policies'."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
-from django.http import Http404
-from django.shortcuts import redirect
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
 from committees.models import Committee, Level
@@ -222,6 +225,30 @@ class ScoresView(ScopedPageMixin, TemplateView):
             messages.success(request, _("已录入得分。"))
             return redirect(f"{request.path}?period={period.pk}")
         return self.render_to_response(self.get_context_data(form=form, page=page), status=400)
+
+
+class EvidenceView(LoginRequiredMixin, View):
+    """A hand score's evidence file, served only to whoever may read the scored committee or
+    unit (never from /media/), as a download."""
+
+    def get(self, request, pk):
+        row = get_object_or_404(
+            assessment.manual_scores_readable(request.user).exclude(evidence_file=""), pk=pk
+        )
+        name = Path(row.evidence_file.name).name
+        content_type = assessment.EVIDENCE_TYPES.get(
+            Path(name).suffix.lower(), "application/octet-stream"
+        )
+        try:
+            handle = row.evidence_file.open("rb")
+        except FileNotFoundError as error:
+            raise Http404 from error
+        response = FileResponse(
+            handle, content_type=content_type, as_attachment=True, filename=name
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 class StarsView(ScopedPageMixin, TemplateView):

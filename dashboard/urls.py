@@ -18,6 +18,11 @@ urlpatterns = [
         name="assessment_scores",
     ),
     path(
+        "assessment/evidence/<int:pk>/",
+        assessment_views.EvidenceView.as_view(),
+        name="assessment_evidence",
+    ),
+    path(
         "<int:pk>/assessment/stars/", assessment_views.StarsView.as_view(), name="assessment_stars"
     ),
     path("<int:pk>/assessment/weak/", assessment_views.WeakListView.as_view(), name="weak_list"),

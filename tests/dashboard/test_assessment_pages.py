@@ -259,6 +259,30 @@ def test_staff_enter_a_hand_score_with_a_file(
     assert row.evidence_file.name.endswith(".pdf")
     page = client.get(url).content.decode()
     assert "东华门街道" in page and "25.00 / 30.00" in page
+    evidence = reverse("dashboard:assessment_evidence", args=[row.pk])
+    assert evidence in page
+    download = client.get(evidence)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4"
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert client_for(world.sibling_staff).get(evidence).status_code == 404
+    assert client_for(world.other_admin).get(evidence).status_code == 404
+
+
+def test_evidence_file_must_be_a_document(client_for, world, period, manual, district_staff):
+    response = client_for(district_staff).post(
+        scores_url(world.district, period),
+        {
+            "period": period.pk,
+            "indicator": manual.pk,
+            "target": f"c{world.street.pk}",
+            "score": "40",
+            "evidence": "",
+            "evidence_file": SimpleUploadedFile("run.html", b"<script>"),
+        },
+    )
+    assert response.status_code == 400
+    assert set(field_errors(response)) == {"score", "evidence_file"}
+    assert not ManualScore.objects.exists()
 
 
 def test_hand_score_form_shows_every_error_at_once(
