@@ -481,13 +481,21 @@ def stars_rate(*, actor, committee: Committee, year: int, grades: dict[str, int]
 
 def star_history(user, committee: Committee) -> list[dict]:
     """A community's stars year by year: each star's grade, and the stars won (grade 4 up)."""
-    rows = StarRating.objects.visible_to(user, Action.VIEW).filter(committee=committee)
-    years: dict[int, dict] = {}
-    for row in rows.order_by("-year", "star"):
-        year = years.setdefault(row.year, {"year": row.year, "grades": {}, "won": 0})
+    return star_histories(user, [committee])[committee.pk]
+
+
+def star_histories(user, committees) -> dict[int, list[dict]]:
+    """`star_history` of several communities in one query, by committee id."""
+    committees = list(committees)
+    rows = StarRating.objects.visible_to(user, Action.VIEW).filter(committee__in=committees)
+    years: dict[int, dict[int, dict]] = {c.pk: {} for c in committees}
+    for row in rows.order_by("committee_id", "-year", "star"):
+        year = years[row.committee_id].setdefault(
+            row.year, {"year": row.year, "grades": {}, "won": 0}
+        )
         year["grades"][row.star] = row.grade
         year["won"] += row.grade >= STAR_WON_FROM
-    return list(years.values())
+    return {pk: list(by_year.values()) for pk, by_year in years.items()}
 
 
 # --- 软弱涣散 -------------------------------------------------------------------------------------

@@ -151,6 +151,7 @@ class AssessmentView(ScopedPageMixin, TemplateView):
             .filter(parent=committee, level=Level.COMMUNITY)
             .order_by("lft")
         )
+        histories = assessment.star_histories(user, communities)
         return {
             **super().get_context_data(**kwargs),
             "committee": committee,
@@ -159,7 +160,7 @@ class AssessmentView(ScopedPageMixin, TemplateView):
             "results": results,
             "subjects": Subject.choices,
             "weak": with_latest_step(assessment.weak_committees(user, committee)),
-            "stars": [(c, assessment.star_history(user, c)) for c in communities],
+            "stars": [(c, histories[c.pk]) for c in communities],
             "star_names": Star.choices,
             "feedback": assessment.feedback_summary(user, period, committee) if period else None,
             "may_assess": can(user, Action.CHANGE, committee),

@@ -578,3 +578,52 @@ def test_results_page_links_the_entry_pages(client_for, world, period):
         .content.decode()
     )
     assert reverse(SETUP) not in staff_page
+
+
+def test_results_page_queries_do_not_grow_with_communities_and_weak(client_for, world, period):
+    from committees.models import Level
+
+    from ..factories import CommitteeFactory
+
+    staff = world.street_staff
+    client = client_for(staff)
+    url = reverse("dashboard:assessment", args=[world.street.pk]) + f"?period={period.pk}"
+
+    def rate(community):
+        staff = type(world.street_staff).objects.get(pk=world.street_staff.pk)  # fresh scopes
+        assessment.stars_rate(
+            actor=staff, committee=community, year=2025, grades=dict.fromkeys(Star.values, 4)
+        )
+        weak = assessment.weak_flag(
+            actor=staff, committee=community, reason="x", plan="y", due_on=dt.date(2026, 12, 31)
+        )
+        assessment.weak_progress(actor=staff, weak=weak, text="a", percent=10)
+
+    rate(world.community)
+    before = query_counts(client, [url])
+    for n in range(3):
+        community = CommitteeFactory(
+            parent=world.street,
+            name=f"新社区{n}",
+            level=Level.COMMUNITY,
+            division_code=f"11010100101{n}",
+        )
+        rate(community)
+    rate(world.community2)
+    assert query_counts(client, [url]) == before
+    assert client.get(url).content.decode().count("摘星") >= 1
+
+
+def test_what_people_enter_is_audited_but_not_the_feedback():
+    from audit.recording import tracked_tables
+
+    tables = set(tracked_tables())
+    assert {
+        "dashboard.period",
+        "dashboard.indicator",
+        "dashboard.manualscore",
+        "dashboard.starrating",
+        "dashboard.weakcommittee",
+        "dashboard.rectificationstep",
+    } <= tables
+    assert "dashboard.feedback" not in tables
