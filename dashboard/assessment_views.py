@@ -23,6 +23,7 @@ from core.references import as_id
 from core.scoping import Action, can, subtree_q
 from core.views import ScopedPageMixin, run_service
 from members.models import MemberUnit
+from members.selectors import UnitResolver
 
 from . import assessment, policies, selectors
 from .forms import (
@@ -172,10 +173,8 @@ class ScoresView(ScopedPageMixin, TemplateView):
             .filter(parent=committee, closed_at__isnull=True)
             .order_by("lft")
         )
-        units = list(
-            MemberUnit.objects.visible_to(user, Action.VIEW)
-            .filter(subtree_q(committee), tenant_id=committee.tenant_id)
-            .order_by("kind", "name", "pk")
+        units = MemberUnit.objects.visible_to(user, Action.VIEW).filter(
+            subtree_q(committee), tenant_id=committee.tenant_id
         )
         indicators = list(
             Indicator.objects.filter(tenant_id=committee.tenant_id, source=Indicator.MANUAL)
@@ -184,7 +183,20 @@ class ScoresView(ScopedPageMixin, TemplateView):
 
     def form(self, data=None, files=None, page=None):
         _committee, _period_, children, units, indicators = page
-        return ManualScoreForm(data, files, indicators=indicators, committees=children, units=units)
+        resolver = UnitResolver(
+            units.select_related("committee"),
+            field="unit",
+            label=_("单位"),
+            scope=_("本级及下级的成员单位、职能部门"),
+        )
+        return ManualScoreForm(
+            data,
+            files,
+            indicators=indicators,
+            committees=children,
+            units=resolver,
+            user=self.request.user,
+        )
 
     def get_context_data(self, form=None, page=None, **kwargs):
         page = page or self.setup_page()
@@ -218,7 +230,8 @@ class ScoresView(ScopedPageMixin, TemplateView):
                 score=d["score"],
                 evidence=d["evidence"],
                 evidence_file=d["evidence_file"],
-                **form.subject_of(d),
+                committee=d["committee_obj"],
+                unit=d["unit_obj"],
             )
 
         if _submit(form, enter):

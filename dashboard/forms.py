@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import StyledForm, date_input
+from members.selectors import unit_picker
 
 from . import assessment, selectors
 from .models import Indicator, Star, Subject
@@ -115,10 +116,14 @@ class PeriodForm(StyledForm):
 
 
 class ManualScoreForm(StyledForm):
-    """`target` is "c<id>" for a committee below the assessing one, "u<id>" for a unit."""
+    """One of `committee` (a committee directly below the assessing one, from a list) or `unit`
+    (a unit of its subtree, searched with the picker: there may be thousands)."""
 
     indicator = forms.TypedChoiceField(label=_("考核指标"), coerce=int)
-    target = forms.ChoiceField(label=_("考核对象"))
+    committee = forms.TypedChoiceField(
+        label=_("考核对象：协调委员会"), coerce=int, required=False, empty_value=None
+    )
+    unit = forms.CharField(label=_("或：成员单位、职能部门"), required=False, max_length=120)
     score = forms.DecimalField(label=_("得分"), max_digits=6, decimal_places=2)
     evidence = forms.CharField(
         label=_("佐证材料说明"),
@@ -127,41 +132,47 @@ class ManualScoreForm(StyledForm):
     )
     evidence_file = forms.FileField(label=_("佐证材料（文件）"), required=False)
 
-    def __init__(self, *args, indicators=(), committees=(), units=(), **kwargs):
+    def __init__(self, *args, indicators=(), committees=(), units=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.indicators = {i.pk: i for i in indicators}
-        self.targets = {f"c{c.pk}": ("committee", c) for c in committees}
-        self.targets.update({f"u{u.pk}": ("unit", u) for u in units})
+        self.committees = {c.pk: c for c in committees}
+        self.units = units  # a UnitResolver over the subtree's units the user can see
         self.fields["indicator"].choices = [
             ("", "—"),
             *((i.pk, f"{i.name}（{i.get_subject_display()}，{i.weight}分）") for i in indicators),
         ]
-        self.fields["target"].choices = [
-            ("", "—"),
-            (_("协调委员会"), [(f"c{c.pk}", c.name) for c in committees]),
-            (_("成员单位、职能部门"), [(f"u{u.pk}", u.name) for u in units]),
-        ]
-
-    def subject_of(self, data) -> dict:
-        kind, obj = self.targets.get(data.get("target") or "", (None, None))
-        return {
-            "committee": obj if kind == "committee" else None,
-            "unit": obj if kind == "unit" else None,
-        }
+        self.fields["committee"].choices = [("", "—"), *((c.pk, c.name) for c in committees)]
+        if user is not None:
+            self.fields["unit"].widget = unit_picker(user)
+            self.fields["unit"].widget.attrs["class"] = "form-control"
 
     def clean(self):
         data = super().clean()
         data["indicator_obj"] = self.indicators.get(data.get("indicator"))
+        data["committee_obj"] = self.committees.get(data.get("committee"))
+        data["unit_obj"] = None
+        if data.get("unit") and "committee" not in self._errors:
+            if data["committee_obj"] is not None:
+                self.add_error("unit", _("协调委员会和单位只能选一个。"))
+            else:
+                try:
+                    data["unit_obj"] = self.units.resolve(data["unit"])
+                except forms.ValidationError as error:
+                    self.add_service_errors(error)
+        elif data["committee_obj"] is None and "committee" not in self._errors:
+            self.add_error("committee", _("请选择一个协调委员会，或一个成员单位、职能部门。"))
         try:
             assessment.check_manual_score(
                 indicator=data["indicator_obj"],
                 score=data.get("score"),
                 evidence=data.get("evidence"),
                 evidence_file=data.get("evidence_file"),
-                **self.subject_of(data),
+                committee=data["committee_obj"],
+                unit=data["unit_obj"],
             )
         except forms.ValidationError as error:
-            self.add_service_errors(error)
+            target = "unit" if data["unit_obj"] is not None else "committee"
+            self.add_service_errors(error, aliases={"target": target})
         return data
 
 

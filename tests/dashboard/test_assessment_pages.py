@@ -247,7 +247,7 @@ def test_staff_enter_a_hand_score_with_a_file(
         {
             "period": period.pk,
             "indicator": manual.pk,
-            "target": f"c{world.street.pk}",
+            "committee": world.street.pk,
             "score": "25",
             "evidence": "",
             "evidence_file": SimpleUploadedFile("会议记录.pdf", b"%PDF-1.4"),
@@ -274,7 +274,7 @@ def test_evidence_file_must_be_a_document(client_for, world, period, manual, dis
         {
             "period": period.pk,
             "indicator": manual.pk,
-            "target": f"c{world.street.pk}",
+            "committee": world.street.pk,
             "score": "40",
             "evidence": "",
             "evidence_file": SimpleUploadedFile("run.html", b"<script>"),
@@ -291,11 +291,17 @@ def test_hand_score_form_shows_every_error_at_once(
     client = client_for(district_staff)
     response = client.post(
         scores_url(world.district, period),
-        {"period": period.pk, "indicator": manual.pk, "target": "", "score": "31", "evidence": " "},
+        {
+            "period": period.pk,
+            "indicator": manual.pk,
+            "committee": "",
+            "score": "31",
+            "evidence": " ",
+        },
     )
     assert response.status_code == 400
     errors = field_errors(response)
-    assert set(errors) == {"target", "score", "evidence"}
+    assert set(errors) == {"committee", "score", "evidence"}
     assert "0到该指标分值" in errors["score"][0]
     assert not ManualScore.objects.exists()
 
@@ -311,20 +317,20 @@ def test_a_committee_indicator_is_not_scored_on_a_unit(
         {
             "period": period.pk,
             "indicator": manual.pk,
-            "target": f"u{hospital.pk}",
+            "unit": hospital.name,
             "score": "10",
             "evidence": "台账",
         },
     )
     assert response.status_code == 400
-    assert "请选择协调委员会" in field_errors(response)["target"][0]
+    assert "请选择协调委员会" in field_errors(response)["unit"][0]
 
 
 def test_hand_scores_leader_may_read_not_enter_and_strangers_get_404(
     client_for, world, case, period, manual
 ):
     url = scores_url(world.district, period)
-    data = {"period": period.pk, "indicator": manual.pk, "target": f"c{world.street.pk}"}
+    data = {"period": period.pk, "indicator": manual.pk, "committee": world.street.pk}
     leader = client_for(world.district_leader)
     assert leader.get(url).status_code == 200
     assert leader.post(url, {**data, "score": "1", "evidence": "x"}).status_code == 403
@@ -627,3 +633,28 @@ def test_what_people_enter_is_audited_but_not_the_feedback():
         "dashboard.rectificationstep",
     } <= tables
     assert "dashboard.feedback" not in tables
+
+
+def test_a_unit_is_picked_within_the_subtree(client_for, world, period, category):
+    from ..members.factories import unit
+
+    duty = assessment.indicator_create(
+        actor=world.tenant_admin,
+        category=category,
+        name="履职尽责",
+        weight=10,
+        subject=Subject.UNIT,
+    )
+    ours = unit(world.street, name="东华门社区医院")
+    theirs = unit(world.sibling_street, name="景山小学")
+    client = client_for(world.street_staff)
+    url = scores_url(world.street, period)
+    data = {"period": period.pk, "indicator": duty.pk, "score": "8", "evidence": "履职台账"}
+    response = client.post(url, {**data, "unit": theirs.name})
+    assert response.status_code == 400
+    assert "找不到" in field_errors(response)["unit"][0]
+    response = client.post(url, {**data, "unit": ours.name, "committee": world.community.pk})
+    assert "只能选一个" in field_errors(response)["unit"][0]
+    assert client.post(url, {**data, "unit": ours.name}).status_code == 302
+    row = ManualScore.objects.get()
+    assert (row.unit, row.committee, row.score) == (ours, None, 8)
