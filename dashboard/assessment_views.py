@@ -316,13 +316,8 @@ class WeakListView(ScopedPageMixin, TemplateView):
     model = Committee
     template_name = "dashboard/assessment_weak.html"
 
-    def candidates(self, committee):
-        return list(
-            Committee.objects.visible_to(self.request.user, Action.VIEW)
-            .filter(subtree_q(committee, path=""), closed_at__isnull=True)
-            .exclude(pk=committee.pk)
-            .order_by("lft")
-        )
+    def flag_form(self, committee, data=None):
+        return WeakFlagForm(data, within=committee, user=self.request.user)
 
     def get_context_data(self, form=None, committee=None, **kwargs):
         committee = committee or self.get_scoped_object()
@@ -339,21 +334,18 @@ class WeakListView(ScopedPageMixin, TemplateView):
             **super().get_context_data(**kwargs),
             "committee": committee,
             "rows": rows,
-            "form": form
-            or (WeakFlagForm(committees=self.candidates(committee)) if may_assess else None),
+            "form": form or (self.flag_form(committee) if may_assess else None),
             "may_assess": may_assess,
         }
 
     def post(self, request, pk):
         committee = self.get_scoped_object()
-        candidates = self.candidates(committee)
-        by_pk = {c.pk: c for c in candidates}
-        form = WeakFlagForm(request.POST, committees=candidates)
+        form = self.flag_form(committee, request.POST)
 
         def flag(d):
             assessment.weak_flag(
                 actor=request.user,
-                committee=by_pk[d["committee"]],
+                committee=d["committee_obj"],
                 reason=d["reason"],
                 plan=d["plan"],
                 due_on=d["due_on"],

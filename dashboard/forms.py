@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from committees.selectors import committee_picker, committee_resolver
 from core.forms import StyledForm, date_input
 from members.selectors import unit_picker
 
@@ -191,14 +192,36 @@ class StarsForm(StyledForm):
 
 
 class WeakFlagForm(StyledForm):
-    committee = forms.TypedChoiceField(label=_("委员会"), coerce=int)
+    """`committee` is searched with the picker among the committees below the page's one."""
+
+    committee = forms.CharField(label=_("委员会"), max_length=120)
     reason = forms.CharField(label=_("认定原因"), widget=forms.Textarea(attrs={"rows": 2}))
     plan = forms.CharField(label=_("整顿方案"), widget=forms.Textarea(attrs={"rows": 3}))
     due_on = forms.DateField(label=_("整顿期限"), widget=date_input())
 
-    def __init__(self, *args, committees=(), **kwargs):
+    def __init__(self, *args, within=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["committee"].choices = [("", "—"), *((c.pk, c.name) for c in committees)]
+        self.within = within
+        self.user = user
+        if user is not None:
+            self.fields["committee"].widget = committee_picker(user, action="view")
+            self.fields["committee"].widget.attrs["class"] = "form-control"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("committee"):
+            resolver = committee_resolver(
+                user=self.user, action="view", within=self.within, label=_("委员会")
+            )
+            try:
+                found = resolver.resolve(data["committee"])
+            except forms.ValidationError as error:
+                self.add_service_errors(error)
+            else:
+                if found.pk == self.within.pk:
+                    self.add_error("committee", _("请选择本级以下的委员会。"))
+                data["committee_obj"] = found
+        return data
 
 
 class StepForm(StyledForm):

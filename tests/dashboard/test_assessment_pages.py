@@ -433,7 +433,7 @@ def test_flag_record_progress_and_lift_a_weak_committee(client_for, world):
     response = client.post(
         list_url,
         {
-            "committee": world.community2.pk,
+            "committee": world.community2.name,
             "reason": "班子不团结，长期不开会",
             "plan": "调整班子，每月过组织生活",
             "due_on": "2026-12-31",
@@ -658,3 +658,17 @@ def test_a_unit_is_picked_within_the_subtree(client_for, world, period, category
     assert client.post(url, {**data, "unit": ours.name}).status_code == 302
     row = ManualScore.objects.get()
     assert (row.unit, row.committee, row.score) == (ours, None, 8)
+
+
+def test_weak_flag_picks_only_a_committee_below(client_for, world):
+    url = reverse("dashboard:weak_list", args=[world.street.pk])
+    data = {"reason": "r", "plan": "p", "due_on": "2026-12-31"}
+    client = client_for(world.street_staff)
+    for reference, message in [
+        (world.sibling_community.name, "找不到"),
+        (world.street.pk, "本级以下"),
+    ]:
+        response = client.post(url, {**data, "committee": reference})
+        assert response.status_code == 400
+        assert message in field_errors(response)["committee"][0]
+    assert not WeakCommittee.objects.exists()
