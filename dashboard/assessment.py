@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -31,7 +32,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from committees.models import Committee
+from core.errors import Errors
 from core.scoping import Action, ensure_in_scope, subtree_q
+from demands.services import ATTACHMENT_MAX_BYTES, ATTACHMENT_TYPES
 from members.models import MemberUnit, UnitKind
 from projects.models import BulletinKind, DepartmentRating
 
@@ -43,15 +46,25 @@ from .models import (
     Feedback,
     Grade,
     Indicator,
+    IndicatorCategory,
     ManualScore,
     Period,
     RectificationStep,
+    Star,
     StarRating,
     Subject,
     WeakCommittee,
 )
 
 CENT = Decimal("0.01")
+EVIDENCE_MAX_BYTES = ATTACHMENT_MAX_BYTES
+EVIDENCE_TYPES = {
+    **ATTACHMENT_TYPES,
+    ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def _q(value) -> Decimal:
@@ -65,14 +78,18 @@ def month_of(day: dt.date) -> dt.date:
 # --- definitions --------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def indicator_create(*, actor, category, name, weight, source=Indicator.MANUAL, **fields):
-    policies.ensure_defines(actor)
+def check_indicator(*, source, subject) -> None:
     keys = {fig.key for fig in selectors.rate_figures()}
     if source != Indicator.MANUAL and source not in keys:
         raise ValidationError({"source": _("数据来源须为看板的比率指标或手工录入。")})
-    if fields.get("subject", Subject.COMMITTEE) != Subject.COMMITTEE and source != Indicator.MANUAL:
+    if subject != Subject.COMMITTEE and source != Indicator.MANUAL:
         raise ValidationError({"source": _("看板指标只能用于考核协调委员会。")})
+
+
+@transaction.atomic
+def indicator_create(*, actor, category, name, weight, source=Indicator.MANUAL, **fields):
+    policies.ensure_defines(actor)
+    check_indicator(source=source, subject=fields.get("subject", Subject.COMMITTEE))
     indicator = Indicator(
         tenant_id=actor.tenant_id,
         category=category,
@@ -87,32 +104,148 @@ def indicator_create(*, actor, category, name, weight, source=Indicator.MANUAL, 
 
 
 @transaction.atomic
-def manual_score_enter(*, actor, period, indicator, score, evidence, committee=None, unit=None):
-    """A hand-kept score, with its evidence; entered again, it replaces the earlier one."""
+def category_create(*, actor, name: str, position: int = 0) -> IndicatorCategory:
+    policies.ensure_defines(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("请填写指标类别名称。")})
+    if IndicatorCategory.objects.filter(tenant_id=actor.tenant_id, name=name).exists():
+        raise ValidationError({"name": _("已有同名的指标类别。")})
+    return IndicatorCategory.objects.create(
+        tenant_id=actor.tenant_id, name=name, position=position or 0
+    )
+
+
+def check_period(tenant_id, *, name, starts_on, ends_on, excellent_from, good_from, pass_from):
+    """Every error of a period's fields at once (the form asks even when its fields failed)."""
+    errors = Errors()
+    if name and Period.objects.filter(tenant_id=tenant_id, name=name.strip()).exists():
+        errors.add("name", _("已有同名的考核周期。"))
+    if starts_on and ends_on and ends_on < starts_on:
+        errors.add("ends_on", _("结束日期不能早于开始日期。"))
+    lines = [excellent_from, good_from, pass_from]
+    if None not in lines and not excellent_from > good_from > pass_from:
+        errors.add("good_from", _("分数线须为优秀 > 良好 > 合格。"))
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def period_create(
+    *,
+    actor,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    street_rating_weight=Decimal("0.3"),
+    excellent_from=Decimal(90),
+    good_from=Decimal(75),
+    pass_from=Decimal(60),
+) -> Period:
+    """A period, with the streets' ratings' weight in the departments' score (0 to 1)."""
+    policies.ensure_defines(actor)
+    check_period(
+        actor.tenant_id,
+        name=name,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        excellent_from=excellent_from,
+        good_from=good_from,
+        pass_from=pass_from,
+    )
+    period = Period(
+        tenant_id=actor.tenant_id,
+        name=name.strip(),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        street_rating_weight=street_rating_weight,
+        excellent_from=excellent_from,
+        good_from=good_from,
+        pass_from=pass_from,
+    )
+    period.full_clean()
+    period.save()
+    return period
+
+
+def check_manual_score(
+    *, indicator, score, evidence, evidence_file=None, committee=None, unit=None
+):
+    errors = Errors()
+    if indicator is not None:
+        if not indicator.is_manual:
+            errors.add("indicator", _("该指标由平台数据计算，不能手工录入。"))
+        elif indicator.subject == Subject.COMMITTEE and committee is None and unit is not None:
+            errors.add("target", _("该指标考核协调委员会，请选择协调委员会。"))
+        elif indicator.subject != Subject.COMMITTEE and unit is None and committee is not None:
+            errors.add("target", _("该指标考核成员单位或职能部门，请选择单位。"))
+        elif (
+            unit is not None
+            and indicator.subject == Subject.DEPARTMENT
+            and unit.kind != UnitKind.DEPARTMENT
+        ):
+            errors.add("target", _("该指标只考核职能部门。"))
+        elif (
+            unit is not None
+            and indicator.subject == Subject.UNIT
+            and (unit.kind == UnitKind.DEPARTMENT)
+        ):
+            errors.add("target", _("该指标只考核成员单位（不含职能部门）。"))
+    if not (evidence or "").strip() and not evidence_file:
+        errors.add("evidence", _("请说明佐证材料或上传佐证文件。"))
+    if evidence_file:
+        if Path(evidence_file.name).suffix.lower() not in EVIDENCE_TYPES:
+            errors.add("evidence_file", _("佐证材料须为图片、PDF、Word或Excel文件。"))
+        elif evidence_file.size > EVIDENCE_MAX_BYTES:
+            errors.add("evidence_file", _("佐证材料不能超过10MB。"))
+    if (
+        score is not None
+        and indicator is not None
+        and (Decimal(score) < 0 or Decimal(score) > indicator.weight)
+    ):
+        errors.add("score", _("得分须在0到该指标分值之间。"))
+    errors.raise_if_any()
+
+
+@transaction.atomic
+def manual_score_enter(
+    *, actor, period, indicator, score, evidence, committee=None, unit=None, evidence_file=None
+):
+    """A hand-kept score, with its evidence (a text, a file or both); entered again, it
+    replaces the earlier one."""
     where = committee if committee is not None else unit.committee
     policies.ensure_assesses(actor, where)
-    errors = {}
-    if not indicator.is_manual:
-        errors["indicator"] = _("该指标由平台数据计算，不能手工录入。")
-    if not evidence.strip():
-        errors["evidence"] = _("请说明佐证材料。")
-    if Decimal(score) < 0 or Decimal(score) > indicator.weight:
-        errors["score"] = _("得分须在0到该指标分值之间。")
-    if errors:
-        raise ValidationError(errors)
+    check_manual_score(
+        indicator=indicator,
+        score=score,
+        evidence=evidence,
+        evidence_file=evidence_file,
+        committee=committee,
+        unit=unit,
+    )
+    defaults = {
+        "tenant_id": actor.tenant_id,
+        "score": score,
+        "evidence": (evidence or "").strip(),
+        "entered_by": actor,
+    }
+    if evidence_file:
+        defaults["evidence_file"] = evidence_file
     row, _created = ManualScore.objects.update_or_create(
         period=period,
         indicator=indicator,
         committee=committee,
         unit=unit,
-        defaults={
-            "tenant_id": actor.tenant_id,
-            "score": score,
-            "evidence": evidence,
-            "entered_by": actor,
-        },
+        defaults=defaults,
     )
     return row
+
+
+def manual_scores_readable(user):
+    """The hand-kept scores whose committee (or unit) the user may read."""
+    return ManualScore.objects.filter(
+        Q(committee__in=Committee.objects.visible_to(user, Action.VIEW))
+        | Q(unit__in=MemberUnit.objects.visible_to(user, Action.VIEW))
+    )
 
 
 # --- scoring ------------------------------------------------------------------------------------
@@ -326,15 +459,43 @@ def star_rate(*, actor, committee: Committee, year: int, star: str, grade: int, 
     return row
 
 
+@transaction.atomic
+def stars_rate(*, actor, committee: Committee, year: int, grades: dict[str, int], note=""):
+    """A community's grades on the five stars in one year, all at once."""
+    policies.ensure_assesses(actor, committee.parent or committee)
+    errors = Errors()
+    if committee.level != "community":
+        errors.add("committee", _("五星评定只针对社区（村）。"))
+    for star in Star.values:
+        grade = grades.get(star)
+        if grade is None or not 1 <= int(grade) <= 5:
+            errors.add(star, _("等级须为1到5。"))
+    errors.raise_if_any()
+    return [
+        star_rate(
+            actor=actor, committee=committee, year=year, star=star, grade=grades[star], note=note
+        )
+        for star in Star.values
+    ]
+
+
 def star_history(user, committee: Committee) -> list[dict]:
     """A community's stars year by year: each star's grade, and the stars won (grade 4 up)."""
-    rows = StarRating.objects.visible_to(user, Action.VIEW).filter(committee=committee)
-    years: dict[int, dict] = {}
-    for row in rows.order_by("-year", "star"):
-        year = years.setdefault(row.year, {"year": row.year, "grades": {}, "won": 0})
+    return star_histories(user, [committee])[committee.pk]
+
+
+def star_histories(user, committees) -> dict[int, list[dict]]:
+    """`star_history` of several communities in one query, by committee id."""
+    committees = list(committees)
+    rows = StarRating.objects.visible_to(user, Action.VIEW).filter(committee__in=committees)
+    years: dict[int, dict[int, dict]] = {c.pk: {} for c in committees}
+    for row in rows.order_by("committee_id", "-year", "star"):
+        year = years[row.committee_id].setdefault(
+            row.year, {"year": row.year, "grades": {}, "won": 0}
+        )
         year["grades"][row.star] = row.grade
         year["won"] += row.grade >= STAR_WON_FROM
-    return list(years.values())
+    return {pk: list(by_year.values()) for pk, by_year in years.items()}
 
 
 # --- 软弱涣散 -------------------------------------------------------------------------------------
@@ -343,8 +504,14 @@ def star_history(user, committee: Committee) -> list[dict]:
 @transaction.atomic
 def weak_flag(*, actor, committee: Committee, reason: str, plan: str, due_on: dt.date):
     policies.ensure_assesses(actor, committee.parent or committee)
+    errors = Errors()
     if WeakCommittee.objects.filter(committee=committee, lifted_at__isnull=True).exists():
-        raise ValidationError({"committee": _("该委员会已在整顿中。")})
+        errors.add("committee", _("该委员会已在整顿中。"))
+    if not (reason or "").strip():
+        errors.add("reason", _("请填写认定原因。"))
+    if not (plan or "").strip():
+        errors.add("plan", _("请填写整顿方案。"))
+    errors.raise_if_any()
     return WeakCommittee.objects.create(
         tenant_id=committee.tenant_id,
         committee=committee,
@@ -360,11 +527,15 @@ def weak_progress(*, actor, weak: WeakCommittee, text: str, percent: int):
     policies.ensure_assesses(actor, weak.committee)
     if weak.lifted_at is not None:
         raise ValidationError(_("已销号的整顿不能再记录进展。"))
+    errors = Errors()
+    if not (text or "").strip():
+        errors.add("text", _("请填写整改进展。"))
     last = weak.steps.order_by("-recorded_at", "-pk").first()
-    if last is not None and percent < last.percent:
-        raise ValidationError(
-            {"percent": _("完成进度不能低于上次记录的 %(p)s%%。") % {"p": last.percent}}
-        )
+    if percent is None or not 0 <= int(percent) <= 100:
+        errors.add("percent", _("完成进度须在0到100之间。"))
+    elif last is not None and percent < last.percent:
+        errors.add("percent", _("完成进度不能低于上次记录的 %(p)s%%。") % {"p": last.percent})
+    errors.raise_if_any()
     return RectificationStep.objects.create(
         tenant_id=weak.tenant_id, weak=weak, text=text, percent=percent, recorded_by=actor
     )

@@ -19,13 +19,25 @@ from members.models import Role
 
 
 def ensure_defines(user) -> None:
-    if not user.has_role(Role.TENANT_ADMIN):
+    if not may_define(user):
         raise NotAllowed(_("只有租户管理员可以设置考核指标和考核周期。"))
 
 
 def ensure_assesses(user, committee) -> None:
     if not can(user, Action.CHANGE, committee):
         raise NotAllowed(_("只有本级及上级工作人员可以开展考核评价。"))
+
+
+def may_define(user) -> bool:
+    return user.has_role(Role.TENANT_ADMIN)
+
+
+def may_give_feedback(user, committee) -> bool:
+    try:
+        ensure_gives_feedback(user, committee)
+    except NotAllowed:
+        return False
+    return True
 
 
 def ensure_gives_feedback(user, committee) -> None:

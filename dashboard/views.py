@@ -15,7 +15,8 @@ from core.references import as_id
 from core.scoping import Action, can
 from core.views import ScopedPageMixin, run_service, xlsx_response
 
-from . import assessment, exports, selectors
+from . import assessment, exports, policies, selectors
+from .assessment_views import with_latest_step
 from .models import Period, Star, Subject
 
 WALL_REFRESH_SECONDS = 300
@@ -150,6 +151,7 @@ class AssessmentView(ScopedPageMixin, TemplateView):
             .filter(parent=committee, level=Level.COMMUNITY)
             .order_by("lft")
         )
+        histories = assessment.star_histories(user, communities)
         return {
             **super().get_context_data(**kwargs),
             "committee": committee,
@@ -157,11 +159,12 @@ class AssessmentView(ScopedPageMixin, TemplateView):
             "periods": Period.objects.filter(tenant_id=committee.tenant_id),
             "results": results,
             "subjects": Subject.choices,
-            "weak": assessment.weak_committees(user, committee),
-            "stars": [(c, assessment.star_history(user, c)) for c in communities],
+            "weak": with_latest_step(assessment.weak_committees(user, committee)),
+            "stars": [(c, histories[c.pk]) for c in communities],
             "star_names": Star.choices,
             "feedback": assessment.feedback_summary(user, period, committee) if period else None,
             "may_assess": can(user, Action.CHANGE, committee),
+            "may_define": policies.may_define(user),
         }
 
     def post(self, request, pk):
