@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import In
 
 
 class Action(StrEnum):
@@ -101,8 +102,30 @@ def scope_ids_q(scopes: list[Scope], committee_path: str, model: type[models.Mod
     if condition is None:
         return None
     committee_model = related_model(model, committee_path)
-    ids = committee_model._base_manager.filter(condition).values("pk")
-    return Q(**{f"{committee_path}_id__in": ids})
+    ids = committee_model._base_manager.filter(condition).order_by().values("pk")
+    return Q(**{f"{committee_path}_id__scope_in": ids})
+
+
+class ScopeIn(In):
+    """`key IN (subquery)`, written on PostgreSQL as `key = ANY(ARRAY(subquery))`.
+
+    PostgreSQL cannot turn `a IN (subquery) OR b IN (subquery)` (an escalated demand is seen
+    where it arose or where it rose to) into joins, so it ran both as hashed subplans over a
+    scan of the whole table: 80 ms for a street's page of 40,000 demands. As an array the
+    subquery runs once before the scan (an InitPlan), and each half of the OR becomes an index
+    condition the planner can combine (BitmapOr). Other databases keep the plain IN."""
+
+    lookup_name = "scope_in"
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", (*lhs_params, *rhs_params)
+
+
+# Foreign keys keep lookups of their own (Django reads them only up to ForeignObject).
+models.Field.register_lookup(ScopeIn)
+models.ForeignObject.register_lookup(ScopeIn)
 
 
 def subtree_q(committee, path: str = "committee") -> Q:

@@ -1,0 +1,69 @@
+"""The scope of a big table is written as an array on PostgreSQL (`key = ANY(ARRAY(...))`), so
+the two halves of an escalated demand's scope are index conditions, and it selects exactly the
+rows the plain `IN (subquery)` selects."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from core.scoping import Action, scope_q, user_scopes
+from demands.models import Demand
+
+from ..demands import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demands(world):
+    here = f.demand(world.community, world.community_staff, title="楼道灯坏了")
+    sibling = f.demand(world.sibling_community, world.sibling_staff, title="楼道堆物")
+    rose = f.demand(world.sibling_community, world.sibling_staff, title="加装电梯协调")
+    # Escalated to the district: seen where it arose and where it rose to.
+    Demand.objects.filter(pk=rose.pk).update(handling_committee=world.district)
+    return {"here": here, "sibling": sibling, "rose": rose}
+
+
+def plain_in(user, action=Action.VIEW):
+    """The same scope written as plain IN (subquery): what the array form must equal."""
+    from committees.models import Committee
+
+    ids = Committee.objects.filter(scope_q(user_scopes(user, action))).values("pk")
+    return set(Demand.objects.filter(committee_id__in=ids).values_list("pk", flat=True)) | set(
+        Demand.objects.filter(handling_committee_id__in=ids).values_list("pk", flat=True)
+    )
+
+
+def test_the_scope_is_an_array_condition_on_postgresql(world, demands):
+    sql = str(Demand.objects.visible_to(world.street_staff).query)
+    assert sql.count("= ANY(ARRAY(SELECT") == 2
+    assert " IN (SELECT" not in sql.split("WHERE", 1)[1]
+
+
+@pytest.mark.parametrize(
+    "persona", ["street_staff", "sibling_staff", "district_leader", "community_staff"]
+)
+def test_the_array_form_selects_what_in_selects(world, demands, persona):
+    user = getattr(world, persona)
+    got = set(Demand.objects.visible_to(user).values_list("pk", flat=True))
+    assert got == plain_in(user)
+
+
+def test_the_district_sees_what_rose_to_it_and_the_street_does_not(world, demands):
+    street = set(Demand.objects.visible_to(world.street_staff).values_list("pk", flat=True))
+    district = set(Demand.objects.visible_to(world.district_leader).values_list("pk", flat=True))
+    assert street == {demands["here"].pk}
+    assert district == {d.pk for d in demands.values()}
+
+
+def test_the_planner_can_use_both_indexes(world, demands):
+    # Without sequential scans allowed, the plan must still reach the rows through the indexes
+    # of both keys; with IN (subquery) OR IN (subquery) it could only filter a full scan.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        sql, params = Demand.objects.visible_to(world.street_staff).query.sql_with_params()
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan on demands_demand" not in plan
+    assert "Index" in plan
