@@ -4,7 +4,7 @@ the count when the response carries one), timed the same way as the endpoint. Th
 endpoint's p95 to this one's is what the ORM, the view and the serialisation add.
 
 The scope is the reader's one grant: the committees of its MPTT range, by id (the way
-`core.scoping.scope_ids_q` writes it)."""
+`core.scoping.scope_ids_q` writes it: as an array where two keys' scopes are OR-ed)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ from django.db import connection
 
 SCOPE = """SELECT id FROM committees_committee
     WHERE tenant_id = %(tenant)s AND tree_id = %(tree)s AND lft >= %(lft)s AND rght <= %(rght)s"""
+
+
+def in_scope(column: str) -> str:
+    return f"{column} = ANY(ARRAY({SCOPE}))"
 
 
 def scope_params(user) -> dict:
@@ -85,7 +89,7 @@ def service_records(params: dict, *, count: bool) -> Callable[[], int]:
 
 def demands(params: dict, *, page: bool = False) -> Callable[[], int]:
     where = f"""d.tenant_id = %(tenant)s
-        AND (d.committee_id IN ({SCOPE}) OR d.handling_committee_id IN ({SCOPE}))"""
+        AND ({in_scope("d.committee_id")} OR {in_scope("d.handling_committee_id")})"""
     statements = [
         f"""SELECT d.*, cat.name, c.name, h.name, u.name FROM demands_demand d
             JOIN categories_category cat ON cat.id = d.category_id
@@ -118,7 +122,7 @@ def resources(params: dict) -> Callable[[], int]:
 
 def matches(params: dict) -> Callable[[], int]:
     where = f"""m.tenant_id = %(tenant)s AND m.demand_id IN (SELECT d.id FROM demands_demand d
-        WHERE d.committee_id IN ({SCOPE}) OR d.handling_committee_id IN ({SCOPE}))"""
+        WHERE {in_scope("d.committee_id")} OR {in_scope("d.handling_committee_id")})"""
     return runner(
         [
             f"""SELECT m.*, r.title, u.name FROM demands_match m
@@ -133,7 +137,7 @@ def matches(params: dict) -> Callable[[], int]:
 
 def claims(params: dict) -> Callable[[], int]:
     where = f"""k.tenant_id = %(tenant)s AND k.demand_id IN (SELECT d.id FROM demands_demand d
-        WHERE d.committee_id IN ({SCOPE}) OR d.handling_committee_id IN ({SCOPE}))"""
+        WHERE {in_scope("d.committee_id")} OR {in_scope("d.handling_committee_id")})"""
     return runner(
         [
             f"""SELECT k.*, d.title, u.name FROM demands_claim k
