@@ -189,11 +189,12 @@ class ErrorsAutoSchema(AutoSchema):
         has_body = method in ("POST", "PUT", "PATCH")
         parameters = self._get_parameters()
         path_params = any(p.get("in") == "path" for p in parameters)
-        # A page number past the end is a 404; any other query parameter may be refused (400).
+        # A page number past the end, or a cursor that is not one, is a 404 (DRF's pagination);
+        # any other query parameter may be refused (400).
         query = [p["name"] for p in parameters if p.get("in") == "query"]
-        paged = "page" in query
+        paged = "page" in query or "cursor" in query
         errors = []
-        if has_body or any(name != "page" for name in query):
+        if has_body or any(name not in ("page", "cursor") for name in query):
             errors.append(("400", VALIDATION_ERRORS, "输入有误"))
         permissions = getattr(self.view, "permission_classes", ())
         if any(p is not AllowAny for p in permissions):

@@ -87,7 +87,8 @@ class ReferenceResolver:
         wanted: dict[str, set[Any]] = defaultdict(set)
         for value in values:
             text = reference_text(value)
-            if text:
+            # A NUL names nothing and PostgreSQL refuses it in a query: the row's form says so.
+            if text and "\x00" not in text:
                 key = self.lookup(text)
                 if key not in self._fetched:
                     wanted[key[0]].add(key[1])

@@ -3,6 +3,7 @@ role, the login page's link to self-registration, and a quiet log."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -138,3 +139,35 @@ def test_each_warning_once():
     a = logging.LogRecord("py.warnings", logging.WARNING, "", 0, "deprecated thing", (), None)
     b = logging.LogRecord("py.warnings", logging.WARNING, "", 0, "deprecated thing", (), None)
     assert once.filter(a) and not once.filter(b)
+
+
+@override_settings(DEBUG=False)
+@pytest.mark.parametrize(
+    "path", ["/api/no-such-list/", "/api/demands/1.5/", "/api/accounts/0.6/grants/"]
+)
+def test_an_api_address_that_matches_no_route_answers_404_in_json(world, path):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.get_or_create(user=world.street_staff)[0].key
+    response = Client().post(path, {}, HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "未找到。"}
+
+
+@override_settings(DEBUG=False)
+def test_a_page_address_that_matches_no_route_keeps_the_html_page(world, client_for):
+    response = client_for(world.street_staff).get("/demands/not-a-number/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+    assert "页面不存在" in response.content.decode()
+
+
+@override_settings(DEBUG=False)
+def test_an_api_crash_answers_500_in_json(world, rf):
+    from config.errors import server_error
+
+    response = server_error(rf.get("/api/demands/"))
+    assert response.status_code == 500 and response["Content-Type"] == "application/json"
+    assert "detail" in json.loads(response.content)
+    assert server_error(rf.get("/demands/"))["Content-Type"].startswith("text/html")
