@@ -58,6 +58,42 @@ class PickerWidget(forms.Widget):
         return mark_safe(render_to_string(self.template_name, context))
 
 
+class TypedPickerWidget(forms.Widget):
+    """A picker for a public form whose typed name is the fallback (the self-registration's
+    community): the search box is the field itself, so a name or code typed without JavaScript
+    is sent as it is, and the id of a result picked travels beside it in `<name>_id` (typing
+    again clears it). `include` adds other inputs to the search (the chosen city)."""
+
+    template_name = "includes/picker_typed.html"
+
+    def __init__(self, lookup_url: str, *, include: str = "", placeholder: str = "", attrs=None):
+        super().__init__(attrs)
+        self.lookup_url = lookup_url
+        self.include = include
+        self.placeholder = placeholder
+        self.chosen: tuple[int, str] | None = None  # (id, name) of the result picked
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        chosen_id, label = self.chosen or ("", "")
+        context["picker"] = {
+            "id_name": f"{name}_id",
+            "chosen_id": chosen_id,
+            "text": label or ("" if value is None else str(value)),
+            "url": self.lookup_url,
+            "include": self.include,
+            "placeholder": self.placeholder,
+        }
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.template.loader import render_to_string
+        from django.utils.safestring import mark_safe
+
+        context = self.get_context(name, value, self.build_attrs(self.attrs, attrs))
+        return mark_safe(render_to_string(self.template_name, context))
+
+
 def choices_label(choices) -> Callable[[str], str]:
     """The `label_for` of a picker over a field whose choices are already the user's scope (a
     choice field's list): the current choice's name, as the list words it."""

@@ -209,6 +209,8 @@ class AllianceForm(StyledForm):
     )
 
     def __init__(self, *args, user, committee: Committee, **kwargs):
+        # Its own ids: the structure page holds other forms with a name field too.
+        kwargs.setdefault("auto_id", "id_alliance_%s")
         super().__init__(*args, **kwargs)
         self.committee = committee
         self.fields["committees"].pick_with(

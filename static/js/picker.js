@@ -48,8 +48,11 @@ document.addEventListener("input", function (event) {
   var text = event.target.closest("[data-picker-text]");
   if (!text) return;
   // A typed name or code is sent as it is (the resolver reads names and codes) until a result
-  // is picked.
-  text.closest("[data-picker]").querySelector("[data-picker-value]").value = text.value;
+  // is picked; where the box carries the field itself (data-picker-typed), the id is cleared.
+  var picker = text.closest("[data-picker]");
+  picker.querySelector("[data-picker-value]").value = picker.hasAttribute("data-picker-typed")
+    ? ""
+    : text.value;
 });
 // The multi-picker's box carries the field's name (so a name typed without JavaScript is sent
 // with the form); the lookup reads its search as `q`.
