@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 
 from .errors import NON_FIELD, field_messages
 from .numbers import number
+from .widgets import MultiPickerWidget, split_references
 
 
 def date_input() -> forms.DateInput:
@@ -74,6 +75,45 @@ class StyledForm(forms.Form):
 
     def error_text(self) -> str:
         return "；".join(e for errors in self.errors.values() for e in errors)
+
+
+class ReferencesField(forms.Field):
+    """Several committees or units, chosen with a multi-picker (`core.widgets.MultiPickerWidget`)
+    and found by a references resolver over the user's scope (`pick_with`): ids of picked
+    choices and names typed without JavaScript alike. Every reference that names nothing the
+    user may choose is said at once, on the field; the cleaned value is the objects, each once."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", MultiPickerWidget(""))
+        super().__init__(**kwargs)
+        self.resolver = None
+
+    def pick_with(self, resolver, lookup_url: str, *, action: str = "", placeholder: str = ""):
+        self.resolver = resolver
+        self.widget.resolver = resolver
+        self.widget.lookup_url = lookup_url
+        self.widget.action = action
+        self.widget.placeholder = placeholder
+
+    def clean(self, value):
+        references = split_references(value)
+        if not references:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        self.resolver.prefetch(references)
+        found, problems = {}, []
+        for reference in references:
+            try:
+                chosen = self.resolver.resolve(reference)
+            except ValidationError as error:
+                problems.extend(error.messages)
+            else:
+                found.setdefault(chosen.pk, chosen)
+        if problems:
+            raise ValidationError(problems)
+        return list(found.values())
 
 
 def add_service_errors(form, error: ValidationError) -> None:

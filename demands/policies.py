@@ -185,6 +185,13 @@ def may_commit(user, demand: Demand, resource: Resource) -> bool:
     )
 
 
+def may_commit_resource(user, resource: Resource) -> bool:
+    """Whether the user may commit this resource to some demand (the resource page's action):
+    a committee's own resource, and the user staff of that committee or above. Which demands
+    it may go to is `selectors.committable_demands`; each commitment is `may_commit`'s."""
+    return resource.offered_by_id is None and can(user, Action.CHANGE, resource.committee)
+
+
 def require_commit(user, demand: Demand, resource: Resource) -> None:
     if resource.offered_by_id is not None:
         raise ValidationError({"resource": _("成员单位的资源请通过认领或申请对接。")})

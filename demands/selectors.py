@@ -180,6 +180,33 @@ def committable_resources(*, user, demand: Demand) -> QuerySet[Resource]:
     )
 
 
+def committable_demands(*, user, resource: Resource, query: str = "", limit: int = 20):
+    """直接对接 from the resource's side: the open demands (published or matched) of the place the
+    committee's resource serves (its committee's subtree) that the user sees and it is not yet
+    committed to; those it is matched to first, best score first, then the newest. `query`
+    searches their titles."""
+    from django.db.models import OuterRef, Subquery
+
+    from .policies import COMMITTABLE_STATUSES
+
+    committed = Claim.objects.filter(
+        resource=resource, direction=ClaimDirection.COMMITTEE_COMMITS, status=ClaimStatus.ACCEPTED
+    ).values("demand_id")
+    score = Match.objects.filter(resource=resource, demand=OuterRef("pk")).values("score")[:1]
+    rows = (
+        Demand.objects.visible_to(user)
+        .filter(tenant_id=resource.tenant_id, status__in=COMMITTABLE_STATUSES)
+        .filter(subtree_q(resource.committee))
+        .exclude(pk__in=committed)
+        .annotate(match_score=Subquery(score))
+        .select_related("committee")
+    )
+    query = (query or "").strip()[:100]
+    if query:
+        rows = rows.filter(title__icontains=query)
+    return rows.order_by(F("match_score").desc(nulls_last=True), "-created_at", "-pk")[:limit]
+
+
 def committable_resource(*, user, demand: Demand, pk) -> Resource | None:
     return committable_resources(user=user, demand=demand).filter(pk=pk).first()
 

@@ -12,6 +12,11 @@ urlpatterns = [
         views.ResourcePairingsView.as_view(),
         name="resource_pairings",
     ),
+    path(
+        "resources/<int:pk>/commit/",
+        views.ResourceCommitView.as_view(),
+        name="resource_commit",
+    ),
     path("", views.DemandListView.as_view(), name="demand_list"),
     path("export.xlsx", views.DemandExportView.as_view(), name="demand_export"),
     path("new/", views.DemandCreateView.as_view(), name="demand_create"),

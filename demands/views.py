@@ -38,7 +38,7 @@ from demands.models import (
 )
 from party_members import selectors as party_selectors
 from party_members.models import PartyMember
-from resources.models import CapacityUnit, Resource
+from resources.models import CapacityUnit, Resource, ResourceStatus
 
 from . import policies, selectors, services
 from .filtersets import DemandFilterSet
@@ -539,12 +539,25 @@ class CommitView(ScopedPageMixin, View):
             raise Http404
         return resource
 
+    @staticmethod
+    def from_resource(data) -> bool:
+        """Whether the commitment was begun on the resource's side (its page of demands), so
+        that the steps lead back there."""
+        return data.get("back") == "resource"
+
+    def back(self, data, demand, resource_id):
+        if self.from_resource(data) and str(resource_id).isdigit():
+            return redirect("resources:resource_detail", pk=resource_id)
+        return redirect("demands:demand_detail", pk=demand.pk)
+
     def get(self, request, pk):
         demand = self.get_scoped_object(queryset=selectors.demand_detail_rows())
         form = CommitForm(request.GET)
         resource = self.resource(demand, request.GET.get("resource"), confirming=True)
         if not form.is_valid():
             messages.error(request, form.error_text())
+            if self.from_resource(request.GET):
+                return redirect("demands:resource_commit", pk=resource.pk)
             return redirect("demands:demand_detail", pk=demand.pk)
         quantity = form.cleaned_data["quantity"]
         context = {
@@ -555,6 +568,7 @@ class CommitView(ScopedPageMixin, View):
             "left_after": resource.remaining - quantity,
             "enough": quantity <= resource.remaining,
             "becomes_matched": demand.status == DemandStatus.PUBLISHED,
+            "from_resource": self.from_resource(request.GET),
         }
         return render(request, "demands/commit_confirm.html", context)
 
@@ -563,7 +577,7 @@ class CommitView(ScopedPageMixin, View):
         form = CommitForm(request.POST)
         if not form.is_valid():
             messages.error(request, form.error_text())
-            return redirect("demands:demand_detail", pk=demand.pk)
+            return self.back(request.POST, demand, request.POST.get("resource"))
         resource = self.resource(demand, form.cleaned_data["resource"], confirming=False)
         run_service(
             request,
@@ -574,9 +588,12 @@ class CommitView(ScopedPageMixin, View):
                 quantity=form.cleaned_data["quantity"],
                 message=form.cleaned_data["message"],
             ),
-            success=_("已把“%(r)s”对接到本需求，可据此立项。") % {"r": resource.title},
+            success=_("已把“%(r)s”对接到本需求，可据此立项。") % {"r": resource.title}
+            if not self.from_resource(request.POST)
+            else _("已把“%(r)s”对接到需求“%(d)s”，可据此立项。")
+            % {"r": resource.title, "d": demand.title},
         )
-        return redirect("demands:demand_detail", pk=demand.pk)
+        return self.back(request.POST, demand, resource.pk)
 
 
 class ClaimDecideView(ScopedPageMixin, View):
@@ -660,10 +677,53 @@ class ResourcePairingsView(ScopedPageMixin, View):
     def get(self, request, pk):
         resource = self.get_scoped_object()
         context = {
+            "resource": resource,
             "claims": selectors.resource_claims(user=request.user, resource=resource),
             "matches": selectors.resource_matches(user=request.user, resource=resource),
+            "can_commit": committable_now(request.user, resource),
         }
         return render(request, "demands/_resource_pairings.html", context)
+
+
+def committable_now(user, resource: Resource) -> bool:
+    return (
+        policies.may_commit_resource(user, resource)
+        and resource.status == ResourceStatus.ACTIVE
+        and resource.remaining > 0
+    )
+
+
+class ResourceCommitView(ScopedPageMixin, View):
+    """直接对接 from the resource's side: staff of the committee offering its own resource (or
+    above) pick one of the open demands of the place it serves — those it is matched to first,
+    or searched by title — and go on to the same confirmation as from the demand's page, which
+    commits through the same service and leads back to the resource."""
+
+    model = Resource
+
+    def get(self, request, pk):
+        resource = self.get_scoped_object(queryset=Resource.objects.select_related("committee"))
+        if resource.offered_by_id is not None:
+            raise Http404  # a unit's resource is claimed, never committed
+        if not policies.may_commit_resource(request.user, resource):
+            raise PermissionDenied(
+                _("只有提供该资源的协调委员会（或其上级）的工作人员，可以直接对接。")
+            )
+        query = request.GET.get("q", "").strip()
+        demands = list(
+            selectors.committable_demands(user=request.user, resource=resource, query=query)
+            if committable_now(request.user, resource)
+            else []
+        )
+        context = {
+            "resource": resource,
+            "query": query,
+            "available": committable_now(request.user, resource),
+            "rows": [
+                {"demand": d, "quantity": suggested_quantity(d, resource) or ""} for d in demands
+            ],
+        }
+        return render(request, "demands/resource_commit.html", context)
 
 
 # --- why a resource is (not) proposed -----------------------------------------------------------

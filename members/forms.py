@@ -16,7 +16,7 @@ from committees.selectors import committee_picker, committee_resolver
 from core import excel
 from core.bulk import ChoiceField, ReferenceField, RowContext, RowForm, TextField
 from core.errors import Errors
-from core.forms import StyledForm, date_input
+from core.forms import ReferencesField, StyledForm, date_input
 from core.identifiers import normalize_credit_code
 from core.widgets import pick_from_choices
 
@@ -29,7 +29,7 @@ from .models import (
     SubcommitteeField,
     UnitKind,
 )
-from .selectors import change_committees, unit_picker
+from .selectors import change_committees, unit_picker, unit_resolver
 
 
 class UnitContext(RowContext):
@@ -190,23 +190,53 @@ class RotationForm(StyledForm):
 
 
 class AllianceForm(StyledForm):
+    """An alliance founded at a committee: the other committees it spans and its units are
+    picked, several each, among what the user can see (`visible_to`); every problem, the
+    service's too (a duplicate name, a span out of the city), is said at once on its field."""
+
     name = forms.CharField(label=_("联盟名称"), max_length=100)
     kind = forms.ChoiceField(label=_("类型"), choices=AllianceKind.choices)
-    committees = forms.CharField(
+    committees = ReferencesField(
         label=_("覆盖的其他协调委员会"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("跨区域联盟填写：每行一个区划代码或名称。"),
+        help_text=_("跨区域联盟选择：输入名称或区划代码搜索，可选多个。"),
     )
-    units = forms.CharField(
+    units = ReferencesField(
         label=_("成员单位"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("每行一个单位名称。"),
+        help_text=_("输入单位名称或统一社会信用代码搜索，可选多个。"),
     )
     description = forms.CharField(
         label=_("简介"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+    def __init__(self, *args, user, committee: Committee, **kwargs):
+        # Its own ids: the structure page holds other forms with a name field too.
+        kwargs.setdefault("auto_id", "id_alliance_%s")
+        super().__init__(*args, **kwargs)
+        self.committee = committee
+        self.fields["committees"].pick_with(
+            committee_resolver(
+                user=user, action="view", field="committees", label=_("覆盖的协调委员会")
+            ),
+            reverse("committees:lookup"),
+            action="view",
+            placeholder=_("输入协调委员会名称或区划代码搜索"),
+        )
+        self.fields["units"].pick_with(
+            unit_resolver(user=user, field="units", label=_("成员单位")),
+            reverse("members:unit_lookup"),
+            placeholder=_("输入单位名称或统一社会信用代码搜索"),
+        )
+
+    def service_check(self, data: dict) -> None:
+        """The service's rules over what the form could read: a duplicate name is said even
+        while a unit is out of reach."""
+        services.clean_alliance(
+            home_committee=self.committee,
+            name=data.get("name") or "",
+            kind=data.get("kind") or "",
+            committees=data.get("committees") or [],
+            units=data.get("units") or [],
+        ).raise_if_any()
 
 
 class UnitImportForm(StyledForm):

@@ -371,18 +371,17 @@ def rotation_set(
     return subcommittee
 
 
-@transaction.atomic
-def alliance_create(
+def clean_alliance(
     *,
     home_committee: Committee,
     name: str,
     kind: str,
     committees: list[Committee] | None = None,
     units: list[MemberUnit] | None = None,
-    description: str = "",
-) -> Alliance:
-    """An alliance of units: of one committee by kind of work, or across several committees."""
-    errors = Errors()
+    errors: Errors | None = None,
+) -> Errors:
+    """Every problem of an alliance at once, by field (`alliance_create` and its form ask it)."""
+    errors = errors if errors is not None else Errors()
     spans = {c.pk: c for c in [home_committee, *(committees or [])]}
     if not (name or "").strip():
         errors.add("name", _("请填写联盟名称。"))
@@ -396,8 +395,28 @@ def alliance_create(
         errors.add("committees", _("覆盖范围只能在本市之内。"))
     if any(u.tenant_id != home_committee.tenant_id for u in units or []):
         errors.add("units", _("成员单位只能来自本市。"))
-    if Alliance.objects.filter(home_committee=home_committee, name=(name or "").strip()).exists():
+    if (name or "").strip() and Alliance.objects.filter(
+        home_committee=home_committee, name=name.strip()
+    ).exists():
         errors.add("name", _("已有同名联盟。"))
+    return errors
+
+
+@transaction.atomic
+def alliance_create(
+    *,
+    home_committee: Committee,
+    name: str,
+    kind: str,
+    committees: list[Committee] | None = None,
+    units: list[MemberUnit] | None = None,
+    description: str = "",
+) -> Alliance:
+    """An alliance of units: of one committee by kind of work, or across several committees."""
+    spans = {c.pk: c for c in [home_committee, *(committees or [])]}
+    errors = clean_alliance(
+        home_committee=home_committee, name=name, kind=kind, committees=committees, units=units
+    )
     errors.raise_if_any()
     alliance = Alliance.objects.create(
         tenant_id=home_committee.tenant_id,

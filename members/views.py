@@ -12,8 +12,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from committees.models import Committee
-from committees.selectors import committee_resolver
-from core.errors import Errors
 from core.forms import add_service_errors
 from core.lookups import LookupView
 from core.scoping import Action, can
@@ -29,7 +27,6 @@ from members.models import (
     Subcommittee,
     UnitKind,
 )
-from members.selectors import unit_resolver
 
 from .forms import (
     AllianceForm,
@@ -193,47 +190,52 @@ class UnitEditView(ScopedPageMixin, View):
 # --- the committee's structure and roster -------------------------------------------------------------
 
 
+def structure_page(request, committee: Committee, *, alliance_form=None, status: int = 200):
+    """A committee's structure: its seats, subcommittees and their rotation, its alliances; a
+    form sent back with its errors is shown in place of the empty one."""
+    subcommittees = list(
+        Subcommittee.objects.visible_to(request.user)
+        .filter(committee=committee)
+        .prefetch_related(
+            Prefetch("rotation", queryset=RotationSlot.objects.select_related("unit"))
+        )
+        .order_by("field")
+    )
+    today = timezone.localdate()
+    context = {
+        "committee": committee,
+        "seats": Seat.objects.visible_to(request.user)
+        .filter(committee=committee)
+        .select_related("unit"),
+        "subcommittees": [
+            (
+                sub,
+                list(sub.rotation.all()),
+                selectors.current_chair(sub, list(sub.rotation.all()), today),
+            )
+            for sub in subcommittees
+        ],
+        "alliances": Alliance.objects.visible_to(request.user)
+        .filter(spans__committee=committee)
+        .prefetch_related("units", "committees")
+        .distinct(),
+        "membership_count": Membership.objects.visible_to(request.user)
+        .filter(committee=committee)
+        .count(),
+        "can_change": can(request.user, Action.CHANGE, committee),
+        "seat_form": SeatForm(user=request.user),
+        "subcommittee_form": SubcommitteeForm(),
+        "rotation_form": RotationForm(initial={"start": today, "months": 3}),
+        "alliance_form": alliance_form or AllianceForm(user=request.user, committee=committee),
+    }
+    return render(request, "members/structure.html", context, status=status)
+
+
 class CommitteeStructureView(ScopedPageMixin, View):
     model = Committee
 
     def get(self, request, pk):
-        committee = self.get_scoped_object()
-        subcommittees = list(
-            Subcommittee.objects.visible_to(request.user)
-            .filter(committee=committee)
-            .prefetch_related(
-                Prefetch("rotation", queryset=RotationSlot.objects.select_related("unit"))
-            )
-            .order_by("field")
-        )
-        today = timezone.localdate()
-        context = {
-            "committee": committee,
-            "seats": Seat.objects.visible_to(request.user)
-            .filter(committee=committee)
-            .select_related("unit"),
-            "subcommittees": [
-                (
-                    sub,
-                    list(sub.rotation.all()),
-                    selectors.current_chair(sub, list(sub.rotation.all()), today),
-                )
-                for sub in subcommittees
-            ],
-            "alliances": Alliance.objects.visible_to(request.user)
-            .filter(spans__committee=committee)
-            .prefetch_related("units", "committees")
-            .distinct(),
-            "membership_count": Membership.objects.visible_to(request.user)
-            .filter(committee=committee)
-            .count(),
-            "can_change": can(request.user, Action.CHANGE, committee),
-            "seat_form": SeatForm(user=request.user),
-            "subcommittee_form": SubcommitteeForm(),
-            "rotation_form": RotationForm(initial={"start": today, "months": 3}),
-            "alliance_form": AllianceForm(),
-        }
-        return render(request, "members/structure.html", context)
+        return structure_page(request, self.get_scoped_object())
 
 
 class SeatCreateView(ScopedPageMixin, View):
@@ -341,54 +343,30 @@ class RotationSetView(ScopedPageMixin, View):
         return redirect("members:structure", pk=subcommittee.committee_id)
 
 
-def resolved(resolver, references: list[str]) -> list:
-    """Every object the lines name (read at once), or one error listing each that names none."""
-    resolver.prefetch(references)
-    found, problems = [], Errors()
-    for reference in references:
-        try:
-            found.append(resolver.resolve(reference))
-        except ValidationError as error:
-            problems.absorb(error)
-    problems.raise_if_any()
-    return found
-
-
 class AllianceCreateView(ScopedPageMixin, View):
+    """Found an alliance; a form with problems comes back on the structure page, every problem
+    on its field and the choices kept, named."""
+
     model = Committee
     action = Action.CHANGE
 
     def post(self, request, pk):
         committee = self.get_scoped_object()
-        form = AllianceForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "；".join(e for errors in form.errors.values() for e in errors))
-            return redirect("members:structure", pk=committee.pk)
-        data = form.cleaned_data
-        try:
-            others = resolved(
-                committee_resolver(user=request.user, action=Action.VIEW, field="committees"),
-                _lines(data["committees"]),
-            )
-            units = resolved(
-                unit_resolver(user=request.user, field="units", label=_("成员单位")),
-                _lines(data["units"]),
-            )
-            services.alliance_create(
-                home_committee=committee,
-                name=data["name"],
-                kind=data["kind"],
-                committees=others,
-                units=units,
-                description=data["description"],
-            )
-        except ValidationError as error:
-            messages.error(
-                request,
-                "；".join(m for ms in error.message_dict.values() for m in ms)
-                if hasattr(error, "error_dict")
-                else "；".join(error.messages),
-            )
-        else:
-            messages.success(request, _("已成立“%(name)s”。") % {"name": data["name"]})
-        return redirect("members:structure", pk=committee.pk)
+        form = AllianceForm(request.POST, user=request.user, committee=committee)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.alliance_create(
+                    home_committee=committee,
+                    name=data["name"],
+                    kind=data["kind"],
+                    committees=data["committees"],
+                    units=data["units"],
+                    description=data["description"],
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("已成立“%(name)s”。") % {"name": data["name"]})
+                return redirect("members:structure", pk=committee.pk)
+        return structure_page(request, committee, alliance_form=form, status=400)

@@ -1,10 +1,13 @@
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from committees.models import Tenant
+from committees.models import Committee, Tenant
 from core.errors import Errors
 from core.forms import StyledForm, date_input
+from core.widgets import TypedPickerWidget
 
+from . import selectors
 from .models import ServiceKind
 
 
@@ -27,7 +30,10 @@ class JoinForm(StyledForm):
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     community = forms.CharField(
-        label=_("居住地社区（村）"), max_length=100, help_text=_("填写社区名称或12位区划代码。")
+        label=_("居住地社区（村）"),
+        max_length=100,
+        required=False,
+        help_text=_("输入社区名称或12位区划代码搜索，从结果中选择；也可直接填写完整名称。"),
     )
     username = forms.CharField(
         label=_("用户名"),
@@ -40,6 +46,33 @@ class JoinForm(StyledForm):
         strip=False,
         help_text=_("至少10位，包含大写字母、小写字母、数字、符号中的至少三种。"),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._community = None
+        widget = TypedPickerWidget(
+            reverse("party_members:join_communities"),
+            include="#id_tenant",
+            placeholder=_("输入社区名称或区划代码搜索"),
+            attrs={"class": "form-control", "autocomplete": "off"},
+        )
+        self.fields["community"].widget = widget
+        community = self.chosen_community()
+        if isinstance(community, Committee):
+            widget.chosen = (community.pk, community.name)
+
+    def chosen_community(self) -> Committee | str | None:
+        """Where the newcomer lives: the community picked from the search (its id, in the
+        public directory, whichever city it is in, so that another city's is said as such), or
+        else the name or code typed into the box (without JavaScript, or not picked)."""
+        if self._community is None and self.is_bound:
+            picked = (self.data.get("community_id") or "").strip()
+            found = None
+            if picked.isascii() and picked.isdigit() and len(picked) <= 18:
+                found = selectors.community_by_id(int(picked))
+            typed = (self.data.get("community") or "").strip()
+            self._community = found or typed or ""
+        return self._community or None
 
     def service_check(self, data: dict) -> None:
         """The registration's own checks (`StyledForm`): with a name missing, a weak password
@@ -54,7 +87,7 @@ class JoinForm(StyledForm):
             password=self.data.get("password", ""),
             name=self.data.get("name", ""),
             phone=self.data.get("phone", ""),
-            community=self.data.get("community", ""),
+            community=self.chosen_community(),
         )
         errors.raise_if_any()
 

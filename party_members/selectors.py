@@ -173,6 +173,12 @@ def community_suggestions(*, tenant_id, query: str, limit: int = 10) -> QuerySet
     )
 
 
+def community_by_id(pk: int) -> Committee | None:
+    """The community a newcomer picked from the search, in the public directory of any city
+    (the registration says when it is not in the chosen one)."""
+    return Committee.objects.public_directory().filter(pk=pk).first()
+
+
 def community_by_reference(tenant: Tenant, reference: str) -> Committee:
     """The community a newcomer names, by its 12-digit division code or its name (with or
     without 居委会), in the public directory. Another city's community is returned as found, so

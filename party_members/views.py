@@ -98,7 +98,7 @@ class JoinView(View):
                     password=data["password"],
                     name=data["name"],
                     phone=data["phone"],
-                    community=data["community"],
+                    community=form.chosen_community(),
                     employer_name=data["employer_name"],
                 )
             except ValidationError as error:
@@ -118,10 +118,14 @@ class JoinCommunitySearchView(View):
     """Suggestions for the join form's community field (public administrative names only)."""
 
     def get(self, request):
+        query = request.GET.get("community", "").strip()
         matches = selectors.community_suggestions(
-            tenant_id=request.GET.get("tenant", ""), query=request.GET.get("community", "")
+            tenant_id=request.GET.get("tenant", ""), query=query
         )
-        return render(request, "members/_community_options.html", {"matches": matches})
+        options = [{"value": c.pk, "label": c.name, "hint": c.division_code} for c in matches]
+        # Under two characters nothing is searched, so nothing is said to be missing either.
+        shown = query if len(query) >= 2 else ""
+        return render(request, "includes/picker_results.html", {"options": options, "query": shown})
 
 
 class TeamCreateView(ScopedPageMixin, View):

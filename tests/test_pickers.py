@@ -146,3 +146,41 @@ def test_the_account_pickers_search_where_roles_may_be_granted(world, client_for
     # Not an account manager: the lookups do not exist for them.
     staff = client_for(world.street_staff)
     assert staff.get("/accounts/manage/lookup/committees/", {"q": "社区"}).status_code == 404
+
+
+# --- several choices: the multi-picker ------------------------------------------------------------
+
+
+def test_a_multi_picker_reads_ticked_ids_and_names_typed_without_javascript():
+    from core.widgets import split_references
+
+    assert split_references(["12", "市审计局、公交集团，北京大学\n12", " "]) == [
+        "12",
+        "市审计局",
+        "公交集团",
+        "北京大学",
+    ]
+    assert split_references(None) == [] and split_references("a;b") == ["a", "b"]
+
+
+def test_a_multi_picker_names_its_choices_and_keeps_what_names_nothing(world):
+    from core.forms import ReferencesField, StyledForm
+    from members.selectors import unit_resolver
+
+    unit = mf.unit(world.street, name="公交集团保修三厂")
+    hidden = mf.unit(world.sibling_street, name="景山公交场站")
+
+    class Form(StyledForm):
+        units = ReferencesField(label="成员单位")
+
+    form = Form({"units": [str(unit.pk), str(hidden.pk), "不存在的单位"]})
+    form.fields["units"].pick_with(
+        unit_resolver(user=world.street_staff, field="units", label="成员单位"),
+        "/members/units/lookup/",
+    )
+    assert not form.is_valid()
+    assert len(form.errors["units"]) == 2  # each reference that names nothing, at once
+    html = str(form["units"])
+    assert f'value="{unit.pk}" checked>公交集团保修三厂' in html
+    assert "景山公交场站" not in html
+    assert f'value="{hidden.pk}、不存在的单位"' in html  # kept in the box, to be corrected

@@ -1,22 +1,64 @@
 // The picker (core/widgets.py): a click on a lookup result puts its id in the hidden input and
 // its name in the search box; typing again clears the choice until a result is picked, so what
-// is shown is always what is sent.
+// is shown is always what is sent. The multi-picker adds a picked result to its ticked choices
+// (unticking one drops it) and empties its box for the next search.
+function pickerAdd(picker, option) {
+  var chosen = picker.querySelector("[data-multipicker-chosen]");
+  var present = Array.prototype.find.call(
+    chosen.querySelectorAll("input[type=checkbox]"),
+    function (box) { return box.value === option.dataset.value; }
+  );
+  if (present) {
+    present.checked = true;
+  } else {
+    var label = document.createElement("label");
+    label.className = "border rounded px-2 py-1 small";
+    label.setAttribute("data-multipicker-choice", "");
+    var box = document.createElement("input");
+    box.type = "checkbox";
+    box.className = "form-check-input me-1";
+    box.name = picker.dataset.name;
+    box.value = option.dataset.value;
+    box.checked = true;
+    label.appendChild(box);
+    label.appendChild(document.createTextNode(option.dataset.label));
+    chosen.appendChild(label);
+  }
+  var text = picker.querySelector("[data-multipicker-text]");
+  text.value = "";
+  text.focus();
+}
 document.addEventListener("click", function (event) {
   var option = event.target.closest("[data-picker-option]");
-  var picker = event.target.closest("[data-picker]");
+  var picker = event.target.closest("[data-picker], [data-multipicker]");
   document.querySelectorAll("[data-picker-results]").forEach(function (list) {
     if (!picker || !picker.contains(list)) list.innerHTML = "";
   });
   if (!option || !picker) return;
   event.preventDefault();
+  picker.querySelector("[data-picker-results]").innerHTML = "";
+  if (picker.hasAttribute("data-multipicker")) {
+    pickerAdd(picker, option);
+    return;
+  }
   picker.querySelector("[data-picker-value]").value = option.dataset.value;
   picker.querySelector("[data-picker-text]").value = option.dataset.label;
-  picker.querySelector("[data-picker-results]").innerHTML = "";
 });
 document.addEventListener("input", function (event) {
   var text = event.target.closest("[data-picker-text]");
   if (!text) return;
   // A typed name or code is sent as it is (the resolver reads names and codes) until a result
-  // is picked.
-  text.closest("[data-picker]").querySelector("[data-picker-value]").value = text.value;
+  // is picked; where the box carries the field itself (data-picker-typed), the id is cleared.
+  var picker = text.closest("[data-picker]");
+  picker.querySelector("[data-picker-value]").value = picker.hasAttribute("data-picker-typed")
+    ? ""
+    : text.value;
+});
+// The multi-picker's box carries the field's name (so a name typed without JavaScript is sent
+// with the form); the lookup reads its search as `q`.
+document.addEventListener("htmx:configRequest", function (event) {
+  var text = event.detail.elt;
+  if (!text.hasAttribute || !text.hasAttribute("data-multipicker-text")) return;
+  delete event.detail.parameters[text.name];
+  event.detail.parameters.q = text.value;
 });

@@ -78,3 +78,48 @@ def test_street_staff_commit_the_streets_venue_and_see_its_capacity_fall(
     assert venue.remaining == 10
     assert demand.status == DemandStatus.MATCHED
     assert claim.status == ClaimStatus.ACCEPTED and claim.message == "每晚19点后可用"
+
+
+def test_street_staff_commit_the_venue_from_its_own_page(page, world, login, save_screenshot):
+    venue = df.resource(
+        world.street,
+        world.street_staff,
+        title="东华门街道党群服务中心停车位",
+        capacity="15",
+        capacity_unit="places",
+        category_name="交通停车",
+    )
+    demand = df.demand(
+        world.community,
+        world.community_staff,
+        title="多福巷居民夜间停车难",
+        description="老旧小区车位不足，居民夜间停车难",
+        category_name="交通停车",
+        quantity="5",
+        quantity_unit="places",
+    )
+
+    login(page, world.street_staff)
+    page.goto(f"/resources/{venue.pk}/")
+    page.get_by_test_id("resource-commit").get_by_role("link", name="直接对接到需求…").click()
+    expect(page).to_have_url(re.compile(rf"/demands/resources/{venue.pk}/commit/$"))
+    row = page.locator(f'[data-testid="committable-demands"] [data-demand="{demand.pk}"]')
+    expect(row.get_by_label("数量", exact=True)).to_have_value("5")
+    save_screenshot(page, "commit-from-resource-pick")
+    row.get_by_role("button", name="直接对接…").click()
+
+    expect(page.get_by_test_id("commit-remaining")).to_have_text("资源剩余将由15个变为10个。")
+    assert Resource.objects.get(pk=venue.pk).remaining == 15
+    page.get_by_test_id("commit-confirm").click()
+
+    # Back on the resource's page, its capacity fallen and the commitment listed.
+    expect(page).to_have_url(re.compile(rf"/resources/{venue.pk}/$"))
+    expect(page.locator(".alert-success")).to_contain_text(
+        "已把“东华门街道党群服务中心停车位”对接到需求“多福巷居民夜间停车难”"
+    )
+    expect(page.get_by_test_id("capacity")).to_contain_text("剩余10/15个")
+    expect(page.get_by_test_id("claims")).to_contain_text("多福巷居民夜间停车难")
+    expect(page.locator("body")).not_to_contain_text("{#")
+    save_screenshot(page, "commit-from-resource")
+    assert Resource.objects.get(pk=venue.pk).remaining == 10
+    assert Claim.objects.get(demand=demand).status == ClaimStatus.ACCEPTED

@@ -85,7 +85,11 @@ def test_member_registers_on_a_phone_logs_service_and_earns_points(
     expect(phone.get_by_role("heading", level=1)).to_have_text("在职党员回社区报到")
     assert_no_horizontal_overflow(phone)
     save_screenshot(phone, "member-join-phone")
-    fill_join_form(phone, community=world.community.name)
+    # The community is searched as it is typed and picked by name; its id travels beside it.
+    fill_join_form(phone, community="多福")
+    phone.locator("[data-picker-option]", has_text="多福巷社区").tap()
+    expect(phone.get_by_label("居住地社区（村）", exact=True)).to_have_value("多福巷社区")
+    expect(phone.locator('input[name="community_id"]')).to_have_value(str(world.community.pk))
     phone.get_by_role("button", name="提交报到").tap()
 
     expect(phone).to_have_url(re.compile(r"/party-members/me/$"))

@@ -84,6 +84,7 @@ PAGES = [
     ("demands:demand_commit", "demand", "get", {"resource": "1", "quantity": "1"}),
     ("demands:demand_commit", "demand", "post", {"resource": "1", "quantity": "1"}),
     ("demands:resource_pairings", "resource", "get", None),
+    ("demands:resource_commit", "resource", "get", None),
 ]
 # (url name, object key, method, payload)
 ENDPOINTS = [

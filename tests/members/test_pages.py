@@ -239,7 +239,7 @@ def test_staff_set_a_rotation_and_found_an_alliance_through_the_structure_page(w
 
     client.post(
         reverse("members:alliance_create", args=[world.street.pk]),
-        {"name": "民生服务联盟", "kind": "work", "units": "公交集团保修三厂\n市审计局"},
+        {"name": "民生服务联盟", "kind": "work", "units": [a.pk, b.pk]},
     )
     from members.models import Alliance
 
