@@ -113,9 +113,9 @@ def test_schemathesis_finds_no_server_error_and_nothing_outside_the_schema(
     """Valid input (positive) and input the schema forbids (negative: a wrong type, a missing
     required field, a value out of range), which must be refused with a documented 4xx."""
     import schemathesis
-    from schemathesis import GenerationMode
     from hypothesis import HealthCheck, given, settings
     from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
