@@ -15,6 +15,9 @@ from collections.abc import Callable
 from django import forms
 from django.core.exceptions import ValidationError
 
+# The search box's own name: `<field>__text`, read back when no result was picked.
+TEXT_SUFFIX = "__text"
+
 
 class PickerWidget(forms.Widget):
     template_name = "includes/picker.html"
@@ -26,13 +29,29 @@ class PickerWidget(forms.Widget):
         label_for: Callable[[str], str] | None = None,
         action: str = "",
         placeholder: str = "",
+        value_for_text: Callable[[str], str] | None = None,
         attrs=None,
     ):
         super().__init__(attrs)
         self.lookup_url = lookup_url
         self.label_for = label_for
+        self.value_for_text = value_for_text
         self.action = action
         self.placeholder = placeholder
+
+    def value_from_datadict(self, data, files, name):
+        """The hidden id, unless the search box says something else: then what was typed (a
+        name or a code, as the user wrote it without JavaScript; with it, the script keeps the
+        two in step). A field over choices maps a typed name to its choice."""
+        value = data.get(name)
+        text = (data.get(f"{name}{TEXT_SUFFIX}") or "").strip()
+        if not text:
+            return value
+        value = "" if value is None else str(value)
+        label = self.label_for(value) if value and self.label_for is not None else ""
+        if text in (value, label):
+            return value
+        return self.value_for_text(text) if self.value_for_text is not None else text
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -43,6 +62,7 @@ class PickerWidget(forms.Widget):
         query = f"?action={self.action}" if self.action else ""
         context["picker"] = {
             "value": value,
+            "text_name": f"{name}{TEXT_SUFFIX}",
             "label": label or value,
             "url": f"{self.lookup_url}{query}",
             "placeholder": self.placeholder,
@@ -108,13 +128,32 @@ def choices_label(choices) -> Callable[[str], str]:
 def pick_from_choices(field, lookup_url: str, *, action: str = "", placeholder: str = "") -> None:
     """Turn a scoped choice field into a picker: the field keeps its choices, so what the server
     accepts stays the user's scope, while the page searches the lookup instead of listing them."""
-    choices = list(getattr(field, "choices", None) or getattr(field.widget, "choices", ()))
+    choices = [
+        c
+        for c in list(getattr(field, "choices", None) or getattr(field.widget, "choices", ()))
+        if c[0] not in ("", None)
+    ]
     field.widget = PickerWidget(
         lookup_url,
-        label_for=choices_label([c for c in choices if c[0] not in ("", None)]),
+        label_for=choices_label(choices),
+        value_for_text=choice_for_name(choices),
         action=action,
         placeholder=placeholder,
     )
+
+
+def choice_for_name(choices) -> Callable[[str], str]:
+    """A typed name's choice, when exactly one choice is called so (else the text itself, which
+    the field refuses with its own message)."""
+    by_name: dict[str, list[str]] = {}
+    for key, label in choices:
+        by_name.setdefault(str(label).strip("\u3000 "), []).append(str(key))
+
+    def value_for_text(text: str) -> str:
+        found = by_name.get(text.strip(), [])
+        return found[0] if len(found) == 1 else text
+
+    return value_for_text
 
 
 def resolver_picker(resolver, lookup_url: str, *, placeholder: str = "") -> PickerWidget:

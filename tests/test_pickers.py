@@ -184,3 +184,55 @@ def test_a_multi_picker_names_its_choices_and_keeps_what_names_nothing(world):
     assert f'value="{unit.pk}" checked>公交集团保修三厂' in html
     assert "景山公交场站" not in html
     assert f'value="{hidden.pk}、不存在的单位"' in html  # kept in the box, to be corrected
+
+
+# --- a single picker without JavaScript ---------------------------------------------------------
+
+
+def test_a_picker_sends_its_hidden_id_when_the_box_still_shows_that_choice():
+    from django import forms
+
+    from core.widgets import pick_from_choices
+
+    field = forms.ChoiceField(choices=[(1, "东华门街道"), (2, "景山街道")])
+    pick_from_choices(field, "/committees/lookup/")
+    read = field.widget.value_from_datadict
+    assert read({"c": "1", "c__text": "东华门街道"}, {}, "c") == "1"
+    assert read({"c": "1"}, {}, "c") == "1"  # no box sent at all
+    # With JavaScript, typing copies the text into the hidden input: the two agree.
+    assert read({"c": "景山", "c__text": "景山"}, {}, "c") == "景山"
+
+
+def test_a_name_typed_without_javascript_is_what_is_sent():
+    from django import forms
+
+    from core.widgets import pick_from_choices
+
+    field = forms.ChoiceField(choices=[(1, "东华门街道"), (2, "景山街道"), (3, "景山街道")])
+    pick_from_choices(field, "/committees/lookup/")
+    read = field.widget.value_from_datadict
+    # The box was changed from the current choice's name: the typed name picks its choice...
+    assert read({"c": "1", "c__text": "\u3000东华门街道 "}, {}, "c") == "1"
+    assert read({"c": "2", "c__text": "东华门街道"}, {}, "c") == "1"
+    # ...and a name two choices share, or one no choice has, is left for the field to refuse.
+    assert read({"c": "1", "c__text": "景山街道"}, {}, "c") == "景山街道"
+    assert read({"c": "1", "c__text": "无此街道"}, {}, "c") == "无此街道"
+
+
+def test_the_demand_form_takes_a_place_typed_by_name_without_javascript(world, client_for):
+    from demands.models import Demand
+
+    page = client_for(world.street_staff).get("/demands/new/").content.decode()
+    assert 'name="committee__text"' in page and 'name="q"' not in page.split("<form", 2)[-1]
+    response = client_for(world.street_staff).post(
+        "/demands/new/",
+        {
+            "committee": str(world.street.pk),  # the hidden input as the page gave it
+            "committee__text": "银闸社区",  # what was typed into the box instead
+            "title": "",
+        },
+    )
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "committee" not in form.errors and form.cleaned_data["committee"] == world.community2.pk
+    assert not Demand.objects.exists()

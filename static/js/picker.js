@@ -54,11 +54,15 @@ document.addEventListener("input", function (event) {
     ? ""
     : text.value;
 });
-// The multi-picker's box carries the field's name (so a name typed without JavaScript is sent
-// with the form); the lookup reads its search as `q`.
+// A picker's box carries a name of its own (`<field>__text`) and the multi-picker's the field's
+// name, so a name typed without JavaScript is sent with the form; the lookup reads its search
+// as `q`.
 document.addEventListener("htmx:configRequest", function (event) {
   var text = event.detail.elt;
-  if (!text.hasAttribute || !text.hasAttribute("data-multipicker-text")) return;
+  if (!text.hasAttribute) return;
+  var searches = text.hasAttribute("data-multipicker-text") ||
+    (text.hasAttribute("data-picker-text") && !text.closest("[data-picker-typed]"));
+  if (!searches) return;
   delete event.detail.parameters[text.name];
   event.detail.parameters.q = text.value;
 });
