@@ -161,3 +161,65 @@ def projects(params: dict) -> Callable[[], int]:
         ],
         params,
     )
+
+
+def committees(params: dict) -> Callable[[], int]:
+    where = """tenant_id = %(tenant)s AND tree_id = %(tree)s
+        AND lft >= %(lft)s AND rght <= %(rght)s"""
+    return runner(
+        [
+            f"""SELECT * FROM committees_committee WHERE {where}
+                ORDER BY tree_id, lft LIMIT 50""",
+            f"SELECT count(*) FROM committees_committee WHERE {where}",
+        ],
+        params,
+    )
+
+
+def whistles(params: dict) -> Callable[[], int]:
+    """The page of whistles with their summons counted (summoned, reported, late), newest first."""
+    where = f"w.tenant_id = %(tenant)s AND w.committee_id IN ({SCOPE})"
+    return runner(
+        [
+            f"""SELECT w.*, c.name,
+                    count(DISTINCT s.id),
+                    count(DISTINCT s.id) FILTER (WHERE s.arrived_at IS NOT NULL),
+                    count(DISTINCT s.id) FILTER (WHERE NOT s.on_time)
+                FROM projects_whistle w
+                JOIN committees_committee c ON c.id = w.committee_id
+                LEFT JOIN projects_summons s ON s.whistle_id = w.id
+                WHERE {where}
+                GROUP BY w.id, c.name ORDER BY w.blown_at DESC, w.id DESC LIMIT 50""",
+            f"SELECT count(*) FROM projects_whistle w WHERE {where}",
+        ],
+        params,
+    )
+
+
+def overdue(params: dict) -> Callable[[], int]:
+    """The overdue projects, milestones and tasks of the scope in one union, oldest first."""
+    running = "('planned', 'in_progress')"
+    union = f"""
+        SELECT 'project' AS kind, p.id, p.title, c.name, p.due_on, p.overdue_at, p.escalated_at
+            FROM projects_project p JOIN committees_committee c ON c.id = p.committee_id
+            WHERE p.committee_id IN ({SCOPE}) AND p.status IN {running}
+                AND p.overdue_at IS NOT NULL
+        UNION ALL
+        SELECT 'milestone', m.id, p.title || ' · ' || m.title, c.name, m.due_on, m.overdue_at,
+                m.escalated_at
+            FROM projects_milestone m JOIN projects_project p ON p.id = m.project_id
+            JOIN committees_committee c ON c.id = p.committee_id
+            WHERE p.committee_id IN ({SCOPE}) AND m.done_at IS NULL
+                AND p.status IN {running} AND m.overdue_at IS NOT NULL
+        UNION ALL
+        SELECT 'task', t.id, t.title, c.name, t.due_on, t.overdue_at, t.escalated_at
+            FROM projects_task t JOIN committees_committee c ON c.id = t.committee_id
+            WHERE ({in_scope("t.committee_id")} OR {in_scope("t.owner_committee_id")})
+                AND t.status = 'open' AND t.overdue_at IS NOT NULL"""
+    return runner(
+        [
+            f"SELECT * FROM ({union}) AS overdue ORDER BY due_on, id LIMIT 50",
+            f"SELECT count(*) FROM ({union}) AS overdue",
+        ],
+        params,
+    )

@@ -324,7 +324,11 @@ class Command(BaseCommand):
                 get("/api/service-records/", {"status": "rejected"}),
                 lists.service_records(scope, count=records_count and page_count),
             ),
-            Read("GET /api/committees/", get("/api/committees/", {"level": "street"})),
+            Read(
+                "GET /api/committees/",
+                get("/api/committees/", {"level": "street"}),
+                lists.committees(scope),
+            ),
             Read(f"points_ranking {street.name} {quarter}", ranking),
             Read(
                 "page /demands/",
@@ -360,9 +364,21 @@ class Command(BaseCommand):
             ),
             # Its filter is a committee, which the page loads to name it: one query more for
             # any number of rows, so the narrow variant is the next page instead.
-            Read("page /projects/overdue/", get("/projects/overdue/", {"page": "2"})),
-            Read("page /projects/whistles/", get("/projects/whistles/", {"status": "open"})),
-            Read("GET /api/whistles/", get("/api/whistles/", {"status": "open"})),
+            Read(
+                "page /projects/overdue/",
+                get("/projects/overdue/", {"page": "2"}),
+                lists.overdue(scope),
+            ),
+            Read(
+                "page /projects/whistles/",
+                get("/projects/whistles/", {"status": "open"}),
+                lists.whistles(scope),
+            ),
+            Read(
+                "GET /api/whistles/",
+                get("/api/whistles/", {"status": "open"}),
+                lists.whistles(scope),
+            ),
         ]
 
     # -- measuring --
