@@ -332,9 +332,7 @@ def shared_words(
     any two of its adjacent characters are one), never a word common to every list."""
 
     def allowed(word: str) -> bool:
-        if word in STOP:
-            return False
-        return forbidden.isdisjoint([word[i : i + 2] for i in range(len(word) - 1)])
+        return _allowed(word, forbidden)
 
     weight = stats.weight
     scored: list[tuple[float, str]] = []
@@ -368,6 +366,16 @@ def shared_words(
     # same texts give the same keywords every time, whatever order the sets were read in.
     scored.sort(key=lambda pair: (-round(pair[0], 9), pair[1]))
     return [label for _weight, label in scored[:limit]]
+
+
+@lru_cache(maxsize=200_000)
+def _allowed(word: str, forbidden: frozenset[str]) -> bool:
+    """A word may be named unless it is common to every list or holds a piece of a place name.
+    Asked for the same words under the same places again and again (a street's resources for
+    each of its demands): a set's hash is kept with it, so the cache costs little to ask."""
+    if word in STOP:
+        return False
+    return forbidden.isdisjoint([word[i : i + 2] for i in range(len(word) - 1)])
 
 
 def runs_of(text: str, bigrams: frozenset[str]) -> list[str]:
