@@ -19,7 +19,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ScopedReadOnlyViewSet
+from core.api import LeanListSerializer, ScopedReadOnlyViewSet
 from demands.models import Claim, ClaimDirection, Demand, DemandStatus, Match
 
 from . import matching, selectors, services
@@ -51,6 +51,7 @@ class DemandSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Demand
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "kind",
@@ -213,6 +214,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "demand",

@@ -19,7 +19,7 @@ from rest_framework.response import Response as APIResponse
 from rest_framework.settings import api_settings
 
 from committees.models import Committee
-from core.api import ScopedReadOnlyViewSet, bulk_failures, bulk_payload
+from core.api import LeanListSerializer, ScopedReadOnlyViewSet, bulk_failures, bulk_payload
 from core.bulk import BulkRejected
 from core.scoping import Action
 from demands.models import Demand
@@ -82,6 +82,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "year",
