@@ -24,12 +24,21 @@ from .scoping import Action, action_for_method
 
 class ScopedViewSetMixin:
     model: type[Model]
+    # The columns a row of the list action shows (Django's `only()` names, the pk always comes
+    # along): the list reads these alone; empty reads every column.
+    list_columns: tuple[str, ...] = ()
 
     def scope_action(self) -> Action:
         return action_for_method(self.request.method)
 
     def get_queryset(self) -> QuerySet:
         return self.model.objects.visible_to(self.request.user, Action.VIEW)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.list_columns and getattr(self, "action", None) == "list":
+            queryset = queryset.only(*self.list_columns)
+        return queryset
 
     def get_object(self):
         # Found among what the caller may read (else 404); changing needs the change scope.

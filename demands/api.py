@@ -134,6 +134,13 @@ class DemandViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
     model = Demand
     serializer_class = DemandSerializer
     filterset_class = DemandFilterSet
+    list_columns = (
+        *("kind", "title", "description", "source", "people_affected", "urgency", "needed_by"),
+        *("quantity", "quantity_unit", "status", "status_reason", "claimed_by_member"),
+        *("created_at", "published_at", "escalation_due_at"),
+        *("category__name", "committee__name", "handling_committee__name"),
+        "raised_by_unit__name",
+    )
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

@@ -234,6 +234,12 @@ class ProjectViewSet(
 
     model = Project
     filterset_class = ProjectFilterSet
+    list_columns = (
+        *("year", "title", "description", "budget", "start_on", "due_on", "status"),
+        *("status_reason", "source", "claim", "decision", "created_at", "started_at"),
+        *("completed_at", "overdue_at", "escalated_at", "escalated_to"),
+        *("committee__name", "lead_unit__name", "category__name"),
+    )
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_serializer_class(self):

@@ -91,6 +91,11 @@ class ResourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRe
     model = Resource
     serializer_class = ResourceSerializer
     filterset_class = ResourceFilterSet
+    list_columns = (
+        *("title", "kind", "description", "capacity", "capacity_unit", "remaining"),
+        *("available_from", "available_until", "status", "created_at", "updated_at"),
+        *("category__name", "committee__name", "offered_by__name"),
+    )
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
