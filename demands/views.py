@@ -18,14 +18,13 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import date as date_filter
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
 from core import excel
-from core.views import ScopedPageMixin, run_service, xlsx_response
+from core.views import ScopedPageMixin, pk_urls, run_service, xlsx_response
 from demands.models import (
     EDITABLE_STATUSES,
     Claim,
@@ -115,6 +114,7 @@ def demand_rows(demands, today) -> list[dict]:
     detail page (`_urgency.html`) read."""
     raised = _("%(unit)s提出")
     escalated = _("已上报至%(to)s")
+    detail_url = pk_urls("demands:demand_detail")
     rows = []
     for demand in demands:
         unit = demand.raised_by_unit
@@ -122,7 +122,7 @@ def demand_rows(demands, today) -> list[dict]:
         rows.append(
             {
                 "pk": demand.pk,
-                "url": reverse("demands:demand_detail", args=[demand.pk]),
+                "url": detail_url(demand.pk),
                 "title": demand.title,
                 "wish": demand.kind == DemandKind.WISH,
                 "category_name": demand.category.name,

@@ -28,7 +28,7 @@ from core import bulk_views, excel
 from core.errors import error_text
 from core.numbers import number
 from core.scoping import Action
-from core.views import ScopedPageMixin, run_service, xlsx_response
+from core.views import ScopedPageMixin, pk_urls, run_service, xlsx_response
 from demands.models import ClaimDirection, Demand
 from resources.models import Resource
 
@@ -89,6 +89,7 @@ def project_rows(projects) -> list[dict]:
     year, committee, lead unit, category, budget and due date, its words translated once for
     the page), the keys what `projects/list.html` reads."""
     lead, budget, yuan, due = _("牵头"), _("预算"), _("元"), _("期限")
+    detail_url = pk_urls("projects:project_detail")
     rows = []
     for project in projects:
         line = f"{project.year} · {project.committee.name}"
@@ -103,7 +104,7 @@ def project_rows(projects) -> list[dict]:
         rows.append(
             {
                 "pk": project.pk,
-                "url": reverse("projects:project_detail", args=[project.pk]),
+                "url": detail_url(project.pk),
                 "title": project.title,
                 "status": project.status,
                 "status_label": project.get_status_display(),

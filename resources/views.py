@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -25,7 +24,7 @@ from core import bulk_views, excel
 from core.forms import add_service_errors
 from core.numbers import number
 from core.scoping import Action
-from core.views import ScopedPageMixin, run_service, xlsx_response
+from core.views import ScopedPageMixin, pk_urls, run_service, xlsx_response
 
 from . import imports, policies, services
 from .filtersets import SORT_CHOICES, filtered_resources
@@ -76,13 +75,14 @@ def resource_rows(resources) -> list[dict]:
     attribute lookup for every dotted name of every row. The keys are what `resources/list.html`
     and the includes it shares with the detail page (`_capacity.html`, `_status.html`) read."""
     line = capacity_line()
+    detail_url = pk_urls("resources:resource_detail")
     rows = []
     for resource in resources:
         text, percent = capacity_shown(resource, line)
         rows.append(
             {
                 "pk": resource.pk,
-                "url": reverse("resources:resource_detail", args=[resource.pk]),
+                "url": detail_url(resource.pk),
                 "title": resource.title,
                 "kind_label": resource.get_kind_display(),
                 "category_name": resource.category.name,
