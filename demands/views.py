@@ -93,16 +93,8 @@ class DemandListMixin(ScopedPageMixin):
 
 # What `demand_rows` reads: the page loads these columns only.
 ROW_COLUMNS = (
-    "title",
-    "kind",
-    "urgency",
-    "people_affected",
-    "needed_by",
-    "status",
-    "category__name",
-    "committee__name",
-    "handling_committee__name",
-    "raised_by_unit__name",
+    *("title", "kind", "urgency", "people_affected", "needed_by", "status", "category__name"),
+    *("committee__name", "handling_committee__name", "raised_by_unit__name"),
 )
 
 

@@ -70,15 +70,8 @@ def _form_errors(request, form) -> None:
 
 # What `project_rows` reads: the page loads these columns only.
 ROW_COLUMNS = (
-    "title",
-    "year",
-    "status",
-    "budget",
-    "due_on",
-    "overdue_at",
-    "committee__name",
-    "lead_unit__name",
-    "category__name",
+    *("title", "year", "status", "budget", "due_on", "overdue_at"),
+    *("committee__name", "lead_unit__name", "category__name"),
 )
 
 

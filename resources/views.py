@@ -57,15 +57,8 @@ def capacity_line() -> str:
 
 # What `resource_rows` reads: the page loads these columns only.
 ROW_COLUMNS = (
-    "title",
-    "kind",
-    "capacity",
-    "capacity_unit",
-    "remaining",
-    "status",
-    "category__name",
-    "committee__name",
-    "offered_by__name",
+    *("title", "kind", "capacity", "capacity_unit", "remaining", "status"),
+    *("category__name", "committee__name", "offered_by__name"),
 )
 
 

@@ -23,10 +23,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def rows(world):
-    committed = f.resource(world.street, world.street_staff, title="助餐场地")
-    unit_less = f.resource(world.community, world.community_staff, title="活动室")
-    demand = f.demand(world.community, world.community_staff, title="楼道灯坏了")
-    return {"resources": [committed, unit_less], "demand": demand}
+    """Two resources offered by committees (no unit: a null on the way to a name) and a demand."""
+    return {
+        "resources": [
+            f.resource(world.street, world.street_staff, title="助餐场地"),
+            f.resource(world.community, world.community_staff, title="活动室"),
+        ],
+        "demand": f.demand(world.community, world.community_staff, title="楼道灯坏了"),
+    }
 
 
 def drf_rows(serializer_class, instances):
