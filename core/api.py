@@ -178,8 +178,10 @@ def lean_field(field) -> tuple:
         ):
             return (name, None, None, field)
         try:
-            attname = model._meta.get_field(field.source_attrs[0]).attname
+            attname = getattr(model._meta.get_field(field.source_attrs[0]), "attname", None)
         except FieldDoesNotExist:
+            attname = None
+        if attname is None:  # not a foreign key of the model's own (a property, a reverse one)
             return (name, None, None, field)
         return (name, attrgetter(attname), identity, field)
     if isinstance(field, (serializers.BaseSerializer, serializers.RelatedField)) or not (
