@@ -25,6 +25,7 @@ from django.views import View
 
 from committees.models import Committee
 from core import bulk_views, excel
+from core.choices import choice_label
 from core.errors import error_text
 from core.numbers import number
 from core.scoping import Action
@@ -50,6 +51,7 @@ from .forms import (
 )
 from .models import (
     PROJECT_TRANSITIONS,
+    RUNNING,
     Attendee,
     Meeting,
     Milestone,
@@ -68,41 +70,42 @@ def _form_errors(request, form) -> None:
 # --- the project list ----------------------------------------------------------------------------
 
 
-# What `project_rows` reads: the page loads these columns only.
+# What `project_rows` reads: the page loads these values alone, no model instances.
 ROW_COLUMNS = (
-    *("title", "year", "status", "budget", "due_on", "overdue_at"),
+    *("pk", "title", "year", "status", "budget", "due_on", "overdue_at"),
     *("committee__name", "lead_unit__name", "category__name"),
 )
 
 
-def project_rows(projects) -> list[dict]:
-    """The list's rows as the plain values they show, worked out once in Python (the template
-    engine reads a dict's key at once, where a model instance costs it a failed subscript and an
-    attribute lookup for every dotted name of every row): the line under the title is text (the
-    year, committee, lead unit, category, budget and due date, its words translated once for
-    the page), the keys what `projects/list.html` reads."""
+def project_rows(values) -> list[dict]:
+    """The list's rows (`ROW_COLUMNS` values) as the plain values they show, worked out once in
+    Python (the template engine reads a dict's key at once, where a model instance costs it a
+    failed subscript and an attribute lookup for every dotted name of every row): the line under
+    the title is text (the year, committee, lead unit, category, budget and due date, its words
+    translated once for the page), the keys what `projects/list.html` reads."""
     lead, budget, yuan, due = _("牵头"), _("预算"), _("元"), _("期限")
     detail_url = pk_urls("projects:project_detail")
+    status = Project._meta.get_field("status")
     rows = []
-    for project in projects:
-        line = f"{project.year} · {project.committee.name}"
-        if project.lead_unit:
-            line += f" · {lead}{project.lead_unit.name}"
-        if project.category:
-            line += f" · {project.category.name}"
+    for value in values:
+        line = f"{value['year']} · {value['committee__name']}"
+        if value["lead_unit__name"] is not None:
+            line += f" · {lead}{value['lead_unit__name']}"
+        if value["category__name"] is not None:
+            line += f" · {value['category__name']}"
         line += (
-            f" · {budget}{floatformat(project.budget, '-2')}{yuan}"
-            f" · {due}{date_filter(project.due_on, 'Y-m-d')}"
+            f" · {budget}{floatformat(value['budget'], '-2')}{yuan}"
+            f" · {due}{date_filter(value['due_on'], 'Y-m-d')}"
         )
         rows.append(
             {
-                "pk": project.pk,
-                "url": detail_url(project.pk),
-                "title": project.title,
-                "status": project.status,
-                "status_label": project.get_status_display(),
+                "pk": value["pk"],
+                "url": detail_url(value["pk"]),
+                "title": value["title"],
+                "status": value["status"],
+                "status_label": choice_label(status, value["status"]),
                 "line": line,
-                "overdue": bool(project.overdue_at and project.is_running),
+                "overdue": bool(value["overdue_at"] and value["status"] in RUNNING),
             }
         )
     return rows
@@ -115,7 +118,7 @@ class ProjectListView(ScopedPageMixin, View):
         filterset = page_filterset(
             request.GET, queryset=selectors.project_list(user=request.user), request=request
         )
-        page = Paginator(filterset.qs.only(*ROW_COLUMNS), PAGE_SIZE).get_page(
+        page = Paginator(filterset.qs.values(*ROW_COLUMNS), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         params = request.GET.copy()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import models
 from django.urls import reverse
@@ -104,3 +106,45 @@ def test_pk_urls_are_the_reversed_urls():
     url = pk_urls("resources:resource_detail")
     for pk in (1, 7, 918273645, 10**12):
         assert url(pk) == reverse("resources:resource_detail", args=[pk])
+
+
+class TestListRowsReadAsTheirTemplatesDid:
+    """The pages' rows, now worked out in Python, on the rows the Beijing-scale seed lacks."""
+
+    def test_a_wish_raised_by_a_unit_escalated_and_late(self, world, client_for):
+        from django.utils import timezone
+
+        from ..members import factories as mf
+
+        wish = f.demand(world.community, world.community_staff, title="一辆轮椅")
+        unit = mf.unit(world.street, name="东华门老年餐桌")
+        late = timezone.localdate() - dt.timedelta(days=3)
+        Demand.objects.filter(pk=wish.pk).update(
+            kind="wish", raised_by_unit=unit, handling_committee=world.district, needed_by=late
+        )
+        html = client_for(world.district_leader).get(reverse("demands:demand_list")).content
+        html = html.decode()
+        assert '一辆轮椅</a> <span class="badge text-bg-light border">微心愿</span>' in html
+        assert '<div class="small text-muted">东华门老年餐桌提出</div>' in html
+        assert '<div class="small text-danger">已上报至东城区</div>' in html
+        assert f'<td class="d-none d-sm-table-cell text-danger">{late:%Y-%m-%d}</td>' in html
+
+    def test_an_overdue_project_with_its_lead_unit(self, world, client_for):
+        from django.utils import timezone
+
+        from projects.models import Project
+
+        from ..projects import factories as pf
+
+        project, _contact = pf.project(world, title="多福巷老年餐桌")
+        Project.objects.filter(pk=project.pk).update(overdue_at=timezone.now())
+        project.refresh_from_db()
+        html = client_for(world.street_staff).get(reverse("projects:project_list")).content
+        html = html.decode()
+        line = (
+            f"{project.year} · 东华门街道 · 牵头{project.lead_unit.name}"
+            f"{' · ' + project.category.name if project.category else ''}"
+            f" · 预算50000元 · 期限{project.due_on:%Y-%m-%d}"
+            ' <span class="text-danger">已逾期</span></div>'
+        )
+        assert line in html

@@ -248,7 +248,7 @@ class TestList:
     def titles(self, client, **params):
         response = client.get(reverse("demands:demand_list"), params)
         assert response.status_code == 200
-        return [d.title for d in response.context["page"]]
+        return [d["title"] for d in response.context["page"]]
 
     def test_filters(self, world, client_for, demands):
         client = client_for(world.street_staff)
