@@ -27,6 +27,9 @@ class ScopedViewSetMixin:
     # The columns a row of the list action shows (Django's `only()` names, the pk always comes
     # along): the list reads these alone; empty reads every column.
     list_columns: tuple[str, ...] = ()
+    # The list action reads value rows, not model instances, when its serializer (a
+    # `LeanListSerializer`'s child) reads nothing but columns (see `value_keys`).
+    list_values: bool = False
 
     def scope_action(self) -> Action:
         return action_for_method(self.request.method)
@@ -36,8 +39,13 @@ class ScopedViewSetMixin:
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
-        if self.list_columns and getattr(self, "action", None) == "list":
-            queryset = queryset.only(*self.list_columns)
+        if getattr(self, "action", None) != "list":
+            return queryset
+        keys = value_keys(self.get_serializer_class()()) if self.list_values else None
+        if keys is not None:
+            return queryset.values(*keys)
+        if self.list_columns:
+            return queryset.only(*self.list_columns)
         return queryset
 
     def get_object(self):
@@ -119,6 +127,8 @@ class LeanListSerializer(serializers.ListSerializer):
 
     def to_representation(self, data):
         rows = data.all() if isinstance(data, Manager) else data
+        if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+            return self.value_rows(rows)
         plan = [lean_field(field) for field in self.child._readable_fields]
         out = []
         for row in rows:
@@ -146,6 +156,64 @@ class LeanListSerializer(serializers.ListSerializer):
                     item[name] = convert(value)
             out.append(item)
         return out
+
+    def value_rows(self, rows: list[dict]) -> list[dict]:
+        """Rows read as values under `value_keys`' keys: each value converted as the field
+        converts it (None stays None, as DRF leaves it)."""
+        plan = [
+            (name, key, convert)
+            for (name, _read, convert, _field), key in zip(
+                map(lean_field, self.child._readable_fields),
+                value_keys(self.child),
+                strict=True,
+            )
+        ]
+        out = []
+        for row in rows:
+            item = {}
+            for name, key, convert in plan:
+                value = row[key]
+                item[name] = None if value is None else convert(value)
+            out.append(item)
+        return out
+
+
+def value_keys(serializer) -> list[str] | None:
+    """The `values()` keys a list of the serializer reads, one per readable field, when every
+    field reads a column and so a value row gives what the instance gives: a column of the
+    model, a foreign key's id, or a dotted source through foreign keys that are never null, or
+    whose field shows None for a missing object (`default=None`). None when one does not (a
+    method field, a nested serializer, a property): that list reads instances."""
+    from django.db.models import ForeignKey
+
+    list_class = getattr(getattr(serializer, "Meta", None), "list_serializer_class", None)
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    if model is None or list_class is None or not issubclass(list_class, LeanListSerializer):
+        return None
+    keys = []
+    for field in serializer._readable_fields:
+        name, read, convert, _field = lean_field(field)
+        if read is None:
+            return None
+        attrs = field.source_attrs
+        current = model
+        for index, attr in enumerate(attrs):
+            try:
+                model_field = current._meta.get_field(attr)
+            except FieldDoesNotExist:
+                return None
+            last = index == len(attrs) - 1
+            if last:
+                if not model_field.concrete or model_field.many_to_many:
+                    return None
+                break
+            if not isinstance(model_field, ForeignKey):
+                return None
+            if model_field.null and field.default is not None:
+                return None
+            current = model_field.related_model
+        keys.append("__".join(attrs))
+    return keys
 
 
 SKIP = object()

@@ -79,4 +79,5 @@ class ServiceRecordViewSet(ScopedReadOnlyViewSet):
     model = ServiceRecord
     serializer_class = ServiceRecordSerializer
     filterset_class = ServiceRecordFilterSet
+    list_values = True
     pagination_class = ServiceRecordPagination

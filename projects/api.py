@@ -234,6 +234,7 @@ class ProjectViewSet(
 
     model = Project
     filterset_class = ProjectFilterSet
+    list_values = True
     list_columns = (
         *("year", "title", "description", "budget", "start_on", "due_on", "status"),
         *("status_reason", "source", "claim", "decision", "created_at", "started_at"),

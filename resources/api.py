@@ -91,6 +91,7 @@ class ResourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRe
     model = Resource
     serializer_class = ResourceSerializer
     filterset_class = ResourceFilterSet
+    list_values = True
     list_columns = (
         *("title", "kind", "description", "capacity", "capacity_unit", "remaining"),
         *("available_from", "available_until", "status", "created_at", "updated_at"),

@@ -601,7 +601,7 @@ class TestUnitRaisesADemand:
         # The unit keeps its own demand; staff of the street see it in their list.
         assert client.get(reverse("demands:demand_edit", args=[demand.pk])).status_code == 200
         staff = client_for(world.street_staff)
-        titles = [d.title for d in staff.get(reverse("demands:demand_list")).context["page"]]
+        titles = [d["title"] for d in staff.get(reverse("demands:demand_list")).context["page"]]
         assert titles == ["学校门口停车难"]
 
     def test_another_units_id_is_refused(self, world, client_for):
