@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework import serializers
 
-from core.api import LeanListSerializer
+from core.api import LeanListSerializer, value_keys
 from core.views import pk_urls
 from demands.api import DemandSerializer
 from demands.models import Demand, DemandStatus
@@ -81,6 +81,17 @@ class TestLeanListSerializer:
             .prefetch_related("attachments")
         )
         assert DemandSerializer(demands, many=True).data == drf_rows(DemandSerializer, demands)
+
+    def test_value_rows_as_drf_gives_the_instances(self, rows):
+        keys = value_keys(ResourceSerializer())
+        assert "offered_by__name" in keys  # a null foreign key whose name field shows None
+        chosen = Resource.objects.filter(pk__in=[r.pk for r in rows["resources"]]).order_by("pk")
+        values = list(chosen.values(*keys))
+        instances = list(chosen.select_related("committee", "category", "offered_by"))
+        assert ResourceSerializer(values, many=True).data == drf_rows(ResourceSerializer, instances)
+
+    def test_a_serializer_reading_more_than_columns_reads_instances(self):
+        assert value_keys(DemandSerializer()) is None  # a method field, nested attachments
 
     def test_a_missing_object_callables_and_skipped_fields_as_drf_gives_them(self, rows):
         class Odd(serializers.ModelSerializer):
