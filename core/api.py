@@ -126,8 +126,10 @@ class LeanListSerializer(serializers.ListSerializer):
     serializers, so every value is what DRF itself would give."""
 
     def to_representation(self, data):
-        rows = data.all() if isinstance(data, Manager) else data
-        if isinstance(rows, list) and rows and isinstance(rows[0], dict):
+        rows = list(data.all() if isinstance(data, Manager) else data)
+        if not rows:  # as DRF's: the child's fields are not even built
+            return []
+        if isinstance(rows[0], dict):
             return self.value_rows(rows)
         plan = [lean_field(field) for field in self.child._readable_fields]
         out = []
