@@ -8,11 +8,14 @@ errors, its `PermissionDenied` a 403, through the exception handler below.
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Manager, Model, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import exceptions, pagination, serializers, viewsets
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import field_messages
@@ -21,12 +24,29 @@ from .scoping import Action, action_for_method
 
 class ScopedViewSetMixin:
     model: type[Model]
+    # The columns a row of the list action shows (Django's `only()` names, the pk always comes
+    # along): the list reads these alone; empty reads every column.
+    list_columns: tuple[str, ...] = ()
+    # The list action reads value rows, not model instances, when its serializer (a
+    # `LeanListSerializer`'s child) reads nothing but columns (see `value_keys`).
+    list_values: bool = False
 
     def scope_action(self) -> Action:
         return action_for_method(self.request.method)
 
     def get_queryset(self) -> QuerySet:
         return self.model.objects.visible_to(self.request.user, Action.VIEW)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if getattr(self, "action", None) != "list":
+            return queryset
+        keys = value_keys(self.get_serializer_class()()) if self.list_values else None
+        if keys is not None:
+            return queryset.values(*keys)
+        if self.list_columns:
+            return queryset.only(*self.list_columns)
+        return queryset
 
     def get_object(self):
         # Found among what the caller may read (else 404); changing needs the change scope.
@@ -92,6 +112,160 @@ class KeysetPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = ("-pk",)
+
+
+class LeanListSerializer(serializers.ListSerializer):
+    """A list of rows built straight into dicts: the same output as DRF's, with what DRF works
+    out again for every field of every row (the field's source, whether it is a callable, a
+    primary key's stand-in object) worked out once per list. A serializer opts in with
+    `Meta.list_serializer_class = LeanListSerializer`; its schema is the child's, unchanged.
+
+    Plain attributes and foreign keys' ids are read directly; a dotted source (`category.name`)
+    walks its attributes, and anything out of the ordinary on a row (a missing object, a
+    callable) is left to the field's own `get_attribute`, as are method fields and nested
+    serializers, so every value is what DRF itself would give."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if isinstance(data, Manager) else data)
+        if not rows:  # as DRF's: the child's fields are not even built
+            return []
+        if isinstance(rows[0], dict):
+            return self.value_rows(rows)
+        plan = [lean_field(field) for field in self.child._readable_fields]
+        out = []
+        for row in rows:
+            item = {}
+            for name, read, convert, field in plan:
+                if read is None:
+                    value = drf_value(field, row)
+                    if value is SKIP:
+                        continue
+                    item[name] = value
+                    continue
+                try:
+                    value = read(row)
+                except (AttributeError, KeyError, ObjectDoesNotExist):
+                    value = drf_value(field, row)
+                    if value is SKIP:
+                        continue
+                    item[name] = value
+                    continue
+                if value is None:
+                    item[name] = None
+                elif callable(value):
+                    item[name] = drf_value(field, row)
+                else:
+                    item[name] = convert(value)
+            out.append(item)
+        return out
+
+    def value_rows(self, rows: list[dict]) -> list[dict]:
+        """Rows read as values under `value_keys`' keys: each value converted as the field
+        converts it (None stays None, as DRF leaves it)."""
+        plan = [
+            (name, key, convert)
+            for (name, _read, convert, _field), key in zip(
+                map(lean_field, self.child._readable_fields),
+                value_keys(self.child),
+                strict=True,
+            )
+        ]
+        out = []
+        for row in rows:
+            item = {}
+            for name, key, convert in plan:
+                value = row[key]
+                item[name] = None if value is None else convert(value)
+            out.append(item)
+        return out
+
+
+def value_keys(serializer) -> list[str] | None:
+    """The `values()` keys a list of the serializer reads, one per readable field, when every
+    field reads a column and so a value row gives what the instance gives: a column of the
+    model, a foreign key's id, or a dotted source through foreign keys that are never null, or
+    whose field shows None for a missing object (`default=None`). None when one does not (a
+    method field, a nested serializer, a property): that list reads instances."""
+    from django.db.models import ForeignKey
+
+    list_class = getattr(getattr(serializer, "Meta", None), "list_serializer_class", None)
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    if model is None or list_class is None or not issubclass(list_class, LeanListSerializer):
+        return None
+    keys = []
+    for field in serializer._readable_fields:
+        name, read, convert, _field = lean_field(field)
+        if read is None:
+            return None
+        attrs = field.source_attrs
+        current = model
+        for index, attr in enumerate(attrs):
+            try:
+                model_field = current._meta.get_field(attr)
+            except FieldDoesNotExist:
+                return None
+            last = index == len(attrs) - 1
+            if last:
+                if not model_field.concrete or model_field.many_to_many:
+                    return None
+                break
+            if not isinstance(model_field, ForeignKey):
+                return None
+            if model_field.null and field.default is not None:
+                return None
+            current = model_field.related_model
+        keys.append("__".join(attrs))
+    return keys
+
+
+SKIP = object()
+
+
+def drf_value(field, row):
+    """One field of one row exactly as `Serializer.to_representation` computes it."""
+    try:
+        attribute = field.get_attribute(row)
+    except SkipField:
+        return SKIP
+    check = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+    return None if check is None else field.to_representation(attribute)
+
+
+def lean_field(field) -> tuple:
+    """(name, read the raw value from a row or None for DRF's own way, convert it, the field)."""
+    from operator import attrgetter
+
+    name = field.field_name
+    if isinstance(field, serializers.SerializerMethodField):
+        return (name, None, None, field)
+    if isinstance(field, serializers.PrimaryKeyRelatedField):
+        model = getattr(getattr(field.parent, "Meta", None), "model", None)
+        if (
+            model is None
+            or field.pk_field is not None
+            or len(field.source_attrs) != 1
+            or not field.use_pk_only_optimization()
+        ):
+            return (name, None, None, field)
+        try:
+            attname = getattr(model._meta.get_field(field.source_attrs[0]), "attname", None)
+        except FieldDoesNotExist:
+            attname = None
+        if attname is None:  # not a foreign key of the model's own (a property, a reverse one)
+            return (name, None, None, field)
+        return (name, attrgetter(attname), identity, field)
+    if isinstance(field, (serializers.BaseSerializer, serializers.RelatedField)) or not (
+        field.source_attrs
+    ):
+        return (name, None, None, field)
+    convert = {serializers.CharField: str, serializers.IntegerField: int}.get(
+        type(field), field.to_representation
+    )
+    return (name, attrgetter(".".join(field.source_attrs)), convert, field)
+
+
+def identity(value):
+    return value
 
 
 # --- the schema: the error responses every operation really returns ------------------------------

@@ -19,7 +19,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ScopedReadOnlyViewSet
+from core.api import LeanListSerializer, ScopedReadOnlyViewSet
 from demands.models import Claim, ClaimDirection, Demand, DemandStatus, Match
 
 from . import matching, selectors, services
@@ -51,6 +51,7 @@ class DemandSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Demand
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "kind",
@@ -133,6 +134,13 @@ class DemandViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
     model = Demand
     serializer_class = DemandSerializer
     filterset_class = DemandFilterSet
+    list_columns = (
+        *("kind", "title", "description", "source", "people_affected", "urgency", "needed_by"),
+        *("quantity", "quantity_unit", "status", "status_reason", "claimed_by_member"),
+        *("created_at", "published_at", "escalation_due_at"),
+        *("category__name", "committee__name", "handling_committee__name"),
+        "raised_by_unit__name",
+    )
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -213,6 +221,7 @@ class ClaimSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Claim
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "demand",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from categories.models import Category
 from committees.models import Committee, Tenant
+from core.choices import ChoiceLabels
 from core.scoping import Action, ScopedQuerySetMixin
 from members.models import MemberUnit
 from party_members.models import PartyMember
@@ -96,7 +97,7 @@ class DemandQuerySet(ScopedQuerySetMixin, models.QuerySet):
         ]
 
 
-class Demand(models.Model):
+class Demand(ChoiceLabels, models.Model):
     tenant = models.ForeignKey(
         Tenant, on_delete=models.PROTECT, related_name="+", verbose_name=_("租户")
     )
@@ -259,7 +260,7 @@ class ClaimQuerySet(ScopedQuerySetMixin, models.QuerySet):
         return [Q(unit_id__in=unit_ids, tenant_id=user.tenant_id)] if unit_ids else []
 
 
-class Claim(models.Model):
+class Claim(ChoiceLabels, models.Model):
     """Either side's move to pair a demand with a resource (双向认领): a unit claims a demand, or
     staff request a resource for a demand. The other side accepts or declines; an accepted claim
     commits capacity until it is released. A committee's own resource is committed directly by

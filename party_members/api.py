@@ -4,7 +4,7 @@
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from core.api import KeysetPagination, ScopedReadOnlyViewSet
+from core.api import KeysetPagination, LeanListSerializer, ScopedReadOnlyViewSet
 from core.identifiers import mask_phone
 
 from . import services
@@ -17,6 +17,7 @@ class PartyMemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PartyMember
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "name",
@@ -50,6 +51,7 @@ class PartyMemberViewSet(ScopedReadOnlyViewSet):
 class ServiceRecordSerializer(serializers.ModelSerializer):
     class Meta:
         model = ServiceRecord
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "community",
@@ -77,4 +79,5 @@ class ServiceRecordViewSet(ScopedReadOnlyViewSet):
     model = ServiceRecord
     serializer_class = ServiceRecordSerializer
     filterset_class = ServiceRecordFilterSet
+    list_values = True
     pagination_class = ServiceRecordPagination

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee, Tenant
+from core.choices import ChoiceLabels
 from core.scoping import Action, ScopedQuerySetMixin, user_scopes
 from members.models import MemberUnit, User
 
@@ -37,7 +38,7 @@ class PartyMemberQuerySet(ScopedQuerySetMixin, models.QuerySet):
         return [Q(pk=own_id, tenant_id=user.tenant_id)] if own_id else []
 
 
-class PartyMember(models.Model):
+class PartyMember(ChoiceLabels, models.Model):
     """An in-service party member (在职党员). Party membership is sensitive personal data:
     contact details are shown only to those who need them, and reads of the record are audited."""
 
@@ -269,7 +270,7 @@ class ServiceRecordQuerySet(ScopedQuerySetMixin, models.QuerySet):
         return scoped.filter(tenant_id=tenant_id) if tenant_id and broad else scoped
 
 
-class ServiceRecord(models.Model):
+class ServiceRecord(ChoiceLabels, models.Model):
     """One act of service by a member or a team, verified by the community where it was done."""
 
     tenant = models.ForeignKey(

@@ -19,7 +19,7 @@ from rest_framework.response import Response as APIResponse
 from rest_framework.settings import api_settings
 
 from committees.models import Committee
-from core.api import ScopedReadOnlyViewSet, bulk_failures, bulk_payload
+from core.api import LeanListSerializer, ScopedReadOnlyViewSet, bulk_failures, bulk_payload
 from core.bulk import BulkRejected
 from core.scoping import Action
 from demands.models import Demand
@@ -82,6 +82,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "year",
@@ -233,6 +234,13 @@ class ProjectViewSet(
 
     model = Project
     filterset_class = ProjectFilterSet
+    list_values = True
+    list_columns = (
+        *("year", "title", "description", "budget", "start_on", "due_on", "status"),
+        *("status_reason", "source", "claim", "decision", "created_at", "started_at"),
+        *("completed_at", "overdue_at", "escalated_at", "escalated_to"),
+        *("committee__name", "lead_unit__name", "category__name"),
+    )
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_serializer_class(self):

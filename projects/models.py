@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from categories.models import Category
 from committees.models import Committee, Tenant
+from core.choices import ChoiceLabels
 from core.scoping import Action, ScopedQuerySetMixin
 from demands.models import Claim, Demand
 from members.models import MemberUnit, Seat, Subcommittee
@@ -45,7 +46,7 @@ class SupervisionPolicy(models.Model):
         return f"{self.tenant}: {self.remind_days_before}/{self.escalate_after_days}"
 
 
-class Supervised(models.Model):
+class Supervised(ChoiceLabels, models.Model):
     """What supervision needs of a row with a due date. `supervise_at` is when the scan must look
     at it next (the reminder, the due date, the escalation), null once nothing is left to do; the
     three stamps say what was done, so no stage happens twice."""

@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,10 +25,11 @@ from django.views import View
 
 from committees.models import Committee
 from core import bulk_views, excel
+from core.choices import choice_label
 from core.errors import error_text
 from core.numbers import number
 from core.scoping import Action
-from core.views import ScopedPageMixin, run_service, xlsx_response
+from core.views import ScopedPageMixin, pk_urls, run_service, xlsx_response
 from demands.models import ClaimDirection, Demand
 from resources.models import Resource
 
@@ -48,6 +51,7 @@ from .forms import (
 )
 from .models import (
     PROJECT_TRANSITIONS,
+    RUNNING,
     Attendee,
     Meeting,
     Milestone,
@@ -66,6 +70,47 @@ def _form_errors(request, form) -> None:
 # --- the project list ----------------------------------------------------------------------------
 
 
+# What `project_rows` reads: the page loads these values alone, no model instances.
+ROW_COLUMNS = (
+    *("pk", "title", "year", "status", "budget", "due_on", "overdue_at"),
+    *("committee__name", "lead_unit__name", "category__name"),
+)
+
+
+def project_rows(values) -> list[dict]:
+    """The list's rows (`ROW_COLUMNS` values) as the plain values they show, worked out once in
+    Python (the template engine reads a dict's key at once, where a model instance costs it a
+    failed subscript and an attribute lookup for every dotted name of every row): the line under
+    the title is text (the year, committee, lead unit, category, budget and due date, its words
+    translated once for the page), the keys what `projects/list.html` reads."""
+    lead, budget, yuan, due = _("牵头"), _("预算"), _("元"), _("期限")
+    detail_url = pk_urls("projects:project_detail")
+    status = Project._meta.get_field("status")
+    rows = []
+    for value in values:
+        line = f"{value['year']} · {value['committee__name']}"
+        if value["lead_unit__name"] is not None:
+            line += f" · {lead}{value['lead_unit__name']}"
+        if value["category__name"] is not None:
+            line += f" · {value['category__name']}"
+        line += (
+            f" · {budget}{floatformat(value['budget'], '-2')}{yuan}"
+            f" · {due}{date_filter(value['due_on'], 'Y-m-d')}"
+        )
+        rows.append(
+            {
+                "pk": value["pk"],
+                "url": detail_url(value["pk"]),
+                "title": value["title"],
+                "status": value["status"],
+                "status_label": choice_label(status, value["status"]),
+                "line": line,
+                "overdue": bool(value["overdue_at"] and value["status"] in RUNNING),
+            }
+        )
+    return rows
+
+
 class ProjectListView(ScopedPageMixin, View):
     model = Project
 
@@ -73,12 +118,15 @@ class ProjectListView(ScopedPageMixin, View):
         filterset = page_filterset(
             request.GET, queryset=selectors.project_list(user=request.user), request=request
         )
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(filterset.qs.values(*ROW_COLUMNS), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
         params = request.GET.copy()
         params.pop("page", None)
         year = timezone.localdate().year
         context = {
             "page": page,
+            "rows": project_rows(page),
             "filters": filterset.form.cleaned_data if filterset.is_bound else {},
             "statuses": ProjectStatus.choices,
             "years": list(range(year + 1, year - 5, -1)),

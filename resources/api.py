@@ -15,7 +15,13 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
-from core.api import ScopedReadOnlyViewSet, bulk_failures, bulk_payload, form_serializer
+from core.api import (
+    LeanListSerializer,
+    ScopedReadOnlyViewSet,
+    bulk_failures,
+    bulk_payload,
+    form_serializer,
+)
 from core.bulk import BulkRejected, row_data
 
 from . import services
@@ -36,6 +42,7 @@ class ResourceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Resource
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "title",
@@ -84,6 +91,12 @@ class ResourceViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRe
     model = Resource
     serializer_class = ResourceSerializer
     filterset_class = ResourceFilterSet
+    list_values = True
+    list_columns = (
+        *("title", "kind", "description", "capacity", "capacity_unit", "remaining"),
+        *("available_from", "available_until", "status", "created_at", "updated_at"),
+        *("category__name", "committee__name", "offered_by__name"),
+    )
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):

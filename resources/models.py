@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from categories.models import Category
 from committees.models import Committee, Tenant
+from core.choices import ChoiceLabels
 from core.scoping import ScopedQuerySetMixin
 from members.models import MemberUnit
 
@@ -52,7 +53,7 @@ class ResourceQuerySet(ScopedQuerySetMixin, models.QuerySet):
         return [Q(offered_by_id__in=unit_ids, tenant_id=user.tenant_id)] if unit_ids else []
 
 
-class Resource(models.Model):
+class Resource(ChoiceLabels, models.Model):
     """What a member unit (or a committee itself) offers to the subtree of `committee`."""
 
     tenant = models.ForeignKey(

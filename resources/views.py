@@ -21,9 +21,11 @@ from categories.services import categories_for
 from committees.models import Committee
 from committees.selectors import committee_filter_choices
 from core import bulk_views, excel
+from core.choices import choice_label
 from core.forms import add_service_errors
+from core.numbers import number
 from core.scoping import Action
-from core.views import ScopedPageMixin, run_service, xlsx_response
+from core.views import ScopedPageMixin, pk_urls, run_service, xlsx_response
 
 from . import imports, policies, services
 from .filtersets import SORT_CHOICES, filtered_resources
@@ -34,6 +36,64 @@ from .selectors import visible_resources
 PAGE_SIZE = 50
 
 
+def capacity_shown(remaining, capacity, unit: str, line: str) -> tuple[str, str]:
+    """What `resources/_capacity.html` shows beside the numbers: the line "剩余15/30人次" (`line`
+    is its translation, fetched once for a list; `unit` the unit's label) and the bar's width,
+    as `{% widthratio %}` gives it."""
+    text = line % {"left": number(remaining), "total": number(capacity), "unit": unit}
+    try:
+        percent = str(round(float(remaining) / float(capacity) * 100))
+    except ZeroDivisionError:
+        percent = "0"
+    return text, percent
+
+
+def capacity_line() -> str:
+    return _("剩余%(left)s/%(total)s%(unit)s")
+
+
+# What `resource_rows` reads: the page loads these values alone, no model instances.
+ROW_COLUMNS = (
+    *("pk", "title", "kind", "capacity", "capacity_unit", "remaining", "status"),
+    *("category__name", "committee__name", "offered_by__name"),
+)
+
+
+def resource_rows(values) -> list[dict]:
+    """The list's rows (`ROW_COLUMNS` values) as the plain values they show, worked out once in
+    Python: the template engine reads a dict's key at once, where a model instance costs it a
+    failed subscript and an attribute lookup for every dotted name of every row. The keys are
+    what `resources/list.html` and the includes it shares with the detail page
+    (`_capacity.html`, `_status.html`) read."""
+    line = capacity_line()
+    detail_url = pk_urls("resources:resource_detail")
+    field = Resource._meta.get_field
+    kind, unit, status = field("kind"), field("capacity_unit"), field("status")
+    rows = []
+    for value in values:
+        text, percent = capacity_shown(
+            value["remaining"], value["capacity"], choice_label(unit, value["capacity_unit"]), line
+        )
+        rows.append(
+            {
+                "pk": value["pk"],
+                "url": detail_url(value["pk"]),
+                "title": value["title"],
+                "kind_label": choice_label(kind, value["kind"]),
+                "category_name": value["category__name"],
+                "committee_name": value["committee__name"],
+                "offered_by_name": value["offered_by__name"],
+                "capacity": value["capacity"],
+                "remaining": value["remaining"],
+                "capacity_line": text,
+                "capacity_percent": percent,
+                "status": value["status"],
+                "get_status_display": choice_label(status, value["status"]),
+            }
+        )
+    return rows
+
+
 # --- the list and one resource ---------------------------------------------------------------------
 
 
@@ -42,12 +102,14 @@ class ResourceListView(ScopedPageMixin, View):
 
     def get(self, request):
         filterset, resources = filtered_resources(request)
-        page = Paginator(resources, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = Paginator(resources.values(*ROW_COLUMNS), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
         query = request.GET.copy()
         query.pop("page", None)
         context = {
             "page": page,
-            "resources": page.object_list,
+            "rows": resource_rows(page.object_list),
             "filters": {name: request.GET.get(name, "") for name in filterset.filters},
             "kinds": ResourceKind.choices,
             "statuses": ResourceStatus.choices,
@@ -79,6 +141,12 @@ class ResourceDetailView(ScopedPageMixin, View):
 
     def get(self, request, pk):
         resource = self.get_scoped_object(queryset=visible_resources(request.user))
+        resource.capacity_line, resource.capacity_percent = capacity_shown(
+            resource.remaining,
+            resource.capacity,
+            resource.get_capacity_unit_display(),
+            capacity_line(),
+        )
         mode = policies.edit_mode(request.user, resource)
         context = {
             "resource": resource,

@@ -25,7 +25,7 @@ def demands(world):
 def page_titles(client, params) -> list[str]:
     response = client.get(reverse("demands:demand_list"), params)
     assert response.status_code == 200
-    return [d.title for d in response.context["page"]]
+    return [d["title"] for d in response.context["page"]]
 
 
 def export_titles(client, params) -> list[str]:

@@ -276,7 +276,7 @@ def test_a_unit_contact_sees_only_what_its_unit_matched_claimed_or_raised(
     other_contact = contact_of(other_unit)
 
     client = client_for(contact)
-    titles = {d.title for d in client.get(reverse("demands:demand_list")).context["page"]}
+    titles = {d["title"] for d in client.get(reverse("demands:demand_list")).context["page"]}
     assert titles == {"独居老人助餐", "助餐二期", "单位门前停车"}
     api = {row["title"] for row in client.get("/api/demands/").json()["results"]}
     assert api == titles

@@ -354,7 +354,7 @@ def test_a_lead_units_contact_sees_its_own_projects_and_no_others(world, objects
     contact = objects["contact"]
     other_project, other_contact = f.project(world, title="楼道整治", demand_title="楼道堆物")
     client = client_for(contact)
-    titles = {p.title for p in client.get(reverse("projects:project_list")).context["page"]}
+    titles = {p["title"] for p in client.get(reverse("projects:project_list")).context["page"]}
     assert titles == {"多福巷老年餐桌"}
     assert {row["title"] for row in client.get("/api/projects/").json()["results"]} == titles
     assert (

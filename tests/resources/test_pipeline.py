@@ -245,7 +245,7 @@ def listed(world, categories):
 def page_titles(client, query) -> list[str]:
     response = client.get(reverse("resources:resource_list"), query)
     assert response.status_code == 200
-    return [r.title for r in response.context["resources"]]
+    return [r["title"] for r in response.context["rows"]]
 
 
 def export_titles(client, query) -> list[str]:

@@ -361,7 +361,7 @@ class TestCapacity:
 
 def titles(response) -> list[str]:
     assert response.status_code == 200
-    return [r.title for r in response.context["resources"]]
+    return [r["title"] for r in response.context["rows"]]
 
 
 class TestList:
