@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 
-from core.api import ScopedReadOnlyViewSet
+from core.api import LeanListSerializer, ScopedReadOnlyViewSet
 from core.scoping import subtree_q
 
 from .models import Committee, Kind, Level
@@ -29,6 +29,7 @@ class CommitteeSerializer(serializers.ModelSerializer):
             "subtree_size",
         ]
         read_only_fields = fields
+        list_serializer_class = LeanListSerializer
 
 
 class CommitteeFilter(filters.FilterSet):

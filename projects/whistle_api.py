@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response as APIResponse
 
 from committees.models import Committee
-from core.api import ScopedReadOnlyViewSet
+from core.api import LeanListSerializer, ScopedReadOnlyViewSet
 from core.scoping import Action
 from demands.models import Demand
 from members.models import MemberUnit
@@ -84,6 +84,7 @@ class WhistleSerializer(serializers.ModelSerializer):
             "reported_count",
             "late_count",
         ]
+        list_serializer_class = LeanListSerializer
 
 
 class SummonsInput(serializers.Serializer):
