@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.db.models.lookups import In
 
 
@@ -106,13 +107,28 @@ def scope_ids_q(
     `model` is the model the path starts from; the committee model is found along the path.
     `as_array` writes it as `key = ANY(ARRAY(...))` (see `ScopeIn`), for a key OR-ed with
     another key's scope."""
-    condition = scope_q(scopes)
-    if condition is None:
+    if not scopes:
         return None
     committee_model = related_model(model, committee_path)
-    ids = committee_model._base_manager.filter(condition).order_by().values("pk")
     lookup = "scope_in" if as_array else "in"
-    return Q(**{f"{committee_path}_id__{lookup}": ids})
+    return Q(**{f"{committee_path}_id__{lookup}": scope_ids_sql(committee_model, scopes)})
+
+
+def scope_ids_sql(committee_model: type[models.Model], scopes: list[Scope]) -> RawSQL:
+    """The ids of the committees in the scopes, as the one statement it always is. Written out
+    rather than built as a queryset: every scoped list asks for it twice (its page and its
+    count), and building and compiling that queryset cost ~0.45 ms each time, a third of what a
+    small list's own SQL takes."""
+    meta = committee_model._meta
+
+    def column(name: str) -> str:
+        return f'"{meta.get_field(name).column}"'
+
+    pk, tenant, tree, lft, rght = (column(n) for n in ("id", "tenant", "tree_id", "lft", "rght"))
+    one = f"({tenant} = %s AND {tree} = %s AND {lft} >= %s AND {rght} <= %s)"
+    where = " OR ".join([one] * len(scopes))
+    params = [v for s in scopes for v in (s.tenant_id, s.tree_id, s.lft, s.rght)]
+    return RawSQL(f'SELECT {pk} FROM "{meta.db_table}" WHERE {where}', params)
 
 
 class ScopeIn(In):
