@@ -28,6 +28,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee, Tenant
+from core.choices import ChoiceLabels
 from core.scoping import Action, ScopedQuerySetMixin, user_scopes
 from demands.models import Demand
 from members.models import MemberUnit
@@ -89,7 +90,7 @@ class WhistleQuerySet(ScopedQuerySetMixin, models.QuerySet):
         ]
 
 
-class Whistle(models.Model):
+class Whistle(ChoiceLabels, models.Model):
     """A street's or township's whistle (吹哨): a problem that needs government departments.
 
     `committee` is the street or township that blew it (and closes it). `blown_at` starts every

@@ -16,7 +16,7 @@ from django.views import View
 from committees.models import Committee
 from core.errors import field_messages
 from core.scoping import Action
-from core.views import ScopedPageMixin
+from core.views import ScopedPageMixin, pk_urls
 from members.models import MemberUnit
 
 from . import bulletins, evaluations, policies, satisfaction, whistles
@@ -61,6 +61,9 @@ class WhistleListView(ScopedPageMixin, View):
         q = (request.GET.get("q") or "").strip()[:50]
         rows = selectors.whistle_list(user=request.user, status=status, kind=kind, q=q)
         page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        detail_url = pk_urls("projects:whistle_detail")
+        for whistle in page:
+            whistle.detail_url = detail_url(whistle.pk)
         params = request.GET.copy()
         params.pop("page", None)
         return render(
