@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 
@@ -94,3 +94,33 @@ def pk_urls(name: str) -> Callable[[int], str]:
 
     head, tail = reverse(name, args=[_PK_SENTINEL]).split(str(_PK_SENTINEL))
     return lambda pk: f"{head}{pk}{tail}"
+
+
+def private_file(
+    field_file,
+    *,
+    types: dict[str, str],
+    filename: str,
+    as_attachment: bool | None = None,
+    cache: str = "private, max-age=600",
+) -> FileResponse:
+    """A stored file served by a scoped view (never from /media/): its type by its extension
+    among the ones the upload accepted (else a download of octets), never sniffed by the
+    browser, cached only by the reader's own browser; a file gone from the disk is a 404.
+    `as_attachment` defaults to a download for a type not in `types`."""
+    from pathlib import Path
+
+    extension = Path(field_file.name).suffix.lower()
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    response = FileResponse(
+        handle,
+        content_type=types.get(extension, "application/octet-stream"),
+        as_attachment=extension not in types if as_attachment is None else as_attachment,
+        filename=filename,
+    )
+    response["Cache-Control"] = cache
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views import View
@@ -21,7 +21,7 @@ from django.views.generic import TemplateView
 from committees.models import Committee, Level
 from core.references import as_id
 from core.scoping import Action, can, subtree_q
-from core.views import ScopedPageMixin, run_service
+from core.views import ScopedPageMixin, private_file, run_service
 from members.models import MemberUnit
 from members.selectors import UnitResolver
 
@@ -248,20 +248,13 @@ class EvidenceView(LoginRequiredMixin, View):
         row = get_object_or_404(
             assessment.manual_scores_readable(request.user).exclude(evidence_file=""), pk=pk
         )
-        name = Path(row.evidence_file.name).name
-        content_type = assessment.EVIDENCE_TYPES.get(
-            Path(name).suffix.lower(), "application/octet-stream"
+        return private_file(
+            row.evidence_file,
+            types=assessment.EVIDENCE_TYPES,
+            filename=Path(row.evidence_file.name).name,
+            as_attachment=True,
+            cache="private, no-store",
         )
-        try:
-            handle = row.evidence_file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404 from error
-        response = FileResponse(
-            handle, content_type=content_type, as_attachment=True, filename=name
-        )
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 class StarsView(ScopedPageMixin, TemplateView):

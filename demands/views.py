@@ -9,13 +9,12 @@ enforce `demands.policies`. The pages only ask the policies which buttons to sho
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
@@ -25,7 +24,7 @@ from django.views import View
 
 from core import excel
 from core.choices import choice_label
-from core.views import ScopedPageMixin, pk_urls, run_service, xlsx_response
+from core.views import ScopedPageMixin, pk_urls, private_file, run_service, xlsx_response
 from demands.models import (
     EDITABLE_STATUSES,
     Claim,
@@ -515,21 +514,9 @@ class AttachmentView(ScopedPageMixin, View):
 
     def get(self, request, pk):
         attachment = get_object_or_404(selectors.attachments_visible_to(request.user), pk=pk)
-        extension = Path(attachment.file.name).suffix.lower()
-        content_type = services.ATTACHMENT_TYPES.get(extension, "application/octet-stream")
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404 from error
-        response = FileResponse(
-            handle,
-            content_type=content_type,
-            as_attachment=extension not in services.ATTACHMENT_TYPES,
-            filename=attachment.original_name,
+        return private_file(
+            attachment.file, types=services.ATTACHMENT_TYPES, filename=attachment.original_name
         )
-        response["Cache-Control"] = "private, max-age=600"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 # --- two-way claims -----------------------------------------------------------------------------------

@@ -9,12 +9,11 @@ one ValidationError with every problem by field.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import floatformat
@@ -29,7 +28,7 @@ from core.choices import choice_label
 from core.errors import error_text
 from core.numbers import number
 from core.scoping import Action
-from core.views import ScopedPageMixin, pk_urls, run_service, xlsx_response
+from core.views import ScopedPageMixin, pk_urls, private_file, run_service, xlsx_response
 from demands.models import ClaimDirection, Demand
 from resources.models import Resource
 
@@ -521,18 +520,13 @@ class PhotoView(ScopedPageMixin, View):
 
     def get(self, request, pk):
         photo = selectors.photo_detail(user=request.user, pk=pk)
-        extension = Path(photo.file.name).suffix.lower()
-        content_type = services.demand_services.ATTACHMENT_TYPES.get(
-            extension, "application/octet-stream"
+        # Shown in the page (an img), never offered as a download.
+        return private_file(
+            photo.file,
+            types=services.demand_services.ATTACHMENT_TYPES,
+            filename=photo.original_name,
+            as_attachment=False,
         )
-        try:
-            handle = photo.file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404 from error
-        response = FileResponse(handle, content_type=content_type, filename=photo.original_name)
-        response["Cache-Control"] = "private, max-age=600"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 # --- supervision ---------------------------------------------------------------------------------

@@ -3,12 +3,10 @@ satisfaction and bulletins. Thin: parse, call one selector or service, render.""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
@@ -16,7 +14,7 @@ from django.views import View
 from committees.models import Committee
 from core.errors import field_messages
 from core.scoping import Action
-from core.views import ScopedPageMixin, pk_urls
+from core.views import ScopedPageMixin, pk_urls, private_file
 from members.models import MemberUnit
 
 from . import bulletins, evaluations, policies, satisfaction, whistles
@@ -334,18 +332,13 @@ class SummonsPhotoView(ScopedPageMixin, View):
 
     def get(self, request, pk):
         photo = selectors.summons_photo(user=request.user, pk=pk)
-        extension = Path(photo.file.name).suffix.lower()
-        content_type = whistles.demand_services.ATTACHMENT_TYPES.get(
-            extension, "application/octet-stream"
+        # Shown in the page (an img), never offered as a download.
+        return private_file(
+            photo.file,
+            types=whistles.demand_services.ATTACHMENT_TYPES,
+            filename=photo.original_name,
+            as_attachment=False,
         )
-        try:
-            handle = photo.file.open("rb")
-        except FileNotFoundError as error:
-            raise Http404 from error
-        response = FileResponse(handle, content_type=content_type, filename=photo.original_name)
-        response["Cache-Control"] = "private, max-age=600"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
 
 # --- two-way evaluation --------------------------------------------------------------------------

@@ -17,9 +17,9 @@ from ..demands import factories as df
 pytestmark = pytest.mark.browser
 
 
-def test_street_staff_commit_the_streets_venue_and_see_its_capacity_fall(
-    page, live_server, world, login, save_screenshot
-):
+@pytest.fixture
+def venue_and_demand(world):
+    """The street's own parking spaces (15) and a community's demand for 5 of them."""
     venue = df.resource(
         world.street,
         world.street_staff,
@@ -38,6 +38,13 @@ def test_street_staff_commit_the_streets_venue_and_see_its_capacity_fall(
         quantity="5",
         quantity_unit="places",
     )
+    return venue, demand
+
+
+def test_street_staff_commit_the_streets_venue_and_see_its_capacity_fall(
+    page, live_server, world, login, save_screenshot, venue_and_demand
+):
+    venue, demand = venue_and_demand
 
     login(page, world.street_staff)
     page.goto(f"/demands/{demand.pk}/")
@@ -80,24 +87,10 @@ def test_street_staff_commit_the_streets_venue_and_see_its_capacity_fall(
     assert claim.status == ClaimStatus.ACCEPTED and claim.message == "每晚19点后可用"
 
 
-def test_street_staff_commit_the_venue_from_its_own_page(page, world, login, save_screenshot):
-    venue = df.resource(
-        world.street,
-        world.street_staff,
-        title="东华门街道党群服务中心停车位",
-        capacity="15",
-        capacity_unit="places",
-        category_name="交通停车",
-    )
-    demand = df.demand(
-        world.community,
-        world.community_staff,
-        title="多福巷居民夜间停车难",
-        description="老旧小区车位不足，居民夜间停车难",
-        category_name="交通停车",
-        quantity="5",
-        quantity_unit="places",
-    )
+def test_street_staff_commit_the_venue_from_its_own_page(
+    page, world, login, save_screenshot, venue_and_demand
+):
+    venue, demand = venue_and_demand
 
     login(page, world.street_staff)
     page.goto(f"/resources/{venue.pk}/")
