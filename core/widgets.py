@@ -19,7 +19,20 @@ from django.core.exceptions import ValidationError
 TEXT_SUFFIX = "__text"
 
 
-class PickerWidget(forms.Widget):
+class SiteTemplateWidget(forms.Widget):
+    """A widget drawn by the site's template engine (templates/includes/), not the form
+    renderer's own, so its template may use the site's tags and translations."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # The site's template engine (templates/includes/), not the form renderer's own.
+        from django.template.loader import render_to_string
+        from django.utils.safestring import mark_safe
+
+        context = self.get_context(name, value, self.build_attrs(self.attrs, attrs))
+        return mark_safe(render_to_string(self.template_name, context))
+
+
+class PickerWidget(SiteTemplateWidget):
     template_name = "includes/picker.html"
 
     def __init__(
@@ -69,16 +82,8 @@ class PickerWidget(forms.Widget):
         }
         return context
 
-    def render(self, name, value, attrs=None, renderer=None):
-        # The site's template engine (templates/includes/), not the form renderer's own.
-        from django.template.loader import render_to_string
-        from django.utils.safestring import mark_safe
 
-        context = self.get_context(name, value, self.build_attrs(self.attrs, attrs))
-        return mark_safe(render_to_string(self.template_name, context))
-
-
-class TypedPickerWidget(forms.Widget):
+class TypedPickerWidget(SiteTemplateWidget):
     """A picker for a public form whose typed name is the fallback (the self-registration's
     community): the search box is the field itself, so a name or code typed without JavaScript
     is sent as it is, and the id of a result picked travels beside it in `<name>_id` (typing
@@ -105,13 +110,6 @@ class TypedPickerWidget(forms.Widget):
             "placeholder": self.placeholder,
         }
         return context
-
-    def render(self, name, value, attrs=None, renderer=None):
-        from django.template.loader import render_to_string
-        from django.utils.safestring import mark_safe
-
-        context = self.get_context(name, value, self.build_attrs(self.attrs, attrs))
-        return mark_safe(render_to_string(self.template_name, context))
 
 
 def choices_label(choices) -> Callable[[str], str]:
@@ -189,7 +187,7 @@ def split_references(values) -> list[str]:
     return found
 
 
-class MultiPickerWidget(forms.Widget):
+class MultiPickerWidget(SiteTemplateWidget):
     """Several committees or units: the current choices listed by name as ticked boxes (untick to
     drop one) and a search box that asks the same scoped lookup as the single picker; a result
     picked joins the ticked choices. Without JavaScript the box takes names or codes typed
@@ -248,10 +246,3 @@ class MultiPickerWidget(forms.Widget):
             "placeholder": self.placeholder,
         }
         return context
-
-    def render(self, name, value, attrs=None, renderer=None):
-        from django.template.loader import render_to_string
-        from django.utils.safestring import mark_safe
-
-        context = self.get_context(name, value, self.build_attrs(self.attrs, attrs))
-        return mark_safe(render_to_string(self.template_name, context))
