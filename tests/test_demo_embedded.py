@@ -45,3 +45,25 @@ def test_the_embedded_demo_seeds_on_sqlite_with_a_quiet_log(tmp_path):
     assert seeded.stderr.strip() == ""
     assert "Demo logins" in seeded.stdout
     assert "北京市" in seeded.stdout
+
+    # The lists read through the scoping entry point on SQLite too (the written scope, the lean
+    # rows), as a street's staff and the city's administrator see them after `make demo`.
+    pages = run(
+        "shell",
+        "-c",
+        "from django.test import Client\n"
+        "from django.test.utils import override_settings\n"
+        "from members.models import User\n"
+        "with override_settings(ALLOWED_HOSTS=['*']):\n"
+        "    for name in ('donghuamen_staff', 'community_staff'):\n"
+        "        client = Client()\n"
+        "        client.force_login(User.objects.get(username=name))\n"
+        "        for path in ('/demands/', '/resources/', '/projects/', '/projects/whistles/',\n"
+        "                     '/api/demands/', '/api/resources/', '/api/claims/',\n"
+        "                     '/api/matches/', '/api/committees/', '/api/whistles/'):\n"
+        "            response = client.get(path)\n"
+        "            print(name, path, response.status_code)\n",
+    )
+    assert pages.returncode == 0, pages.stderr[-3000:]
+    statuses = [line.rsplit(" ", 1)[1] for line in pages.stdout.splitlines() if "/" in line]
+    assert len(statuses) == 20 and set(statuses) == {"200"}, pages.stdout
