@@ -43,7 +43,16 @@ from django.utils.translation import get_language
 from categories.models import Category, ThesaurusEntry
 from committees.models import Committee
 from demands import policies, relevance
-from demands.models import Claim, ClaimStatus, Demand, DemandStatus, Match, TermStatistics
+from demands.models import (
+    Claim,
+    ClaimStatus,
+    Demand,
+    DemandAnalysis,
+    DemandStatus,
+    Match,
+    ResourceAnalysis,
+    TermStatistics,
+)
 from members.models import Membership
 from resources.models import CapacityUnit, Resource, ResourceKind, ResourceStatus
 
@@ -335,6 +344,105 @@ def demand_doc(row: DemandRow, lexicon, places) -> relevance.Doc:
     )
 
 
+# --- analyses kept between passes (`StoredAnalysis`) ----------------------------------------------
+
+UNIT_SEP, RECORD_SEP = "\x1f", "\x1e"
+ANALYSIS_COLUMNS = ("analysis__key", "analysis__terms", "analysis__concepts", "analysis__bigrams")
+
+
+def analysis_key(lexicon_key: tuple, names: tuple[str, ...], row) -> str:
+    """Everything the reading of a row's text depends on, in one digest: the vocabulary's
+    version, the place names taken out of it, its title and description (and a resource's
+    kind, which adds a term)."""
+    parts = (lexicon_key[-1], *names, getattr(row, "kind", ""), row.title, row.description)
+    return hashlib.blake2b(UNIT_SEP.join(parts).encode(), digest_size=16).hexdigest()
+
+
+def stored_doc(concepts: str, bigrams: str, text: str, lexicon) -> relevance.Doc:
+    found = dict(item.split(UNIT_SEP, 1) for item in concepts.split(RECORD_SEP)) if concepts else {}
+    grams = frozenset(bigrams.split(RECORD_SEP)) if bigrams else frozenset()
+    return relevance.Doc(found, grams, text, {head: lexicon.key(head) for head in found})
+
+
+class Docs(Sequence):
+    """A batch's analysed texts, each built from its stored analysis only when first asked for:
+    the scores read only the terms, a reason needs the documents of its own pair."""
+
+    def __init__(self, items: list, lexicon) -> None:
+        self.items = items  # a Doc, or the stored (concepts, bigrams, text)
+        self.lexicon = lexicon
+
+    def __getitem__(self, index):
+        item = self.items[index]
+        if not isinstance(item, relevance.Doc):
+            item = self.items[index] = stored_doc(*item, self.lexicon)
+        return item
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def storable(doc: relevance.Doc, terms: list[str]) -> bool:
+    """A headword holding a separator (typed into the thesaurus) cannot be stored: such a text
+    is read afresh every time instead."""
+    return not any(
+        UNIT_SEP in word or RECORD_SEP in word
+        for word in (*doc.concepts, *doc.concepts.values(), *terms)
+    )
+
+
+def read_docs(rows, stored, lexicon, lexicon_key, places, terms_of) -> tuple:
+    """The rows' analyses: the stored one where its key still holds, else read now. Returns the
+    documents, their terms (`terms_of(row, doc)`) and their keys in the rows' order, and those
+    read now, (row id, key, doc, terms), to be stored."""
+    items, term_lists, keys, fresh = [], [], [], []
+    names_at: dict[int, tuple[str, ...]] = {}
+    for row, (key, terms, concepts, bigrams, *text) in zip(rows, stored, strict=True):
+        names = names_at.get(row.committee_id)
+        if names is None:
+            names = names_at[row.committee_id] = chain_names(row.committee_id, places)
+        wanted = analysis_key(lexicon_key, names, row)
+        keys.append(wanted)
+        if key == wanted:
+            items.append((concepts, bigrams, text[0] if text else ""))
+            term_lists.append(terms.split(RECORD_SEP) if terms else [])
+            continue
+        doc = relevance.analyze(f"{row.title} {row.description}", lexicon, names)
+        terms = terms_of(row, doc)
+        items.append(doc)
+        term_lists.append(terms)
+        if storable(doc, terms):
+            fresh.append((row.id, wanted, doc, terms))
+    return Docs(items, lexicon), term_lists, keys, fresh
+
+
+def store_analyses(model, fresh: list) -> None:
+    """Keep what was read now for the next pass (two workers storing the same row agree)."""
+    if not fresh:
+        return
+    owner = "demand" if model is DemandAnalysis else "resource"
+    objects = []
+    for pk, key, doc, terms in sorted(fresh, key=lambda item: item[0]):
+        values = {
+            f"{owner}_id": pk,
+            "key": key,
+            "terms": RECORD_SEP.join(terms),
+            "concepts": RECORD_SEP.join(f"{h}{UNIT_SEP}{w}" for h, w in doc.concepts.items()),
+            "bigrams": RECORD_SEP.join(sorted(doc.bigrams)),
+        }
+        if model is DemandAnalysis:
+            values["text"] = doc.text
+        objects.append(model(**values))
+    columns = ["key", "terms", "concepts", "bigrams"] + (["text"] if owner == "demand" else [])
+    model.objects.bulk_create(
+        objects,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=[owner],
+        update_fields=columns,
+    )
+
+
 def resource_terms(row: ResourceRow, doc: relevance.Doc, lexicon) -> list[str]:
     word = KIND_CONCEPTS.get(row.kind, "")
     terms = doc.terms()
@@ -533,11 +641,19 @@ class Scored:
     record_words: str = ""
     via: int = 0
     covering: bool = True
+    basis: str = ""  # a digest of what its reason is worded from, when known
+    index: tuple[int, int] = (0, 0)  # the demand's and the resource's place in its batch
 
     @property
     def reason_text(self) -> str:
         """The reason as it reads now (the stored one marks where the capacity goes)."""
         return reason_now(self.reason, self.resource, self.demand)
+
+    @property
+    def digest(self) -> str:
+        """The proposal's numbers (its words are compared by `basis`, or word for word)."""
+        said = repr((self.score, self.rank, tuple(self.components.items())))
+        return hashlib.blake2b(said.encode(), digest_size=8).hexdigest()
 
 
 @dataclass
@@ -554,8 +670,15 @@ class Batch:
     lexicon_key: tuple
     stats: relevance.TermStats | None = None
     stats_key: tuple = ()
-    demand_docs: list = field(default_factory=list)
-    resource_docs: list = field(default_factory=list)
+    demand_docs: Sequence = field(default_factory=list)
+    resource_docs: Sequence = field(default_factory=list)
+    demand_term_lists: list | None = None
+    # What a reason says depends on (a full pass knows them; one demand at a time does not):
+    demand_keys: list | None = None
+    resource_keys: list | None = None
+    stats_digest: str = ""
+    settled: set = field(default_factory=set)
+    dvecs: list = field(default_factory=list)
     resource_term_lists: list = field(default_factory=list)
     _term_sets: dict = field(default_factory=dict)
     _chain_keys: dict = field(default_factory=dict)
@@ -599,9 +722,11 @@ def _read(batch: Batch) -> None:
 
 def demand_vectors(batch: Batch) -> list[relevance.Vector]:
     _read(batch)
+    if batch.demand_term_lists is None:
+        batch.demand_term_lists = [doc.terms() for doc in batch.demand_docs]
     return [
-        relevance.demand_vector(doc.terms(), batch.stats, batch.lexicon)
-        for doc in batch.demand_docs
+        relevance.demand_vector(terms, batch.stats, batch.lexicon)
+        for terms in batch.demand_term_lists
     ]
 
 
@@ -666,12 +791,13 @@ def text_scores(dvecs, matrix: ResourceMatrix, pd: np.ndarray, pr: np.ndarray) -
     return out
 
 
-def score_batch(batch: Batch, *, keep_all: bool = False) -> list[Scored]:
+def score_batch(batch: Batch, *, keep_all: bool = False, word: bool = True) -> list[Scored]:
     """Score every pair of the batch; keep the top TOP_MATCHES relevant candidates of each demand
-    (or, for an explanation, every candidate), with their reasons worded."""
+    (or, for an explanation, every candidate), with their reasons worded (or, `word=False`, the
+    digest of what they would be worded from: a full pass words only what it writes)."""
     if not batch.pairs:
         return []
-    dvecs = demand_vectors(batch)
+    dvecs = batch.dvecs = demand_vectors(batch)
     matrix = ResourceMatrix.build(batch.resource_term_lists, batch.stats)
     pairs = batch.pairs
     pd = np.asarray(pairs.demand, dtype=np.int64)
@@ -718,26 +844,52 @@ def score_batch(batch: Batch, *, keep_all: bool = False) -> list[Scored]:
     keep = np.flatnonzero(proposed | keep_all)
     keep = keep[np.lexsort((ranks[keep], pd[keep]))]
     rows = []
-    for k in keep:
-        d, r = int(pairs.demand[k]), int(pairs.resource[k])
+    # Column by column as Python values: indexing numpy arrays one element at a time (and
+    # rounding numpy floats) cost more than the Scored rows themselves.
+    columns = zip(
+        *(
+            np.asarray(column)[keep].tolist()
+            for column in (
+                pairs.demand,
+                pairs.resource,
+                total,
+                text,
+                distance,
+                capacity,
+                window,
+                record,
+                proposed,
+                ranks,
+                pairs.via,
+                pairs.covering,
+            )
+        ),
+        keep.tolist(),
+        strict=True,
+    )
+    for d, r, score, text_k, distance_k, capacity_k, window_k, record_k, *rest in columns:
+        proposed_k, rank, via, covering, k = rest
         scored = Scored(
             demand=batch.demands[d],
             resource=batch.resources[r],
-            score=float(total[k]),
+            score=score,
             components={
-                "text": round(float(text[k]), 3),
-                "distance": round(float(distance[k]), 3),
-                "capacity": round(float(capacity[k]), 3),
-                "window": round(float(window[k]), 3),
-                "record": round(float(record[k]), 3),
+                "text": round(text_k, 3),
+                "distance": round(distance_k, 3),
+                "capacity": round(capacity_k, 3),
+                "window": round(window_k, 3),
+                "record": round(record_k, 3),
             },
-            proposed=bool(proposed[k]),
-            rank=int(ranks[k]),
-            record_words=record_words.get(int(k), ""),
-            via=int(pairs.via[k]),
-            covering=bool(pairs.covering[k]),
+            proposed=proposed_k,
+            rank=rank,
+            record_words=record_words.get(k, ""),
+            via=via,
+            covering=covering,
+            index=(d, r),
         )
-        if scored.proposed or keep_all:
+        if not word:
+            scored.basis = reason_basis(batch, scored)
+        elif proposed_k or keep_all:
             scored.reason = word_reason(batch, d, r, scored, dvecs[d])
         rows.append(scored)
     _language_now.value = None
@@ -798,6 +950,45 @@ def reason_now(reason: str, resource, demand) -> str:
     if CAPACITY_MARK not in reason:
         return reason
     return reason.replace(CAPACITY_MARK, capacity_words(resource, demand))
+
+
+# Raise when the wording of reasons changes (word_reason, relevance.shared_words and what they
+# read: labels, the common words): a pass then words every reason again instead of keeping
+# those whose inputs it finds unchanged.
+REASONS_VERSION = "1"
+
+
+def reason_basis(batch: Batch, scored: Scored) -> str:
+    """A digest of everything `word_reason` reads for this pair but the weights (those are
+    one per category, kept with each demand: `DemandAnalysis.worded_under`): both texts as read
+    (their analysis keys: vocabulary, place names, texts, the resource's kind), the place
+    serving it, the time and record words, the language."""
+    d, r = scored.index
+    resource = scored.resource
+    parts = (
+        REASONS_VERSION,
+        _language(),
+        batch.demand_keys[d],
+        batch.resource_keys[r],
+        str(scored.via),
+        batch.places[scored.via].name if scored.via in batch.places else "",
+        "1" if scored.covering else "0",
+        repr(scored.components["window"]),
+        _date(resource.available_from),
+        scored.record_words,
+    )
+    return hashlib.blake2b(UNIT_SEP.join(parts).encode(), digest_size=16).hexdigest()
+
+
+def word_kept(batch: Batch, rows: list[Scored]) -> None:
+    """Word the reasons of these proposals (those a pass compares or writes)."""
+    _language_now.value = get_language() or ""
+    for scored in rows:
+        if scored.reason:
+            continue
+        d, r = scored.index
+        scored.reason = word_reason(batch, d, r, scored, batch.dvecs[d])
+    _language_now.value = None
 
 
 def word_reason(batch: Batch, d: int, r: int, scored: Scored, dvec) -> str:
@@ -1006,6 +1197,8 @@ def _match(scored: Scored) -> Match:
         components=scored.components,
         reason=scored.reason,
         rank=scored.rank,
+        digest=scored.digest,
+        basis=scored.basis,
     )
 
 
@@ -1093,20 +1286,22 @@ def notify_new_matches(
 
 def category_batch(tenant_id: int, category_id: int, demand_ids: Sequence[int]) -> Batch:
     places = tenant_places(tenant_id)
-    demands = [
-        DemandRow(*row)
-        for row in Demand.objects.filter(
-            pk__in=list(demand_ids), category_id=category_id, status=DemandStatus.PUBLISHED
+    lexicon, lexicon_key = lexicon_for(tenant_id, category_id)
+    demand_rows = list(
+        Demand.objects.filter(
+            pk__ids_in=demand_ids, category_id=category_id, status=DemandStatus.PUBLISHED
         )
         .order_by("pk")
-        .values_list(*DEMAND_FIELDS)
-    ]
-    resources = [
-        ResourceRow(*row)
-        for row in eligible_resources(tenant_id, category_id)
+        .values_list(*DEMAND_FIELDS, *ANALYSIS_COLUMNS, "analysis__text", "analysis__worded_under")
+    )
+    resource_rows = list(
+        eligible_resources(tenant_id, category_id)
         .order_by("pk")
-        .values_list(*RESOURCE_FIELDS)
-    ]
+        .values_list(*RESOURCE_FIELDS, *ANALYSIS_COLUMNS)
+    )
+    nd, nr = len(DEMAND_FIELDS), len(RESOURCE_FIELDS)
+    demands = [DemandRow(*row[:nd]) for row in demand_rows]
+    resources = [ResourceRow(*row[:nr]) for row in resource_rows]
     memberships = (
         Membership.objects.filter(
             tenant_id=tenant_id,
@@ -1119,13 +1314,39 @@ def category_batch(tenant_id: int, category_id: int, demand_ids: Sequence[int]) 
         .values_list("unit_id", "committee_id")
     )
     pairs = coverage_pairs(places, demands, resources, list(memberships))
-    lexicon, lexicon_key = lexicon_for(tenant_id, category_id)
     batch = Batch(tenant_id, category_id, places, demands, resources, pairs, lexicon, lexicon_key)
-    batch.resource_docs = [resource_doc(r, lexicon, places) for r in resources]
-    batch.resource_term_lists = [
-        resource_terms(r, doc, lexicon)
-        for r, doc in zip(resources, batch.resource_docs, strict=True)
-    ]
+    batch.demand_docs, batch.demand_term_lists, batch.demand_keys, fresh_demands = read_docs(
+        demands,
+        [row[nd:-1] for row in demand_rows],
+        lexicon,
+        lexicon_key,
+        places,
+        lambda row, doc: doc.terms(),
+    )
+    batch.resource_docs, batch.resource_term_lists, batch.resource_keys, fresh_resources = (
+        read_docs(
+            resources,
+            [row[nr:] for row in resource_rows],
+            lexicon,
+            lexicon_key,
+            places,
+            lambda row, doc: resource_terms(row, doc, lexicon),
+        )
+    )
+    store_analyses(DemandAnalysis, fresh_demands)
+    store_analyses(ResourceAnalysis, fresh_resources)
+    # The weights are counted from the resources' terms: the same terms, the same weights.
+    batch.stats_digest = hashlib.blake2b(
+        "\n".join(RECORD_SEP.join(terms) for terms in batch.resource_term_lists).encode(),
+        digest_size=16,
+    ).hexdigest()
+    # Demands whose stored reasons were worded under these weights (a demand read afresh has
+    # no stored reasons to trust).
+    batch.settled = {
+        d.id
+        for d, row, fresh_key in zip(demands, demand_rows, batch.demand_keys, strict=True)
+        if row[-1] == batch.stats_digest and row[nd] == fresh_key
+    }
     batch.stats, batch.stats_key = term_stats(
         tenant_id, category_id, lexicon, lexicon_key, documents=batch.resource_term_lists
     )
@@ -1222,8 +1443,10 @@ def match_demands(tenant_id: int, category_id: int, demand_ids: Sequence[int]) -
     started = timezone.now()
     clock = time.perf_counter()
     batch = category_batch(tenant_id, category_id, demand_ids)
-    kept = score_batch(batch)
-    written = write_matches(tenant_id, [d.id for d in batch.demands], kept, since=started)
+    kept = score_batch(batch, word=False)
+    written = write_matches(
+        tenant_id, [d.id for d in batch.demands], kept, since=started, reasons=Reasons(batch)
+    )
     return {
         "demands": len(batch.demands),
         "resources": len(batch.resources),
@@ -1233,11 +1456,32 @@ def match_demands(tenant_id: int, category_id: int, demand_ids: Sequence[int]) -
     }
 
 
+class Reasons:
+    """How a full pass words reasons: only those it compares or writes, trusting a stored one
+    whose inputs are the same and whose demand's were worded under the same weights."""
+
+    def __init__(self, batch: Batch) -> None:
+        self.batch = batch
+        self.settled = batch.settled
+
+    def word(self, rows: list[Scored]) -> None:
+        word_kept(self.batch, rows)
+
+    def settle(self, demand_ids: set[int]) -> None:
+        """Every stored reason of these demands now reads as under the batch's weights."""
+        DemandAnalysis.objects.filter(demand_id__ids_in=demand_ids - self.settled).update(
+            worded_under=self.batch.stats_digest
+        )
+
+
 @transaction.atomic
-def write_matches(tenant_id: int, demand_ids: list[int], kept: list[Scored], *, since) -> int:
+def write_matches(
+    tenant_id: int, demand_ids: list[int], kept: list[Scored], *, since, reasons=None
+) -> int:
     """Replace the demands' proposals, writing only what changed (a periodic pass mostly finds
-    what the last one left; `computed_at` is when a proposal was last written). A demand
-    rematched on its own while this batch was being scored keeps its newer proposals."""
+    what the last one left; `computed_at` is when a proposal was last written), and wording
+    (`word`) only the reasons it must compare or write. A demand rematched on its own while this
+    batch was being scored keeps its newer proposals."""
     if not demand_ids:
         return 0
     if connection.vendor == "postgresql":
@@ -1248,7 +1492,7 @@ def write_matches(tenant_id: int, demand_ids: list[int], kept: list[Scored], *, 
     locked = {
         pk: (matched, requested)
         for pk, matched, requested in Demand.objects.select_for_update()
-        .filter(pk__in=demand_ids, status=DemandStatus.PUBLISHED)
+        .filter(pk__ids_in=demand_ids, status=DemandStatus.PUBLISHED)
         .order_by("pk")
         .values_list("pk", "matched_at", "matching_requested_at")
     }
@@ -1260,34 +1504,91 @@ def write_matches(tenant_id: int, demand_ids: list[int], kept: list[Scored], *, 
         if locked[pk][0] is None or (locked[pk][1] is not None and locked[pk][1] > locked[pk][0])
     }
     rows = [s for s in kept if s.demand.id in fresh]
+    changes = sort_out(rows, fresh, reasons)
+    touched.update(s.demand.id for s in changes.written)
+    touched.update(changes.emptied)
+    if changes.stale:
+        Match.objects.filter(pk__ids_in=changes.stale).delete()
+    if connection.vendor == "postgresql":
+        _copy_matches(changes.written)
+    else:
+        Match.objects.bulk_create([_match(s) for s in changes.written], batch_size=2000)
+    rebase(changes.rebased)
+    if reasons is not None:
+        reasons.settle(fresh)
+    if touched:
+        Demand.objects.filter(pk__ids_in=touched).update(matched_at=timezone.now())
+    return len(rows)
+
+
+@dataclass
+class Changes:
+    written: list[Scored] = field(default_factory=list)  # new or changed proposals
+    stale: set[int] = field(default_factory=set)  # stored proposals that go
+    rebased: list[tuple[int, str]] = field(default_factory=list)  # the same, newer inputs
+    emptied: set[int] = field(default_factory=set)  # demands that lost a proposal
+
+
+def sort_out(rows: list[Scored], fresh: set[int], reasons: Reasons | None) -> Changes:
+    """Compare the proposals with the stored ones. The same numbers with a reason worded from
+    the same inputs (`basis`, and the demand's weights) are left alone unworded; the same
+    numbers from other inputs are worded and compared word for word (weights that moved a
+    little mostly say the same)."""
+    settled = reasons.settled if reasons is not None else set()
     before = {
-        (demand_id, resource_id): (pk, (score, rank, reason, components))
-        for pk, demand_id, resource_id, score, rank, reason, components in Match.objects.filter(
-            demand_id__in=fresh
-        ).values_list("pk", "demand_id", "resource_id", "score", "rank", "reason", "components")
+        (demand_id, resource_id): (pk, digest, basis)
+        for pk, demand_id, resource_id, digest, basis in Match.objects.filter(
+            demand_id__ids_in=fresh
+        ).values_list("pk", "demand_id", "resource_id", "digest", "basis")
     }
-    stale = set()
-    written = []
+    changes = Changes()
+    doubtful = []
     for scored in rows:
         found = before.pop((scored.demand.id, scored.resource.id), None)
-        now = (scored.score, scored.rank, scored.reason, scored.components)
-        if found is not None and found[1] == now:
+        if found is None:
+            changes.written.append(scored)
             continue
-        if found is not None:
-            stale.add(found[0])
-        written.append(scored)
-        touched.add(scored.demand.id)
-    stale.update(pk for pk, _values in before.values())
-    touched.update(demand_id for demand_id, _resource in before)
-    if stale:
-        Match.objects.filter(pk__in=stale).delete()
+        pk, digest, basis = found
+        if digest != scored.digest:
+            changes.stale.add(pk)
+            changes.written.append(scored)
+        elif not (scored.basis and basis == scored.basis and scored.demand.id in settled):
+            doubtful.append((scored, pk, basis))
+    if reasons is not None:
+        reasons.word([s for s in changes.written] + [s for s, _pk, _b in doubtful])
+    if doubtful:
+        said = dict(
+            Match.objects.filter(pk__ids_in=[pk for _s, pk, _b in doubtful]).values_list(
+                "pk", "reason"
+            )
+        )
+        for scored, pk, basis in doubtful:
+            if said.get(pk) == scored.reason:
+                if basis != scored.basis:
+                    changes.rebased.append((pk, scored.basis))
+            else:
+                changes.stale.add(pk)
+                changes.written.append(scored)
+    changes.stale.update(pk for pk, _digest, _basis in before.values())
+    changes.emptied = {demand_id for demand_id, _resource in before}
+    return changes
+
+
+def rebase(rows: list[tuple[int, str]]) -> None:
+    """Store the newer inputs of proposals that read the same (so the next pass need not word
+    them again)."""
+    rows = [(pk, basis) for pk, basis in rows if basis]
+    if not rows:
+        return
     if connection.vendor == "postgresql":
-        _copy_matches(written)
-    else:
-        Match.objects.bulk_create([_match(s) for s in written], batch_size=2000)
-    if touched:
-        Demand.objects.filter(pk__in=touched).update(matched_at=timezone.now())
-    return len(rows)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Match._meta.db_table} AS m SET basis = u.basis "
+                "FROM unnest(%s::bigint[], %s::text[]) AS u(id, basis) WHERE m.id = u.id",
+                [[pk for pk, _b in rows], [b for _pk, b in rows]],
+            )
+        return
+    Match.objects.bulk_update([Match(pk=pk, basis=b) for pk, b in rows], ["basis"], batch_size=500)
 
 
 def _copy_matches(rows: list[Scored]) -> None:
@@ -1300,13 +1601,13 @@ def _copy_matches(rows: list[Scored]) -> None:
         buffer.write(
             f"{s.demand.tenant_id}\t{s.demand.id}\t{s.resource.id}\t{s.score!r}\t"
             f"{clean(json.dumps(s.components, ensure_ascii=False))}\t{clean(s.reason)}\t"
-            f"{s.rank}\t{now}\n"
+            f"{s.rank}\t{now}\t{s.digest}\t{s.basis}\n"
         )
     buffer.seek(0)
     with connection.cursor() as cursor:
         cursor.copy_expert(
             f"COPY {Match._meta.db_table} (tenant_id, demand_id, resource_id, score, components, "
-            "reason, rank, computed_at) FROM STDIN",
+            "reason, rank, computed_at, digest, basis) FROM STDIN",
             buffer,
         )
 
@@ -1351,6 +1652,10 @@ def drop_closed_matches(tenant_id: int) -> int:
         .exclude(demand__status=DemandStatus.PUBLISHED)
         .delete()
     )
+    # Their texts will not be matched again (one reopened is simply read afresh).
+    DemandAnalysis.objects.filter(demand__tenant_id=tenant_id).exclude(
+        demand__status=DemandStatus.PUBLISHED
+    ).delete()
     return deleted
 
 

@@ -382,6 +382,11 @@ class Match(models.Model):
     reason = models.CharField(_("匹配理由"), max_length=500)
     rank = models.PositiveSmallIntegerField(_("排名"))
     computed_at = models.DateTimeField(auto_now=True)
+    # The score, rank and components in one digest, and a digest of what the reason was worded
+    # from: a pass compares both with what it would write and leaves an unchanged proposal
+    # alone, without reading it back or wording its reason again.
+    digest = models.CharField(max_length=16, blank=True, default="")
+    basis = models.CharField(max_length=32, blank=True, default="")
 
     objects = MatchQuerySet.as_manager()
 
@@ -424,3 +429,42 @@ class TermStatistics(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category_id}: {self.documents}"
+
+
+class StoredAnalysis(models.Model):
+    """What the matching engine read in one text (its concepts with the words it used, its
+    bigrams, the terms a score reads), under a `key` naming everything the reading depends on:
+    the vocabulary's version, the place names taken out, the text itself. A full pass reads these instead of analysing
+    tens of thousands of texts again; any change of the three gives another key, and the text
+    is read afresh. Derived data: never audited, always rebuildable."""
+
+    key = models.CharField(max_length=32)
+    terms = models.TextField(blank=True)  # what the scores read, RS between
+    concepts = models.TextField(blank=True)  # headword US word RS headword US word …
+    bigrams = models.TextField(blank=True)  # sorted, RS between
+
+    class Meta:
+        abstract = True
+
+
+class DemandAnalysis(StoredAnalysis):
+    demand = models.OneToOneField(
+        Demand, on_delete=models.CASCADE, primary_key=True, related_name="analysis"
+    )
+    # The text as read (places taken out): a reason quotes the runs of it a resource shares.
+    text = models.TextField(blank=True)
+    # The weights the reasons of this demand's proposals were last worded under (a digest):
+    # while they hold, a pass finding a proposal's other inputs unchanged need not word it.
+    worded_under = models.CharField(max_length=32, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.demand_id}: {self.key}"
+
+
+class ResourceAnalysis(StoredAnalysis):
+    resource = models.OneToOneField(
+        Resource, on_delete=models.CASCADE, primary_key=True, related_name="analysis"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.resource_id}: {self.key}"

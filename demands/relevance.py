@@ -79,13 +79,15 @@ def short_place_name(name: str) -> str:
 
 
 def place_names(names: Iterable[str]) -> tuple[str, ...]:
-    """The names to take out of a text, longest first (南苑北里社区 before 南苑)."""
+    """The names to take out of a text, longest first (南苑北里社区 before 南苑), names of one
+    length in their own order: a set's order changes from one process to the next, and so
+    would the reading of a text holding two overlapping names."""
     found = set()
     for name in names:
         if name:
             found.add(name)
             found.add(short_place_name(name))
-    return tuple(sorted((n for n in found if len(n) >= 2), key=len, reverse=True))
+    return tuple(sorted((n for n in found if len(n) >= 2), key=lambda n: (-len(n), n)))
 
 
 def pieces_of(names: Iterable[str]) -> frozenset[str]:
