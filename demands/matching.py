@@ -350,12 +350,16 @@ UNIT_SEP, RECORD_SEP = "\x1f", "\x1e"
 ANALYSIS_COLUMNS = ("analysis__key", "analysis__terms", "analysis__concepts", "analysis__bigrams")
 
 
-def analysis_key(lexicon_key: tuple, names: tuple[str, ...], row) -> str:
-    """Everything the reading of a row's text depends on, in one digest: the vocabulary's
-    version, the place names taken out of it, its title and description (and a resource's
-    kind, which adds a term)."""
-    parts = (lexicon_key[-1], *names, getattr(row, "kind", ""), row.title, row.description)
+def text_key(names: tuple[str, ...], row) -> str:
+    """A row's text as the engine reads it, in one digest: the place names taken out of it, its
+    title and description (and a resource's kind, which adds a term)."""
+    parts = (*names, getattr(row, "kind", ""), row.title, row.description)
     return hashlib.blake2b(UNIT_SEP.join(parts).encode(), digest_size=16).hexdigest()
+
+
+def analysis_key(lexicon_key: tuple, text: str) -> str:
+    """Everything the reading of a text depends on: the vocabulary's version and the text."""
+    return hashlib.blake2b(f"{lexicon_key[-1]}{text}".encode(), digest_size=16).hexdigest()
 
 
 def stored_doc(concepts: str, bigrams: str, text: str, lexicon) -> relevance.Doc:
@@ -382,27 +386,34 @@ class Docs(Sequence):
         return len(self.items)
 
 
-def storable(doc: relevance.Doc, terms: list[str]) -> bool:
-    """A headword holding a separator (typed into the thesaurus) cannot be stored: such a text
-    is read afresh every time instead."""
-    return not any(
-        UNIT_SEP in word or RECORD_SEP in word
-        for word in (*doc.concepts, *doc.concepts.values(), *terms)
-    )
+def stored_fields(doc: relevance.Doc, terms: list[str]) -> tuple[str, str, str] | None:
+    """A document as stored (terms, concepts, bigrams), or None when a headword holds a
+    separator (typed into the thesaurus): such a text is read afresh every time instead."""
+    joined_terms = RECORD_SEP.join(terms)
+    concepts = RECORD_SEP.join(f"{h}{UNIT_SEP}{w}" for h, w in doc.concepts.items())
+    n = len(doc.concepts)
+    if (
+        joined_terms.count(RECORD_SEP) != max(len(terms) - 1, 0)
+        or concepts.count(UNIT_SEP) != n
+        or concepts.count(RECORD_SEP) != max(n - 1, 0)
+    ):
+        return None
+    return joined_terms, concepts, RECORD_SEP.join(sorted(doc.bigrams))
 
 
 def read_docs(rows, stored, lexicon, lexicon_key, places, terms_of) -> tuple:
     """The rows' analyses: the stored one where its key still holds, else read now. Returns the
-    documents, their terms (`terms_of(row, doc)`) and their keys in the rows' order, and those
-    read now, (row id, key, doc, terms), to be stored."""
+    documents, their terms (`terms_of(row, doc)`) and their texts' keys (`text_key`) in the
+    rows' order, and those read now, (row id, key, doc, terms), to be stored."""
     items, term_lists, keys, fresh = [], [], [], []
     names_at: dict[int, tuple[str, ...]] = {}
     for row, (key, terms, concepts, bigrams, *text) in zip(rows, stored, strict=True):
         names = names_at.get(row.committee_id)
         if names is None:
             names = names_at[row.committee_id] = chain_names(row.committee_id, places)
-        wanted = analysis_key(lexicon_key, names, row)
-        keys.append(wanted)
+        said = text_key(names, row)
+        wanted = analysis_key(lexicon_key, said)
+        keys.append(said)
         if key == wanted:
             items.append((concepts, bigrams, text[0] if text else ""))
             term_lists.append(terms.split(RECORD_SEP) if terms else [])
@@ -411,8 +422,7 @@ def read_docs(rows, stored, lexicon, lexicon_key, places, terms_of) -> tuple:
         terms = terms_of(row, doc)
         items.append(doc)
         term_lists.append(terms)
-        if storable(doc, terms):
-            fresh.append((row.id, wanted, doc, terms))
+        fresh.append((row.id, wanted, doc, terms))
     return Docs(items, lexicon), term_lists, keys, fresh
 
 
@@ -421,26 +431,55 @@ def store_analyses(model, fresh: list) -> None:
     if not fresh:
         return
     owner = "demand" if model is DemandAnalysis else "resource"
-    objects = []
+    columns = ["key", "terms", "concepts", "bigrams"]
+    if owner == "demand":
+        columns += ["text", "worded_under"]  # its reasons are compared again: see `settled`
+    rows = []
     for pk, key, doc, terms in sorted(fresh, key=lambda item: item[0]):
-        values = {
-            f"{owner}_id": pk,
-            "key": key,
-            "terms": RECORD_SEP.join(terms),
-            "concepts": RECORD_SEP.join(f"{h}{UNIT_SEP}{w}" for h, w in doc.concepts.items()),
-            "bigrams": RECORD_SEP.join(sorted(doc.bigrams)),
-        }
-        if model is DemandAnalysis:
-            values["text"] = doc.text
-        objects.append(model(**values))
-    columns = ["key", "terms", "concepts", "bigrams"] + (["text"] if owner == "demand" else [])
+        stored = stored_fields(doc, terms)
+        if stored is None:
+            continue
+        row = [pk, key, *stored]
+        if owner == "demand":
+            row += [doc.text, ""]
+        rows.append(row)
+    if connection.vendor == "postgresql":
+        _copy_upsert(model, f"{owner}_id", columns, rows)
+        return
     model.objects.bulk_create(
-        objects,
-        batch_size=2000,
+        [model(**dict(zip([f"{owner}_id", *columns], row, strict=True))) for row in rows],
+        batch_size=500,
         update_conflicts=True,
         unique_fields=[owner],
         update_fields=columns,
     )
+
+
+# What COPY's text format reads back unchanged.
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_upsert(model, key_column: str, columns: list[str], rows: list[list]) -> None:
+    """Insert or replace many rows at once: COPY into a scratch table, then one INSERT … ON
+    CONFLICT (Django's own upsert builds one parameter per value, a second for 40,000 rows)."""
+    table = model._meta.db_table
+    names = ", ".join([key_column, *columns])
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(str(v).translate(COPY_ESCAPES) for v in row) + "\n")
+    buffer.seek(0)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS scratch_{table} ON COMMIT DELETE ROWS "
+            f"AS SELECT {names} FROM {table} WITH NO DATA"
+        )
+        cursor.copy_expert(f"COPY scratch_{table} ({names}) FROM STDIN", buffer)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM scratch_{table} "
+            f"ORDER BY {key_column} ON CONFLICT ({key_column}) DO UPDATE SET {updates}"
+        )
+        cursor.execute(f"TRUNCATE scratch_{table}")  # inside a longer transaction, too
 
 
 def resource_terms(row: ResourceRow, doc: relevance.Doc, lexicon) -> list[str]:
@@ -959,10 +998,10 @@ REASONS_VERSION = "1"
 
 
 def reason_basis(batch: Batch, scored: Scored) -> str:
-    """A digest of everything `word_reason` reads for this pair but the weights (those are
-    one per category, kept with each demand: `DemandAnalysis.worded_under`): both texts as read
-    (their analysis keys: vocabulary, place names, texts, the resource's kind), the place
-    serving it, the time and record words, the language."""
+    """A digest of everything `word_reason` reads for this pair but the vocabulary and the
+    weights (those are one per category, kept with each demand: `DemandAnalysis.worded_under`):
+    both texts (their `text_key`: place names, texts, the resource's kind), the place serving
+    it, the time and record words, the language."""
     d, r = scored.index
     resource = scored.resource
     parts = (
@@ -1335,17 +1374,18 @@ def category_batch(tenant_id: int, category_id: int, demand_ids: Sequence[int]) 
     )
     store_analyses(DemandAnalysis, fresh_demands)
     store_analyses(ResourceAnalysis, fresh_resources)
-    # The weights are counted from the resources' terms: the same terms, the same weights.
+    # What a reason reads beside its own pair's texts: the vocabulary and the weights, these
+    # counted from the resources' terms (the same terms, the same weights).
     batch.stats_digest = hashlib.blake2b(
-        "\n".join(RECORD_SEP.join(terms) for terms in batch.resource_term_lists).encode(),
+        "\n".join(
+            [lexicon_key[-1], *(RECORD_SEP.join(terms) for terms in batch.resource_term_lists)]
+        ).encode(),
         digest_size=16,
     ).hexdigest()
-    # Demands whose stored reasons were worded under these weights (a demand read afresh has
-    # no stored reasons to trust).
+    # Demands whose stored reasons were worded under this vocabulary and these weights (a
+    # changed text of their own shows in each proposal's basis).
     batch.settled = {
-        d.id
-        for d, row, fresh_key in zip(demands, demand_rows, batch.demand_keys, strict=True)
-        if row[-1] == batch.stats_digest and row[nd] == fresh_key
+        d.id for d, row in zip(demands, demand_rows, strict=True) if row[-1] == batch.stats_digest
     }
     batch.stats, batch.stats_key = term_stats(
         tenant_id, category_id, lexicon, lexicon_key, documents=batch.resource_term_lists

@@ -453,8 +453,9 @@ class DemandAnalysis(StoredAnalysis):
     )
     # The text as read (places taken out): a reason quotes the runs of it a resource shares.
     text = models.TextField(blank=True)
-    # The weights the reasons of this demand's proposals were last worded under (a digest):
-    # while they hold, a pass finding a proposal's other inputs unchanged need not word it.
+    # The vocabulary and weights the reasons of this demand's proposals were last worded under
+    # (a digest): while they hold, a pass finding a proposal's own inputs unchanged need not
+    # word it.
     worded_under = models.CharField(max_length=32, blank=True)
 
     def __str__(self) -> str:

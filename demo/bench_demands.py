@@ -81,3 +81,54 @@ def resource_import_seconds(user, committee: Committee, rows: int = 10_000) -> f
     if batch.status != ImportStatus.IMPORTED or batch.created_count != rows:
         raise RuntimeError(f"the benchmark workbook did not import: {batch.errors[:3]}")
     return elapsed
+
+
+class _Undo(Exception):
+    """Raised to roll back what a measurement changed."""
+
+
+def full_pass_after(tenant, change: str) -> dict:
+    """The full pass after a change every night brings, measured and then rolled back (the
+    dataset stays as seeded, its stored analyses and reasons with it):
+
+    - "resources": one resource of every category offered anew (its text edited), so every
+      category's weights move and every reason is worded again and compared;
+    - "vocabulary": a thesaurus entry added, so every text is read afresh as well."""
+    from categories.models import ThesaurusEntry
+    from demands import matching
+    from resources.models import Resource
+
+    result: dict = {}
+    try:
+        with transaction.atomic():
+            if change == "resources":
+                for category_id in matching.open_categories(tenant.pk):
+                    latest = (
+                        matching.eligible_resources(tenant.pk, category_id).order_by("-pk").first()
+                    )
+                    Resource.objects.filter(pk=latest.pk).update(
+                        description=f"{latest.description}（新增）"
+                    )
+            else:
+                ThesaurusEntry.objects.create(
+                    tenant=tenant, headword="基准测试词", synonyms="基准测试用语"
+                )
+            started, cpu = time.perf_counter(), time.process_time()
+            result = matching.full_pass(tenant.pk)
+            result["seconds"] = time.perf_counter() - started
+            result["cpu"] = time.process_time() - cpu
+            raise _Undo
+    except _Undo:
+        pass
+    matching.clear_caches()
+    return result
+
+
+def python_speed() -> float:
+    """Seconds this machine's Python takes for ten million additions: machines of one kind
+    differed by two times here, so figures from two machines compare only beside this one."""
+    started = time.perf_counter()
+    total = 0
+    for n in range(10_000_000):
+        total += n
+    return time.perf_counter() - started

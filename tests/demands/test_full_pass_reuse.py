@@ -100,9 +100,29 @@ class TestStoredAnalyses:
             assert stored.terms.split(matching.RECORD_SEP) == read.terms()
 
     def test_a_headword_holding_a_separator_is_read_every_time(self):
-        doc = relevance.Doc({"助\x1e餐": "助餐"}, frozenset(), "")
-        assert not matching.storable(doc, [])
-        assert matching.storable(relevance.Doc({"助餐": "助餐"}, frozenset(), ""), ["@助餐"])
+        for head in ("助\x1e餐", "助\x1f餐"):
+            doc = relevance.Doc({head: "助餐"}, frozenset(), "")
+            assert matching.stored_fields(doc, [f"@{head}"]) is None
+        doc = relevance.Doc({"助餐": "吃饭", "老人": "老人"}, frozenset({"送餐"}), "")
+        assert matching.stored_fields(doc, ["@助餐", "@老人", "送餐"]) == (
+            "@助餐\x1e@老人\x1e送餐",
+            "助餐\x1f吃饭\x1e老人\x1f老人",
+            "送餐",
+        )
+
+    def test_texts_with_tabs_and_backslashes_are_stored_as_they_are(self, world, counted):
+        f.resource(
+            world.street, world.street_staff, title="老年餐桌", description="助餐\t送餐\\上门\n服务"
+        )
+        f.demand(
+            world.community, world.community_staff, title="老人吃饭", description="助餐\t难\\n"
+        )
+        matching.full_pass(world.city.tenant_id)
+        stored = DemandAnalysis.objects.get()
+        assert stored.text == "老人吃饭 助餐\t难\\n"
+        counted["analyze"] = 0
+        matching.full_pass(world.city.tenant_id)
+        assert counted["analyze"] == 0
 
     def test_closed_demands_lose_their_analyses(self, city):
         demand = DemandAnalysis.objects.get(demand__title="老人洗澡难").demand
