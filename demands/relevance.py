@@ -19,6 +19,7 @@ bigrams for everything else, weighted so that what is common to a whole category
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -130,16 +131,25 @@ class Lexicon:
     concept_of: dict[str, str]
     related: dict[str, tuple[str, ...]]  # sorted
     targets: frozenset[str] = frozenset()  # headwords saying who a need is for
-    # The first two characters of every word, and the lengths of the words they begin.
-    starts: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    start_set: frozenset[str] = frozenset()
+    # The words (and their concepts) beginning with each two characters, longest first: a text
+    # is read two characters at a time, and only where a word can begin is a word looked for.
+    words_at: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)
+    # Every concept's term (@助餐, @@老年人), worked out once rather than for every text.
+    key_of: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        starts: dict[str, set[int]] = {}
-        for word in self.concept_of:
-            starts.setdefault(word[:2], set()).add(len(word))
-        self.starts = {k: tuple(sorted(v, reverse=True)) for k, v in starts.items()}
-        self.start_set = frozenset(self.starts)
+        words_at: dict[str, list[tuple[str, str]]] = {}
+        for word, head in self.concept_of.items():
+            if len(word) >= 2:  # a text is read in pairs: a single character is never found
+                words_at.setdefault(word[:2], []).append((word, head))
+        self.words_at = {
+            pair: tuple(sorted(words, key=lambda item: len(item[0]), reverse=True))
+            for pair, words in words_at.items()
+        }
+        heads = set(self.concept_of.values()) | {
+            o for others in self.related.values() for o in others
+        }
+        self.key_of = {head: self.key(head) for head in heads | set(self.related)}
 
     @classmethod
     def build(cls, entries: Sequence[Entry], extra_words: Iterable[str] = ()) -> Lexicon:
@@ -183,52 +193,50 @@ def analyze(text: str, lexicon: Lexicon, places: Sequence[str] = ()) -> Doc:
     concept does not ("电动自行车" is @电动自行车, not also 自行 and 行车, so a stolen 自行车 is
     not a fire-safety matter).
 
-    Words are looked for only where the text has a bigram that begins one (a set intersection),
-    the longest first, so a concept keeps the longest word the text used for it."""
+    Wherever a word can begin (inside a word found before too: 自行车 inside 电动自行车 is a
+    concept of its own) the longest word the text has there is taken, and a concept keeps the
+    first word the text used for it."""
     text = (text or "").lower()
     for name in places:
         if name in text:
             text = text.replace(name, " ")
     concepts: dict[str, str] = {}
     grams: set[str] = set()
-    concept_of, starts = lexicon.concept_of, lexicon.starts
+    words_at = lexicon.words_at
     for segment in SPLIT.split(text):
-        n = len(segment)
-        if n < 2:
-            continue
-        pairs = {segment[i : i + 2] for i in range(n - 1)}
-        begins = pairs & lexicon.start_set
-        if not begins:
-            grams |= pairs
-            continue
-        covered = bytearray(n)
-        hit = False
-        for i in sorted(at for b in begins for at in _positions(segment, b)):
-            for length in starts[segment[i : i + 2]]:
-                word = segment[i : i + length] if i + length <= n else None
-                head = concept_of.get(word) if word else None
-                if head is not None:
-                    if head not in concepts:
-                        concepts[head] = word
-                    covered[i : i + length] = b"\x01" * length
-                    hit = True
-                    break
-        if not hit:
-            grams |= pairs
-            continue
-        grams.update(
-            segment[i : i + 2] for i in range(n - 1) if not (covered[i] and covered[i + 1])
-        )
-    keys = {head: lexicon.key(head) for head in concepts}
-    return Doc(concepts, frozenset(grams - STOP), text, keys)
+        if len(segment) >= 2:
+            _read_segment(segment, words_at, concepts, grams)
+    key_of = lexicon.key_of
+    return Doc(concepts, frozenset(grams - STOP), text, {head: key_of[head] for head in concepts})
 
 
-def _positions(text: str, part: str) -> list[int]:
-    found, at = [], text.find(part)
-    while at >= 0:
-        found.append(at)
-        at = text.find(part, at + 1)
-    return found
+def _read_segment(segment: str, words_at, concepts: dict[str, str], grams: set[str]) -> None:
+    """One run of characters between punctuation or spaces: its concepts into `concepts`, and
+    into `grams` its bigrams but those lying wholly inside words it has. Read once, as the list
+    of its pairs of adjacent characters (made in C: slicing in a comprehension costs half as
+    much again), a word looked for only where one begins."""
+    pairs = list(map(operator.add, segment, segment[1:]))
+    # The stretches covered by words, [start, end), those overlapping or touching merged.
+    covered: list[list[int]] = []
+    for i, pair in enumerate(pairs):
+        words = words_at.get(pair)
+        if words is None:
+            continue
+        for word, head in words:  # longest first
+            if segment.startswith(word, i):
+                if head not in concepts:
+                    concepts[head] = word
+                end = i + len(word)
+                if covered and i <= covered[-1][1]:
+                    covered[-1][1] = max(covered[-1][1], end)
+                else:
+                    covered.append([i, end])
+                break
+    start = 0
+    for first, end in covered:
+        grams.update(pairs[start:first])
+        start = end - 1  # the pair of a stretch's last character and the next one counts
+    grams.update(pairs[start:])
 
 
 # --- weights ---------------------------------------------------------------------------------------
