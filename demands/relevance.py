@@ -339,41 +339,90 @@ def shared_words(
     holds every run of two or more characters of the places' names, so a word is refused when
     any two of its adjacent characters are one), never a word common to every list."""
 
-    def allowed(word: str) -> bool:
-        return _allowed(word, forbidden)
-
-    weight = stats.weight
+    own = _demand_words(demand, demand_vec, stats, lexicon)
+    # (minus the weight to nine places, label): sorted as they are, heaviest first and equal
+    # weights (to the float noise of a sum) in the words' own order, so the same texts give the
+    # same keywords every time, whatever order the sets were read in.
     scored: list[tuple[float, str]] = []
     shown: list[str] = []
-    for head, said in demand.concepts.items():
-        key = demand.keys[head]
-        if key in resource_terms:
-            offered = resource.concepts.get(head, head)
-            if not (allowed(offered) and allowed(said)):
-                continue
-            label = offered if said == offered else f"{offered}（需求说“{said}”）"
-            scored.append((demand_vec.get(key, 0.0) * weight(key), label))
-            shown += [said, offered]
-    for head, said in demand.concepts.items():
-        for other in lexicon.related.get(head, ()):
-            key = lexicon.key(other)
-            if other in demand.concepts or key not in resource_terms or other in shown:
-                continue
-            offered = resource.concepts.get(other, other)
-            if allowed(offered):
-                label = f"{offered}（与“{said}”相关）"
-                scored.append((demand_vec.get(key, 0.0) * weight(key), label))
-                shown.append(other)
-    for word in runs_of(demand.text, demand.bigrams & resource.bigrams):
-        if any(word in s or s in word for s in shown) or not allowed(word):
+    offered_by = resource.concepts
+    for head, said, key, weight in own.concepts:
+        if key not in resource_terms:
             continue
-        grams = [word[i : i + 2] for i in range(len(word) - 1)]
-        scored.append((sum(demand_vec.get(g, 0.0) * weight(g) for g in grams), word))
+        offered = offered_by.get(head, head)
+        if _allowed(offered, forbidden) and _allowed(said, forbidden):
+            scored.append((weight, offered if said == offered else f"{offered}（需求说“{said}”）"))
+            shown += (said, offered)
+    for other, said, key, weight in own.related:
+        if key not in resource_terms or other in shown:
+            continue
+        offered = offered_by.get(other, other)
+        if _allowed(offered, forbidden):
+            scored.append((weight, f"{offered}（与“{said}”相关）"))
+            shown.append(other)
+    gram_weight = own.gram_weight
+    for word in runs_of(demand.text, demand.bigrams & resource.bigrams):
+        if any(word in s or s in word for s in shown) or not _allowed(word, forbidden):
+            continue
+        # Every pair of a run is a shared bigram, so one of the demand's.
+        total = sum(gram_weight[g] for g in map(operator.add, word, word[1:]))
+        scored.append((-round(total, 9), word))
         shown.append(word)
-    # Heaviest first; equal weights (to the float noise of a sum) in the words' own order, so the
-    # same texts give the same keywords every time, whatever order the sets were read in.
-    scored.sort(key=lambda pair: (-round(pair[0], 9), pair[1]))
+    scored.sort()
     return [label for _weight, label in scored[:limit]]
+
+
+@dataclass(frozen=True)
+class DemandWords:
+    """What naming the shared words needs of the demand alone, the same for all its candidates
+    (a demand is worded against about five)."""
+
+    # (headword, the word the demand used, its term, minus its weight to nine places)
+    concepts: tuple[tuple[str, str, str, float], ...]
+    # (related headword, the demand's word it relates to, its term, minus its weight...): the
+    # related concepts the demand does not say itself, in the order they are named.
+    related: tuple[tuple[str, str, str, float], ...]
+    gram_weight: dict[str, float]  # each bigram's weight in the demand's vector
+
+
+# The last demand worded, with what it was worded under: score_batch words each demand's kept
+# matches one after another. Held (not just its id) so that an identity cannot be reused.
+_last_demand: tuple = ()
+
+
+def _demand_words(
+    demand: Doc, demand_vec: Vector, stats: TermStats, lexicon: Lexicon
+) -> DemandWords:
+    global _last_demand
+    last = _last_demand  # one read: another thread may replace it meanwhile
+    if (
+        last
+        and last[0] is demand
+        and last[1] is demand_vec
+        and last[2] is stats
+        and last[3] is lexicon
+    ):
+        return last[4]
+    weight, key_of, related = stats.weight, lexicon.key_of, lexicon.related
+
+    def weighed(key: str) -> float:
+        return -round(demand_vec.get(key, 0.0) * weight(key), 9)
+
+    found = DemandWords(
+        tuple(
+            (head, said, demand.keys[head], weighed(demand.keys[head]))
+            for head, said in demand.concepts.items()
+        ),
+        tuple(
+            (other, said, key_of[other], weighed(key_of[other]))
+            for head, said in demand.concepts.items()
+            for other in related.get(head, ())
+            if other not in demand.concepts
+        ),
+        {g: demand_vec.get(g, 0.0) * weight(g) for g in demand.bigrams},
+    )
+    _last_demand = (demand, demand_vec, stats, lexicon, found)
+    return found
 
 
 @lru_cache(maxsize=200_000)
