@@ -19,6 +19,7 @@ bigrams for everything else, weighted so that what is common to a whole category
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -132,16 +133,25 @@ class Lexicon:
     concept_of: dict[str, str]
     related: dict[str, tuple[str, ...]]  # sorted
     targets: frozenset[str] = frozenset()  # headwords saying who a need is for
-    # The first two characters of every word, and the lengths of the words they begin.
-    starts: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    start_set: frozenset[str] = frozenset()
+    # The words (and their concepts) beginning with each two characters, longest first: a text
+    # is read two characters at a time, and only where a word can begin is a word looked for.
+    words_at: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict, repr=False)
+    # Every concept's term (@助餐, @@老年人), worked out once rather than for every text.
+    key_of: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        starts: dict[str, set[int]] = {}
-        for word in self.concept_of:
-            starts.setdefault(word[:2], set()).add(len(word))
-        self.starts = {k: tuple(sorted(v, reverse=True)) for k, v in starts.items()}
-        self.start_set = frozenset(self.starts)
+        words_at: dict[str, list[tuple[str, str]]] = {}
+        for word, head in self.concept_of.items():
+            if len(word) >= 2:  # a text is read in pairs: a single character is never found
+                words_at.setdefault(word[:2], []).append((word, head))
+        self.words_at = {
+            pair: tuple(sorted(words, key=lambda item: len(item[0]), reverse=True))
+            for pair, words in words_at.items()
+        }
+        heads = set(self.concept_of.values()) | {
+            o for others in self.related.values() for o in others
+        }
+        self.key_of = {head: self.key(head) for head in heads | set(self.related)}
 
     @classmethod
     def build(cls, entries: Sequence[Entry], extra_words: Iterable[str] = ()) -> Lexicon:
@@ -185,52 +195,50 @@ def analyze(text: str, lexicon: Lexicon, places: Sequence[str] = ()) -> Doc:
     concept does not ("电动自行车" is @电动自行车, not also 自行 and 行车, so a stolen 自行车 is
     not a fire-safety matter).
 
-    Words are looked for only where the text has a bigram that begins one (a set intersection),
-    the longest first, so a concept keeps the longest word the text used for it."""
+    Wherever a word can begin (inside a word found before too: 自行车 inside 电动自行车 is a
+    concept of its own) the longest word the text has there is taken, and a concept keeps the
+    first word the text used for it."""
     text = (text or "").lower()
     for name in places:
         if name in text:
             text = text.replace(name, " ")
     concepts: dict[str, str] = {}
     grams: set[str] = set()
-    concept_of, starts = lexicon.concept_of, lexicon.starts
+    words_at = lexicon.words_at
     for segment in SPLIT.split(text):
-        n = len(segment)
-        if n < 2:
-            continue
-        pairs = {segment[i : i + 2] for i in range(n - 1)}
-        begins = pairs & lexicon.start_set
-        if not begins:
-            grams |= pairs
-            continue
-        covered = bytearray(n)
-        hit = False
-        for i in sorted(at for b in begins for at in _positions(segment, b)):
-            for length in starts[segment[i : i + 2]]:
-                word = segment[i : i + length] if i + length <= n else None
-                head = concept_of.get(word) if word else None
-                if head is not None:
-                    if head not in concepts:
-                        concepts[head] = word
-                    covered[i : i + length] = b"\x01" * length
-                    hit = True
-                    break
-        if not hit:
-            grams |= pairs
-            continue
-        grams.update(
-            segment[i : i + 2] for i in range(n - 1) if not (covered[i] and covered[i + 1])
-        )
-    keys = {head: lexicon.key(head) for head in concepts}
-    return Doc(concepts, frozenset(grams - STOP), text, keys)
+        if len(segment) >= 2:
+            _read_segment(segment, words_at, concepts, grams)
+    key_of = lexicon.key_of
+    return Doc(concepts, frozenset(grams - STOP), text, {head: key_of[head] for head in concepts})
 
 
-def _positions(text: str, part: str) -> list[int]:
-    found, at = [], text.find(part)
-    while at >= 0:
-        found.append(at)
-        at = text.find(part, at + 1)
-    return found
+def _read_segment(segment: str, words_at, concepts: dict[str, str], grams: set[str]) -> None:
+    """One run of characters between punctuation or spaces: its concepts into `concepts`, and
+    into `grams` its bigrams but those lying wholly inside words it has. Read once, as the list
+    of its pairs of adjacent characters (made in C: slicing in a comprehension costs half as
+    much again), a word looked for only where one begins."""
+    pairs = list(map(operator.add, segment, segment[1:]))
+    # The stretches covered by words, [start, end), those overlapping or touching merged.
+    covered: list[list[int]] = []
+    for i, pair in enumerate(pairs):
+        words = words_at.get(pair)
+        if words is None:
+            continue
+        for word, head in words:  # longest first
+            if segment.startswith(word, i):
+                if head not in concepts:
+                    concepts[head] = word
+                end = i + len(word)
+                if covered and i <= covered[-1][1]:
+                    covered[-1][1] = max(covered[-1][1], end)
+                else:
+                    covered.append([i, end])
+                break
+    start = 0
+    for first, end in covered:
+        grams.update(pairs[start:first])
+        start = end - 1  # the pair of a stretch's last character and the next one counts
+    grams.update(pairs[start:])
 
 
 # --- weights ---------------------------------------------------------------------------------------
@@ -333,41 +341,90 @@ def shared_words(
     holds every run of two or more characters of the places' names, so a word is refused when
     any two of its adjacent characters are one), never a word common to every list."""
 
-    def allowed(word: str) -> bool:
-        return _allowed(word, forbidden)
-
-    weight = stats.weight
+    own = _demand_words(demand, demand_vec, stats, lexicon)
+    # (minus the weight to nine places, label): sorted as they are, heaviest first and equal
+    # weights (to the float noise of a sum) in the words' own order, so the same texts give the
+    # same keywords every time, whatever order the sets were read in.
     scored: list[tuple[float, str]] = []
     shown: list[str] = []
-    for head, said in demand.concepts.items():
-        key = demand.keys[head]
-        if key in resource_terms:
-            offered = resource.concepts.get(head, head)
-            if not (allowed(offered) and allowed(said)):
-                continue
-            label = offered if said == offered else f"{offered}（需求说“{said}”）"
-            scored.append((demand_vec.get(key, 0.0) * weight(key), label))
-            shown += [said, offered]
-    for head, said in demand.concepts.items():
-        for other in lexicon.related.get(head, ()):
-            key = lexicon.key(other)
-            if other in demand.concepts or key not in resource_terms or other in shown:
-                continue
-            offered = resource.concepts.get(other, other)
-            if allowed(offered):
-                label = f"{offered}（与“{said}”相关）"
-                scored.append((demand_vec.get(key, 0.0) * weight(key), label))
-                shown.append(other)
-    for word in runs_of(demand.text, demand.bigrams & resource.bigrams):
-        if any(word in s or s in word for s in shown) or not allowed(word):
+    offered_by = resource.concepts
+    for head, said, key, weight in own.concepts:
+        if key not in resource_terms:
             continue
-        grams = [word[i : i + 2] for i in range(len(word) - 1)]
-        scored.append((sum(demand_vec.get(g, 0.0) * weight(g) for g in grams), word))
+        offered = offered_by.get(head, head)
+        if _allowed(offered, forbidden) and _allowed(said, forbidden):
+            scored.append((weight, offered if said == offered else f"{offered}（需求说“{said}”）"))
+            shown += (said, offered)
+    for other, said, key, weight in own.related:
+        if key not in resource_terms or other in shown:
+            continue
+        offered = offered_by.get(other, other)
+        if _allowed(offered, forbidden):
+            scored.append((weight, f"{offered}（与“{said}”相关）"))
+            shown.append(other)
+    gram_weight = own.gram_weight
+    for word in runs_of(demand.text, demand.bigrams & resource.bigrams):
+        if any(word in s or s in word for s in shown) or not _allowed(word, forbidden):
+            continue
+        # Every pair of a run is a shared bigram, so one of the demand's.
+        total = sum(gram_weight[g] for g in map(operator.add, word, word[1:]))
+        scored.append((-round(total, 9), word))
         shown.append(word)
-    # Heaviest first; equal weights (to the float noise of a sum) in the words' own order, so the
-    # same texts give the same keywords every time, whatever order the sets were read in.
-    scored.sort(key=lambda pair: (-round(pair[0], 9), pair[1]))
+    scored.sort()
     return [label for _weight, label in scored[:limit]]
+
+
+@dataclass(frozen=True)
+class DemandWords:
+    """What naming the shared words needs of the demand alone, the same for all its candidates
+    (a demand is worded against about five)."""
+
+    # (headword, the word the demand used, its term, minus its weight to nine places)
+    concepts: tuple[tuple[str, str, str, float], ...]
+    # (related headword, the demand's word it relates to, its term, minus its weight...): the
+    # related concepts the demand does not say itself, in the order they are named.
+    related: tuple[tuple[str, str, str, float], ...]
+    gram_weight: dict[str, float]  # each bigram's weight in the demand's vector
+
+
+# The last demand worded, with what it was worded under: score_batch words each demand's kept
+# matches one after another. Held (not just its id) so that an identity cannot be reused.
+_last_demand: tuple = ()
+
+
+def _demand_words(
+    demand: Doc, demand_vec: Vector, stats: TermStats, lexicon: Lexicon
+) -> DemandWords:
+    global _last_demand
+    last = _last_demand  # one read: another thread may replace it meanwhile
+    if (
+        last
+        and last[0] is demand
+        and last[1] is demand_vec
+        and last[2] is stats
+        and last[3] is lexicon
+    ):
+        return last[4]
+    weight, key_of, related = stats.weight, lexicon.key_of, lexicon.related
+
+    def weighed(key: str) -> float:
+        return -round(demand_vec.get(key, 0.0) * weight(key), 9)
+
+    found = DemandWords(
+        tuple(
+            (head, said, demand.keys[head], weighed(demand.keys[head]))
+            for head, said in demand.concepts.items()
+        ),
+        tuple(
+            (other, said, key_of[other], weighed(key_of[other]))
+            for head, said in demand.concepts.items()
+            for other in related.get(head, ())
+            if other not in demand.concepts
+        ),
+        {g: demand_vec.get(g, 0.0) * weight(g) for g in demand.bigrams},
+    )
+    _last_demand = (demand, demand_vec, stats, lexicon, found)
+    return found
 
 
 @lru_cache(maxsize=200_000)
