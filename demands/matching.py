@@ -34,7 +34,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 from django.db import connection, transaction
@@ -690,7 +690,7 @@ class Scored:
         """The reason as it reads now (the stored one marks where the capacity goes)."""
         return reason_now(self.reason, self.resource, self.demand)
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """The proposal's numbers (its words are compared by `basis`, or word for word)."""
         said = repr((self.score, self.rank, tuple(self.components.items())))
@@ -1660,7 +1660,8 @@ def rebase(rows: list[tuple[int, str]]) -> None:
 
 def _copy_matches(rows: list[Scored]) -> None:
     def clean(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("\t", " ").replace("\n", " ").replace("\r", " ")
+        # As written, so that a reason compared word for word with its stored one can be equal.
+        return text.translate(COPY_ESCAPES)
 
     now = timezone.now().isoformat()
     buffer = io.StringIO()

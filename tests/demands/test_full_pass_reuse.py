@@ -136,6 +136,7 @@ class TestStoredAnalyses:
 class TestReasonsKept:
     def test_reasons_worded_under_other_weights_are_worded_again_and_kept(self, city, counted):
         before = stored_matches()
+        assert before
         weights = set(DemandAnalysis.objects.values_list("worded_under", flat=True))
         assert len(weights) == 1 and "" not in weights
         # As after weights that moved (a resource offered or edited since): nothing says the
@@ -163,13 +164,12 @@ class TestReasonsKept:
         word = matching.word_reason
         monkeypatch.setattr(matching, "word_reason", lambda *a: "新说法：" + word(*a))
         matching.full_pass(city.city.tenant_id)
-        assert all(
-            reason.startswith("新说法：")
-            for reason in Match.objects.values_list("reason", flat=True)
-        )
+        reasons = list(Match.objects.values_list("reason", flat=True))
+        assert reasons and all(reason.startswith("新说法：") for reason in reasons)
 
     def test_the_same_words_under_a_new_version_keep_their_row(self, city, monkeypatch):
         before = {pk: basis for pk, _r, _s, _w, basis in stored_matches()}
+        assert before
         monkeypatch.setattr(matching, "REASONS_VERSION", "test")
         matching.full_pass(city.city.tenant_id)
         after = {pk: basis for pk, _r, _s, _w, basis in stored_matches()}
@@ -194,3 +194,17 @@ def test_place_names_of_one_length_come_in_one_order_whatever_the_input():
     assert relevance.place_names(names) == relevance.place_names(list(reversed(names)))
     same_length = [n for n in relevance.place_names(names) if len(n) == 4]
     assert same_length == sorted(same_length)
+
+
+@pytest.mark.django_db
+def test_a_reason_with_a_tab_is_stored_as_worded_and_left_alone(city, monkeypatch):
+    """COPY writes a reason exactly as worded, so the next pass finds it equal, not changed."""
+    monkeypatch.setattr(matching, "REASONS_VERSION", "tab")
+    word = matching.word_reason
+    monkeypatch.setattr(matching, "word_reason", lambda *a: word(*a) + "\t另行\\说明")
+    matching.full_pass(city.city.tenant_id)
+    before = stored_matches()
+    assert before and all(reason.endswith("\t另行\\说明") for _p, _r, _s, reason, _b in before)
+    DemandAnalysis.objects.update(worded_under="older")  # worded again, compared word for word
+    matching.full_pass(city.city.tenant_id)
+    assert stored_matches() == before
