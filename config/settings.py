@@ -140,7 +140,9 @@ LOGOUT_REDIRECT_URL = "login"
 # django-axes' backend only refuses locked-out attempts; ModelBackend checks the password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the user back with their tenant. A session signed in
+    # through ModelBackend before it came in is signed out once.
+    "accounts.backends.UserWithTenantBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -70,7 +70,13 @@ def user_unit_ids(user) -> set[int]:
 
 
 def scope_q(scopes: list[Scope], committee_path: str = "") -> Q | None:
-    """The filter selecting rows whose committee lies in one of the scopes, or None for nothing."""
+    """The filter selecting rows whose committee lies in one of the scopes, or None for nothing.
+
+    A subtree is the committees whose lft lies in the root's [lft, rght] (as django-mptt asks
+    for descendants). Written as `lft >= a AND rght <= b`, as it was, the range index (tenant,
+    tree, lft) was bounded on one side only: a street's 11 committees were found by reading all
+    7,900 (2 ms, twice in every list request); bounding lft on both sides as well as rght made
+    the planner multiply two selectivities and expect one committee for a district's 187."""
     prefix = f"{committee_path}__" if committee_path else ""
     condition = None
     for scope in scopes:
@@ -78,8 +84,7 @@ def scope_q(scopes: list[Scope], committee_path: str = "") -> Q | None:
             **{
                 f"{prefix}tenant_id": scope.tenant_id,
                 f"{prefix}tree_id": scope.tree_id,
-                f"{prefix}lft__gte": scope.lft,
-                f"{prefix}rght__lte": scope.rght,
+                f"{prefix}lft__range": (scope.lft, scope.rght),
             }
         )
         condition = term if condition is None else condition | term
@@ -124,8 +129,8 @@ def scope_ids_sql(committee_model: type[models.Model], scopes: list[Scope]) -> R
     def column(name: str) -> str:
         return f'"{meta.get_field(name).column}"'
 
-    pk, tenant, tree, lft, rght = (column(n) for n in ("id", "tenant", "tree_id", "lft", "rght"))
-    one = f"({tenant} = %s AND {tree} = %s AND {lft} >= %s AND {rght} <= %s)"
+    pk, tenant, tree, lft = (column(n) for n in ("id", "tenant", "tree_id", "lft"))
+    one = f"({tenant} = %s AND {tree} = %s AND {lft} BETWEEN %s AND %s)"
     where = " OR ".join([one] * len(scopes))
     params = [v for s in scopes for v in (s.tenant_id, s.tree_id, s.lft, s.rght)]
     return RawSQL(f'SELECT {pk} FROM "{meta.db_table}" WHERE {where}', params)
@@ -162,8 +167,7 @@ def subtree_q(committee, path: str = "committee") -> Q:
     return Q(
         **{
             f"{prefix}tree_id": committee.tree_id,
-            f"{prefix}lft__gte": committee.lft,
-            f"{prefix}rght__lte": committee.rght,
+            f"{prefix}lft__range": (committee.lft, committee.rght),
         }
     )
 
@@ -188,6 +192,16 @@ def any_of(terms: list[Q | None]) -> Q | None:
     return condition
 
 
+def keys_on_one_table(paths: list[str]) -> bool:
+    """Whether several committee keys lie on one table (a demand's own two, or the two of a
+    claim's demand): their scopes, OR-ed as arrays, become index conditions on that table
+    (`ScopeIn`). Keys on different tables (a summons' whistle's committee, and the committee
+    the summons rose to) can only be tested on each joined row, where an array is searched
+    element by element (15,000 summons against a district's 187 committees: 30 ms) and a
+    hashed subquery takes one lookup (13 ms)."""
+    return len(paths) > 1 and len({path.rpartition("__")[0] for path in paths}) == 1
+
+
 class ScopedQuerySetMixin:
     """Mixed into the queryset of every tenant-owned model: the one scoping entry point.
 
@@ -206,10 +220,10 @@ class ScopedQuerySetMixin:
         action = Action(action)
         scopes = user_scopes(user, action)
         terms: list[Q | None] = []
-        keys = [path for path in self.committee_paths if path]
+        as_array = keys_on_one_table([path for path in self.committee_paths if path])
         for path in self.committee_paths:
             if path:
-                terms.append(scope_ids_q(scopes, path, self.model, as_array=len(keys) > 1))
+                terms.append(scope_ids_q(scopes, path, self.model, as_array=as_array))
             else:
                 terms.append(scope_q(scopes))
         if getattr(user, "is_authenticated", False) and getattr(user, "tenant_id", None):

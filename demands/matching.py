@@ -1791,17 +1791,14 @@ def match_resource(resource_id: int) -> int:
     site = resource.committee
     served = Q(
         committee__tree_id=site.tree_id,
-        committee__lft__gte=site.lft,
-        committee__rght__lte=site.rght,
+        committee__lft__range=(site.lft, site.rght),
     )
     if resource.offered_by_id:
         member_of = Committee.objects.filter(
             memberships__unit_id=resource.offered_by_id, memberships__status="active"
         ).values_list("tree_id", "lft", "rght")
         for tree_id, lft, rght in member_of:
-            served |= Q(
-                committee__tree_id=tree_id, committee__lft__gte=lft, committee__rght__lte=rght
-            )
+            served |= Q(committee__tree_id=tree_id, committee__lft__range=(lft, rght))
     demand_ids = list(
         Demand.objects.filter(
             tenant_id=resource.tenant_id,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from django.db import connection
 
 SCOPE = """SELECT id FROM committees_committee
-    WHERE tenant_id = %(tenant)s AND tree_id = %(tree)s AND lft >= %(lft)s AND rght <= %(rght)s"""
+    WHERE tenant_id = %(tenant)s AND tree_id = %(tree)s AND lft BETWEEN %(lft)s AND %(rght)s"""
 
 
 def in_scope(column: str) -> str:
@@ -28,6 +28,7 @@ def scope_params(user) -> dict:
         "tree": committee.tree_id,
         "lft": committee.lft,
         "rght": committee.rght,
+        "user": user.pk,
     }
 
 
@@ -64,6 +65,39 @@ def party_members(params: dict) -> Callable[[], int]:
             f"""SELECT id, name, phone, employer_name, community_id, registration_status, points
                 FROM party_members_partymember WHERE {where} ORDER BY id LIMIT 50""",
             f"SELECT count(*) FROM party_members_partymember WHERE {where}",
+        ],
+        params,
+    )
+
+
+def party_member_page(params: dict) -> Callable[[], int]:
+    """Staff's page: the members of the scope in tree order (community, then name), the reader's
+    own record left out."""
+    where = f"p.community_id IN ({SCOPE}) AND p.user_id <> %(user)s"
+    return runner(
+        [
+            f"""SELECT p.*, c.name FROM party_members_partymember p
+                JOIN committees_committee c ON c.id = p.community_id
+                WHERE {where} AND c.tree_id = %(tree)s AND c.lft BETWEEN %(lft)s AND %(rght)s
+                ORDER BY c.lft, p.name LIMIT 50""",
+            f"SELECT count(*) FROM party_members_partymember p WHERE {where}",
+        ],
+        params,
+    )
+
+
+def pending_services(params: dict) -> Callable[[], int]:
+    """What waits for verification in the scope, oldest service first, with the member's, the
+    team's and the community's names."""
+    where = f"r.tenant_id = %(tenant)s AND r.community_id IN ({SCOPE}) AND r.status = 'pending'"
+    return runner(
+        [
+            f"""SELECT r.*, p.name, t.name, c.name FROM party_members_servicerecord r
+                JOIN party_members_partymember p ON p.id = r.member_id
+                LEFT JOIN party_members_serviceteam t ON t.id = r.team_id
+                JOIN committees_committee c ON c.id = r.community_id
+                WHERE {where} ORDER BY r.served_on, r.id LIMIT 50""",
+            f"SELECT count(*) FROM party_members_servicerecord r WHERE {where}",
         ],
         params,
     )
@@ -165,7 +199,7 @@ def projects(params: dict) -> Callable[[], int]:
 
 def committees(params: dict) -> Callable[[], int]:
     where = """tenant_id = %(tenant)s AND tree_id = %(tree)s
-        AND lft >= %(lft)s AND rght <= %(rght)s"""
+        AND lft BETWEEN %(lft)s AND %(rght)s"""
     return runner(
         [
             f"""SELECT * FROM committees_committee WHERE {where}
@@ -220,6 +254,72 @@ def overdue(params: dict) -> Callable[[], int]:
         [
             f"SELECT * FROM ({union}) AS overdue ORDER BY due_on, id LIMIT 50",
             f"SELECT count(*) FROM ({union}) AS overdue",
+        ],
+        params,
+    )
+
+
+def summons(params: dict) -> Callable[[], int]:
+    """Summons of the scope's whistles and those escalated into it, the earliest due first, with
+    the department's name."""
+    where = f"(w.committee_id IN ({SCOPE}) OR s.escalated_to_id IN ({SCOPE}))"
+    return runner(
+        [
+            f"""SELECT s.*, u.name FROM projects_summons s
+                JOIN projects_whistle w ON w.id = s.whistle_id
+                JOIN members_memberunit u ON u.id = s.department_id
+                WHERE {where} ORDER BY s.due_at, s.id LIMIT 50""",
+            f"""SELECT count(*) FROM projects_summons s
+                JOIN projects_whistle w ON w.id = s.whistle_id WHERE {where}""",
+        ],
+        params,
+    )
+
+
+def meetings(params: dict) -> Callable[[], int]:
+    where = f"m.committee_id IN ({SCOPE})"
+    return runner(
+        [
+            f"""SELECT m.*, c.name FROM projects_meeting m
+                JOIN committees_committee c ON c.id = m.committee_id
+                WHERE {where} ORDER BY m.starts_at DESC, m.id DESC LIMIT 50""",
+            f"SELECT count(*) FROM projects_meeting m WHERE {where}",
+        ],
+        params,
+    )
+
+
+def tasks(params: dict) -> Callable[[], int]:
+    where = f"({in_scope('t.committee_id')} OR {in_scope('t.owner_committee_id')})"
+    return runner(
+        [
+            f"SELECT t.* FROM projects_task t WHERE {where} ORDER BY t.due_on, t.id LIMIT 50",
+            f"SELECT count(*) FROM projects_task t WHERE {where}",
+        ],
+        params,
+    )
+
+
+def milestones(params: dict) -> Callable[[], int]:
+    where = f"p.committee_id IN ({SCOPE})"
+    return runner(
+        [
+            f"""SELECT m.* FROM projects_milestone m JOIN projects_project p ON p.id = m.project_id
+                WHERE {where} ORDER BY m.project_id, m.due_on, m.id LIMIT 50""",
+            f"""SELECT count(*) FROM projects_milestone m
+                JOIN projects_project p ON p.id = m.project_id WHERE {where}""",
+        ],
+        params,
+    )
+
+
+def evaluations(params: dict) -> Callable[[], int]:
+    where = f"e.rater_committee_id IN ({SCOPE})"
+    return runner(
+        [
+            f"""SELECT e.* FROM projects_evaluation e WHERE {where}
+                ORDER BY e.rated_at DESC, e.id LIMIT 50""",
+            f"SELECT count(*) FROM projects_evaluation e WHERE {where}",
         ],
         params,
     )

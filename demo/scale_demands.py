@@ -6,7 +6,9 @@ Written like `members.seeding.ScaleSeeder`: in bulk (PostgreSQL COPY through `Bu
 transaction a stage, a stage skipped when its rows exist, so an interrupted run can be started
 again. Not through the services, so no signal, audit entry, notification or matching runs for
 these rows. The demands' DemandTransition rows are not written at scale (their history is not
-what the benchmark reads); the matches are left to the matching engine (`bench` runs a full pass).
+what the benchmark reads). Claims: an accepted one on every demand that was paired and a pending
+one on a share of the open demands, by a unit of the demand's community or street. Proposals
+(matches) come from the matching engine itself: its full pass is the last stage.
 """
 
 from __future__ import annotations
@@ -24,7 +26,18 @@ from django.db import transaction
 from categories.defaults import DEFAULT_DAYS, categories_ensure_defaults
 from categories.models import Category
 from committees.models import Level, Tenant
-from demands.models import Demand, DemandKind, DemandStatus, Source, Urgency
+from demands import matching
+from demands.models import (
+    Claim,
+    ClaimDirection,
+    ClaimStatus,
+    Demand,
+    DemandKind,
+    DemandStatus,
+    Match,
+    Source,
+    Urgency,
+)
 from demo.accounts import demo_password_hash
 from demo.bulk import BulkTable, reserve_ids
 from demo.scale_members import Place, ScaleSeeder
@@ -32,6 +45,9 @@ from members.models import MemberUnit, Role, RoleGrant, User
 from resources.models import CapacityUnit, Resource, ResourceKind, ResourceStatus
 
 OPEN_SHARE = 13_500 / 40_000
+# An open demand a unit has claimed, waiting for the community's answer.
+PENDING_CLAIM_SHARE = 0.08
+PAIRED_STATUSES = (DemandStatus.MATCHED, DemandStatus.IN_PROJECT, DemandStatus.FULFILLED)
 
 
 @dataclass(frozen=True)
@@ -209,13 +225,15 @@ class DemandScaleSeeder:
             ("unit contacts", self.stage_unit_contacts),
             ("resources", self.stage_resources),
             ("demands", self.stage_demands),
+            ("claims", self.stage_claims),
+            ("proposals", self.stage_proposals),
         ]:
             step = dt.datetime.now()
             with transaction.atomic():
                 report = stage()
             seconds = (dt.datetime.now() - step).total_seconds()
             self.out(f"{name}: {report} in {seconds:.1f}s")
-        self.m.analyze(User, RoleGrant, Resource, Demand)
+        self.m.analyze(User, RoleGrant, Resource, Demand, Claim, Match)
 
     # -- helpers --
 
@@ -488,3 +506,88 @@ class DemandScaleSeeder:
         ).write(rows)
         spread = ", ".join(f"{n} {s}" for s, n in sorted(tally.items()))
         return f"{count} demands ({spread}; no DemandTransition rows at scale)"
+
+    def stage_claims(self) -> str:
+        """An accepted claim on every paired demand, a pending one on some open demands; the
+        claiming unit is one of the demand's community, else of its street."""
+        existing = Claim.objects.filter(tenant=self.tenant).count()
+        if existing:
+            return f"{existing} present, skipped"
+        rng = self.m.rng("claims")
+        _units, by_place = self.units_by_place()
+        contacts = dict(
+            RoleGrant.objects.filter(tenant=self.tenant, role=Role.UNIT_CONTACT).values_list(
+                "member_unit_id", "user_id"
+            )
+        )
+        demands = Demand.objects.filter(
+            tenant=self.tenant, status__in=[*PAIRED_STATUSES, DemandStatus.PUBLISHED]
+        ).values_list("pk", "committee_id", "status", "published_at", "quantity")
+        rows = []
+        tally: dict[str, int] = defaultdict(int)
+        for demand_id, place_id, status, published, quantity in demands.order_by("pk"):
+            pending = status == DemandStatus.PUBLISHED
+            if pending and rng.random() >= PENDING_CLAIM_SHARE:
+                continue
+            unit_id = self.claiming_unit(rng, place_id, by_place)
+            if unit_id is None or unit_id not in contacts:
+                continue
+            created = published + dt.timedelta(minutes=rng.randint(30, 3 * 24 * 60))
+            if pending:
+                created = min(created, self.m.now - dt.timedelta(minutes=rng.randint(1, 600)))
+            status_of_claim = ClaimStatus.PENDING if pending else ClaimStatus.ACCEPTED
+            tally[status_of_claim] += 1
+            rows.append(
+                (
+                    self.tenant.pk,
+                    demand_id,
+                    unit_id,
+                    ClaimDirection.UNIT_CLAIMS,
+                    quantity if quantity is not None else Decimal(0),
+                    "我单位可以承接，请联系我们对接。",
+                    status_of_claim,
+                    contacts[unit_id],
+                    created,
+                    None if pending else self.staff_id(place_id),
+                    None if pending else created + dt.timedelta(hours=rng.randint(1, 48)),
+                )
+            )
+        count = BulkTable(
+            Claim,
+            [
+                "tenant_id",
+                "demand_id",
+                "unit_id",
+                "direction",
+                "quantity",
+                "message",
+                "status",
+                "created_by_id",
+                "created_at",
+                "decided_by_id",
+                "decided_at",
+            ],
+        ).write(rows)
+        spread = ", ".join(f"{n} {s}" for s, n in sorted(tally.items()))
+        return f"{count} claims ({spread})"
+
+    def claiming_unit(
+        self, rng: random.Random, place_id: int, by_place: dict[int, list[int]]
+    ) -> int | None:
+        place = self.m.places.get(place_id)
+        while place is not None:
+            if by_place.get(place.id):
+                return rng.choice(by_place[place.id])
+            place = self.m.places.get(place.parent_id)
+        return None
+
+    def stage_proposals(self) -> str:
+        """The matching engine's own full pass, as the nightly task runs it."""
+        existing = Match.objects.filter(tenant=self.tenant).count()
+        if existing:
+            return f"{existing} present, skipped"
+        result = matching.full_pass(self.tenant.pk)
+        return (
+            f"{result['matches']} proposals for {result['demands']} open demands "
+            f"({result['pairs']} pairs scored)"
+        )

@@ -246,8 +246,7 @@ def answered_here_q(user, path: str):
             **{
                 f"{path}__tenant_id": top.tenant_id,
                 f"{path}__tree_id": top.tree_id,
-                f"{path}__lft__gte": top.lft,
-                f"{path}__rght__lte": top.rght,
+                f"{path}__lft__range": (top.lft, top.rght),
             }
         ) & ~Exists(below)
         terms = term if terms is None else terms | term

@@ -81,7 +81,12 @@ class PartyMember(ChoiceLabels, models.Model):
         indexes = [
             models.Index(
                 fields=["tenant", "community", "registration_status"], name="partymember_roster"
-            )
+            ),
+            # Staff's list: each community's members in name order, and its count read off the
+            # index alone (the user column lets it leave out the reader's own record).
+            models.Index(
+                fields=["community", "name"], include=["user"], name="partymember_community_name"
+            ),
         ]
 
     def __str__(self) -> str:

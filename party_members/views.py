@@ -104,7 +104,7 @@ class JoinView(View):
             except ValidationError as error:
                 form.add_service_errors(error)
             else:
-                login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, member.user, backend="accounts.backends.UserWithTenantBackend")
                 messages.success(
                     request,
                     _("报到申请已提交，待%(community)s确认。")

@@ -160,8 +160,7 @@ def blowing_committees(user) -> list[Committee]:
         condition |= Q(
             tenant_id=scope.tenant_id,
             tree_id=scope.tree_id,
-            lft__gte=scope.lft,
-            rght__lte=scope.rght,
+            lft__range=(scope.lft, scope.rght),
         )
     streets = Committee.objects.filter(condition, level=Level.STREET).order_by("tree_id", "lft")
     return [c for c in streets[:500] if may_blow_whistle(user, c)]

@@ -534,7 +534,7 @@ def test_seed_scale_builds_the_beijing_tree_a_city_of_accounts_and_its_members(c
     call_command("seed_scale", slug="bj-scale-test", **sizes)  # a second run adds nothing
     assert row_counts() == before
     # every stage: the projects' three and the whistles' three too
-    assert capsys.readouterr().out.count("skipped") == 14
+    assert capsys.readouterr().out.count("skipped") == 16
 
 
 def assert_scale_demands(tenant: Tenant, sizes: dict[str, int]) -> None:
@@ -578,7 +578,21 @@ def assert_scale_demands(tenant: Tenant, sizes: dict[str, int]) -> None:
         Q(published_at__isnull=True) | Q(escalation_due_at__lte=timezone.now())
     ).exists()
     assert demands.filter(status=DemandStatus.WITHDRAWN).exclude(status_reason="").exists()
-    # The engine finds matches on the seeded data.
+    # Claims: an accepted one on demands that were paired, pending ones on open demands only,
+    # each by a unit standing at the demand's place or above it.
+    claims = Claim.objects.filter(tenant=tenant).select_related("demand__committee", "unit")
+    accepted = claims.filter(status=ClaimStatus.ACCEPTED)
+    assert accepted.exists() and claims.filter(status=ClaimStatus.PENDING).exists()
+    assert not accepted.exclude(demand__status__in=[DemandStatus.MATCHED, DemandStatus.FULFILLED])
+    assert not accepted.filter(Q(decided_at__isnull=True) | Q(decided_at__lt=F("created_at")))
+    assert not claims.filter(status=ClaimStatus.PENDING).exclude(
+        demand__status=DemandStatus.PUBLISHED
+    )
+    assert not claims.filter(created_at__lt=F("demand__published_at"))
+    for claim in claims:
+        place = claim.demand.committee
+        assert place.get_ancestors(include_self=True).filter(pk=claim.unit.committee_id).exists()
+    # The proposals are the engine's own: a full pass over the seeded data finds the same.
+    proposals = Match.objects.filter(tenant=tenant).count()
     result = matching.full_pass(tenant.pk)
-    assert result["demands"] == published.count() and result["matches"] > 0
-    Match.objects.filter(tenant=tenant).delete()
+    assert result["demands"] == published.count() and result["matches"] == proposals > 0

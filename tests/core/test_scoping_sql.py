@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from core.scoping import Action, scope_q, user_scopes
-from demands.models import Demand
+from core.scoping import Action, keys_on_one_table, scope_q, user_scopes
+from demands.models import Claim, Demand
 
 from ..demands import factories as f
 
@@ -67,3 +67,34 @@ def test_the_planner_can_use_both_indexes(world, demands):
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan on demands_demand" not in plan
     assert "Index" in plan
+
+
+def test_keys_on_one_table_are_arrays_and_keys_on_two_tables_hashed_subqueries(world):
+    from projects.models_whistles import Summons
+
+    assert keys_on_one_table(["committee", "handling_committee"])
+    assert keys_on_one_table(["demand__committee", "demand__handling_committee"])
+    assert not keys_on_one_table(["whistle__committee", "escalated_to"])
+    assert not keys_on_one_table(["committee"])
+    claims = str(Claim.objects.visible_to(world.street_staff).query)
+    assert claims.count("= ANY(ARRAY(SELECT") == 2
+    summons = str(Summons.objects.visible_to(world.street_staff).query).split("WHERE", 1)[1]
+    assert "ANY(ARRAY" not in summons and summons.count(" IN (SELECT") == 2
+
+
+@pytest.mark.parametrize(
+    "persona", ["street_staff", "sibling_staff", "district_leader", "community_staff"]
+)
+def test_a_scope_is_its_subtree_read_off_a_range_bounded_on_both_sides(world, persona):
+    from committees.models import Committee
+
+    user = getattr(world, persona)
+    subtree = set()
+    for grant in user.grants.select_related("committee"):
+        subtree |= set(
+            grant.committee.get_descendants(include_self=True).values_list("pk", flat=True)
+        )
+    assert set(Committee.objects.visible_to(user).values_list("pk", flat=True)) == subtree
+    assert subtree
+    sql = str(Demand.objects.visible_to(user).query)
+    assert '"lft" BETWEEN' in sql

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
-from members.models import User
+from members.models import Role, RoleGrant, User
 from party_members.models import PartyMember, RecordStatus, RegistrationStatus, ServiceRecord
 
 from . import factories as f
@@ -155,6 +155,23 @@ class TestLists:
         # Not understood: dropped on the page, a 400 from the API.
         assert self.page_names(client, {"registration_status": "bogus"}) == ["李强", "王芳", "赵敏"]
         assert client.get("/api/party-members/", {"registration_status": "x"}).status_code == 400
+
+    def test_the_page_is_in_tree_order_without_the_readers_own_record(
+        self, world, client_for, members
+    ):
+        reader = f.party_member(world.community2, name="阿明")
+        RoleGrant.objects.create(
+            user=reader.user, tenant=world.street.tenant, role=Role.STAFF, committee=world.street
+        )
+        response = client_for(reader.user).get(reverse("party_members:party_member_list"))
+        rows = [member for member, _phone in response.context["rows"]]
+        assert sorted(m.name for m in rows) == ["李强", "王芳", "赵敏"]
+        lfts = [m.community.lft for m in rows]
+        assert lfts == sorted(lfts) and world.community.lft < world.community2.lft
+        assert response.context["page"].paginator.count == 3
+        # The reader still finds their own record through the API (their own-record scope).
+        api = client_for(reader.user).get("/api/party-members/").json()
+        assert "阿明" in [row["name"] for row in api["results"]]
 
     def test_service_records_filter_by_place_below_it(self, world, client_for, members):
         f.service(members[0], actor=members[0].user)

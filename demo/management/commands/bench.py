@@ -44,6 +44,7 @@ from rest_framework.pagination import CursorPagination
 
 from categories.models import Category
 from committees.models import Committee, Level, Tenant
+from core.scoping import Action, user_scopes
 from demands import matching
 from demands.models import Demand, DemandAnalysis, DemandStatus, Match, ResourceAnalysis
 from demo import bench_dashboard as dashboard_bench
@@ -300,6 +301,18 @@ class Command(BaseCommand):
         records_count = not issubclass(
             party_api.ServiceRecordViewSet.pagination_class or object, CursorPagination
         )
+        # What waits for verification: only for a reader who verifies (a leader reads only).
+        verifying = (
+            [
+                Read(
+                    "page /party-members/services/pending/",
+                    get("/party-members/services/pending/", {"page": "2"}),
+                    lists.pending_services(scope),
+                )
+            ]
+            if user_scopes(user, Action.CHANGE)
+            else []
+        )
         return [
             Read(
                 "member_units selector (50 + count)",
@@ -321,6 +334,12 @@ class Command(BaseCommand):
                 get("/api/party-members/", {"registration_status": "pending"}),
                 lists.party_members(scope),
             ),
+            Read(
+                "page /party-members/",
+                get("/party-members/", {"registration_status": "pending"}),
+                lists.party_member_page(scope),
+            ),
+            *verifying,
             Read(
                 "GET /api/service-records/",
                 get("/api/service-records/", {"status": "rejected"}),
@@ -380,6 +399,25 @@ class Command(BaseCommand):
                 "GET /api/whistles/",
                 get("/api/whistles/", {"status": "open"}),
                 lists.whistles(scope),
+            ),
+            Read(
+                "GET /api/summons/", get("/api/summons/", {"status": "acted"}), lists.summons(scope)
+            ),
+            Read(
+                "GET /api/meetings/",
+                get("/api/meetings/", {"status": "held"}),
+                lists.meetings(scope),
+            ),
+            Read("GET /api/tasks/", get("/api/tasks/", {"status": "done"}), lists.tasks(scope)),
+            Read(
+                "GET /api/milestones/",
+                get("/api/milestones/", {"page": "2"}),
+                lists.milestones(scope),
+            ),
+            Read(
+                "GET /api/evaluations/",
+                get("/api/evaluations/", {"direction": "demand_to_provider"}),
+                lists.evaluations(scope),
             ),
         ]
 
