@@ -29,6 +29,7 @@ def scope_params(user) -> dict:
         "lft": committee.lft,
         "rght": committee.rght,
         "user": user.pk,
+        "depth": committee.depth,
     }
 
 
@@ -42,6 +43,30 @@ def runner(statements: list[str], params: dict) -> Callable[[], int]:
         return rows
 
     return run
+
+
+def with_pickers(run: Callable[[], int], params: dict, *, categories: bool) -> Callable[[], int]:
+    """A page's list and what its filter pickers offer, as the page shows them: the committees
+    of the reader's range down to one level below theirs, and (where the list has a category)
+    the tenant's categories. An endpoint has no pickers; its page does."""
+    statements = [
+        f"""SELECT id, name, depth, tree_id, lft FROM committees_committee
+            WHERE id IN ({SCOPE}) AND closed_at IS NULL AND depth <= %(depth)s + 1
+            ORDER BY tree_id, lft LIMIT 500"""
+    ]
+    if categories:
+        statements.append(
+            """SELECT id, name FROM categories_category WHERE tenant_id = %(tenant)s
+                AND is_active ORDER BY position, id"""
+        )
+    pickers = runner(statements, params)
+
+    def both() -> int:
+        rows = run()
+        pickers()
+        return rows
+
+    return both
 
 
 def member_units(params: dict, *, order: str = "u.id") -> Callable[[], int]:

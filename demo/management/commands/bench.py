@@ -354,7 +354,7 @@ class Command(BaseCommand):
             Read(
                 "page /demands/",
                 get("/demands/", {"status": "fulfilled"}),
-                lists.demands(scope, page=True),
+                lists.with_pickers(lists.demands(scope, page=True), scope, categories=True),
             ),
             Read(
                 "GET /api/demands/",
@@ -364,7 +364,7 @@ class Command(BaseCommand):
             Read(
                 "page /resources/",
                 get("/resources/", {"status": "withdrawn"}),
-                lists.resources(scope),
+                lists.with_pickers(lists.resources(scope), scope, categories=True),
             ),
             Read(
                 "GET /api/resources/",
@@ -376,7 +376,9 @@ class Command(BaseCommand):
                 "GET /api/claims/", get("/api/claims/", {"status": "accepted"}), lists.claims(scope)
             ),
             Read(
-                "page /projects/", get("/projects/", {"status": "completed"}), lists.projects(scope)
+                "page /projects/",
+                get("/projects/", {"status": "completed"}),
+                lists.with_pickers(lists.projects(scope), scope, categories=False),
             ),
             Read(
                 "GET /api/projects/",
@@ -393,7 +395,7 @@ class Command(BaseCommand):
             Read(
                 "page /projects/whistles/",
                 get("/projects/whistles/", {"status": "open"}),
-                lists.whistles(scope),
+                lists.with_pickers(lists.whistles(scope), scope, categories=False),
             ),
             Read(
                 "GET /api/whistles/",
