@@ -19,6 +19,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import field_messages
+from .pagination import counted_as
 from .scoping import Action, action_for_method
 
 
@@ -43,9 +44,9 @@ class ScopedViewSetMixin:
             return queryset
         keys = value_keys(self.get_serializer_class()()) if self.list_values else None
         if keys is not None:
-            return queryset.values(*keys)
+            return counted_as(queryset.values(*keys), queryset)
         if self.list_columns:
-            return queryset.only(*self.list_columns)
+            return counted_as(queryset.only(*self.list_columns), queryset)
         return queryset
 
     def get_object(self):

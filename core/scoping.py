@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
@@ -202,6 +203,44 @@ def keys_on_one_table(paths: list[str]) -> bool:
     return len(paths) > 1 and len({path.rpartition("__")[0] for path in paths}) == 1
 
 
+def whole_tenants(scopes: list[Scope], model: type[models.Model]) -> tuple[set[int], list[Scope]]:
+    """The tenants whose whole tree a scope spans (a city's leader), and the other scopes.
+
+    A tenant has one tree, so a scope at its root holds every row of the tenant: said as the
+    row's own tenant, the planner reads the list through the table's own indexes instead of
+    testing each row against the ids of all 7,900 committees (a city's proposals: 355 ms). Only
+    for a model with a tenant column of its own."""
+    if not any(scope.lft == 1 for scope in scopes):
+        return set(), scopes
+    try:
+        model._meta.get_field("tenant")
+    except FieldDoesNotExist:
+        return set(), scopes
+    whole = {scope.tenant_id for scope in scopes if scope.lft == 1}
+    return whole, [scope for scope in scopes if scope.tenant_id not in whole]
+
+
+def attached_q(model: type[models.Model], paths: tuple[str, ...]) -> Q:
+    """A row hangs on a committee along one of the paths: always, when one of them has no
+    optional link; otherwise where one of them is set (a unit contact's grant names no
+    committee of its own, a tenant administrator's neither committee nor unit)."""
+    conditions = []
+    for path in paths:
+        if not path or not path_may_be_empty(model, path):
+            return Q()
+        conditions.append(Q(**{f"{path}__isnull": False}))
+    return any_of(conditions) or Q()
+
+
+def path_may_be_empty(model: type[models.Model], path: str) -> bool:
+    for name in path.split("__"):
+        field = model._meta.get_field(name)
+        if field.null:
+            return True
+        model = field.related_model
+    return False
+
+
 class ScopedQuerySetMixin:
     """Mixed into the queryset of every tenant-owned model: the one scoping entry point.
 
@@ -220,6 +259,11 @@ class ScopedQuerySetMixin:
         action = Action(action)
         scopes = user_scopes(user, action)
         terms: list[Q | None] = []
+        whole, scopes = whole_tenants(scopes, self.model)
+        if whole:
+            terms.append(
+                Q(tenant_id__in=sorted(whole)) & attached_q(self.model, self.committee_paths)
+            )
         as_array = keys_on_one_table([path for path in self.committee_paths if path])
         for path in self.committee_paths:
             if path:

@@ -178,6 +178,13 @@ class Demand(ChoiceLabels, models.Model):
             models.Index(
                 fields=["tenant", "committee", "status", "created_at"], name="demand_list"
             ),
+            # A city's list, newest first, walked in the order the list sorts by.
+            models.Index(
+                models.F("tenant"),
+                models.F("created_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="demand_newest",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -319,6 +326,8 @@ class Claim(ChoiceLabels, models.Model):
     class Meta:
         verbose_name = _("认领")
         verbose_name_plural = _("认领")
+        # A city's list, newest first, walked in the order the list sorts by.
+        indexes = [models.Index(fields=["tenant", "-created_at", "-id"], name="claim_newest")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gte=0), name="claim_quantity_non_negative"

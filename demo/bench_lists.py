@@ -8,9 +8,12 @@ The scope is the reader's one grant: the committees of its MPTT range, by id (th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.db import connection
+
+from core.pagination import CappedPaginator
 
 SCOPE = """SELECT id FROM committees_committee
     WHERE tenant_id = %(tenant)s AND tree_id = %(tree)s AND lft BETWEEN %(lft)s AND %(rght)s"""
@@ -30,10 +33,27 @@ def scope_params(user) -> dict:
         "rght": committee.rght,
         "user": user.pk,
         "depth": committee.depth,
+        "whole": committee.lft == 1,
     }
 
 
+def tenant_wide(sql: str) -> str:
+    """For a reader whose range is the whole tree (a city's leader) the scope is the tenant,
+    written as a person would: on the row's own tenant column, not as the ids of every one of
+    its committees."""
+
+    def own_tenant(match: re.Match) -> str:
+        alias = match.group(1).rpartition(".")[0]
+        return f"{alias + '.' if alias else ''}tenant_id = %(tenant)s"
+
+    sql = re.sub(rf"([\w.]+) IN \({re.escape(SCOPE)}\)", own_tenant, sql)
+    return re.sub(rf"([\w.]+) = ANY\(ARRAY\({re.escape(SCOPE)}\)\)", own_tenant, sql)
+
+
 def runner(statements: list[str], params: dict) -> Callable[[], int]:
+    if params["whole"]:
+        statements = [tenant_wide(sql) for sql in statements]
+
     def run() -> int:
         rows = 0
         with connection.cursor() as cursor:
@@ -83,21 +103,20 @@ def member_units(params: dict, *, order: str = "u.id") -> Callable[[], int]:
     )
 
 
-def party_members(params: dict) -> Callable[[], int]:
+def party_members(params: dict, *, count: bool) -> Callable[[], int]:
     where = f"tenant_id = %(tenant)s AND community_id IN ({SCOPE})"
-    return runner(
-        [
-            f"""SELECT id, name, phone, employer_name, community_id, registration_status, points
-                FROM party_members_partymember WHERE {where} ORDER BY id LIMIT 50""",
-            f"SELECT count(*) FROM party_members_partymember WHERE {where}",
-        ],
-        params,
-    )
+    statements = [
+        f"""SELECT id, name, phone, employer_name, community_id, registration_status, points
+            FROM party_members_partymember WHERE {where} ORDER BY id LIMIT 50"""
+    ]
+    if count:
+        statements.append(f"SELECT count(*) FROM party_members_partymember WHERE {where}")
+    return runner(statements, params)
 
 
 def party_member_page(params: dict) -> Callable[[], int]:
     """Staff's page: the members of the scope in tree order (community, then name), the reader's
-    own record left out."""
+    own record left out, counted up to the page's cap (`core.pagination.CappedPaginator`)."""
     where = f"p.community_id IN ({SCOPE}) AND p.user_id <> %(user)s"
     return runner(
         [
@@ -105,7 +124,8 @@ def party_member_page(params: dict) -> Callable[[], int]:
                 JOIN committees_committee c ON c.id = p.community_id
                 WHERE {where} AND c.tree_id = %(tree)s AND c.lft BETWEEN %(lft)s AND %(rght)s
                 ORDER BY c.lft, p.name LIMIT 50""",
-            f"SELECT count(*) FROM party_members_partymember p WHERE {where}",
+            f"""SELECT count(*) FROM (SELECT 1 FROM party_members_partymember p WHERE {where}
+                LIMIT {CappedPaginator.cap + 1}) AS counted""",
         ],
         params,
     )
@@ -155,7 +175,7 @@ def demands(params: dict, *, page: bool = False) -> Callable[[], int]:
             JOIN committees_committee c ON c.id = d.committee_id
             JOIN committees_committee h ON h.id = d.handling_committee_id
             LEFT JOIN members_memberunit u ON u.id = d.raised_by_unit_id
-            WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT 50""",
+            WHERE {where} ORDER BY d.created_at DESC NULLS LAST, d.id DESC LIMIT 50""",
         # the page counts per state for its tabs, the API counts the whole
         f"SELECT d.status, count(*) FROM demands_demand d WHERE {where} GROUP BY d.status"
         if page
@@ -182,6 +202,8 @@ def resources(params: dict) -> Callable[[], int]:
 def matches(params: dict) -> Callable[[], int]:
     where = f"""m.tenant_id = %(tenant)s AND m.demand_id IN (SELECT d.id FROM demands_demand d
         WHERE {in_scope("d.committee_id")} OR {in_scope("d.handling_committee_id")})"""
+    if params["whole"]:  # every demand of the tenant: the row's own tenant says it
+        where = "m.tenant_id = %(tenant)s"
     return runner(
         [
             f"""SELECT m.*, r.title, u.name FROM demands_match m
@@ -197,6 +219,8 @@ def matches(params: dict) -> Callable[[], int]:
 def claims(params: dict) -> Callable[[], int]:
     where = f"""k.tenant_id = %(tenant)s AND k.demand_id IN (SELECT d.id FROM demands_demand d
         WHERE {in_scope("d.committee_id")} OR {in_scope("d.handling_committee_id")})"""
+    if params["whole"]:  # every demand of the tenant: the row's own tenant says it
+        where = "k.tenant_id = %(tenant)s"
     return runner(
         [
             f"""SELECT k.*, d.title, u.name FROM demands_claim k
@@ -215,7 +239,7 @@ def projects(params: dict) -> Callable[[], int]:
         [
             f"""SELECT p.*, c.name FROM projects_project p
                 JOIN committees_committee c ON c.id = p.committee_id
-                WHERE {where} ORDER BY p.created_at DESC, p.id DESC LIMIT 50""",
+                WHERE {where} ORDER BY p.created_at DESC NULLS LAST, p.id DESC LIMIT 50""",
             f"SELECT count(*) FROM projects_project p WHERE {where}",
         ],
         params,
@@ -326,7 +350,7 @@ def tasks(params: dict) -> Callable[[], int]:
 
 
 def milestones(params: dict) -> Callable[[], int]:
-    where = f"p.committee_id IN ({SCOPE})"
+    where = "m.tenant_id = %(tenant)s" if params["whole"] else f"p.committee_id IN ({SCOPE})"
     return runner(
         [
             f"""SELECT m.* FROM projects_milestone m JOIN projects_project p ON p.id = m.project_id

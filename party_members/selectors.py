@@ -8,6 +8,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from committees.models import Committee, Tenant
+from core.pagination import counted_as
 from core.scoping import Action, scope_q, subtree_q, user_scopes
 
 from .models import (
@@ -125,15 +126,21 @@ def community_teams(*, user, community: Committee) -> QuerySet[ServiceTeam]:
 
 def party_member_rows(scoped: QuerySet[PartyMember], *, user) -> QuerySet[PartyMember]:
     """Staff's list of members (as the page's base class scoped them), the user's own record
-    left out, in the order of the tree.
+    left out, in the order of the tree (read a page of it through `walked_in_tree_order`)."""
+    return scoped.exclude(user=user).select_related("community").order_by("community__lft", "name")
+
+
+def walked_in_tree_order(rows: QuerySet[PartyMember], *, user) -> QuerySet[PartyMember]:
+    """`party_member_rows` (filtered as the page chose) for a page, counted as they are.
 
     The scope is stated once more on the joined community: the planner then reads the
     communities in tree order off their range index and each one's members in name order, and
     stops after a page, where it sorted a district's 24,000 members for 50 (54 ms, now under
-    1 ms). Outside those ranges the user sees only their own record, which is left out anyway."""
-    rows = scoped.exclude(user=user).select_related("community").order_by("community__lft", "name")
+    1 ms). Outside those ranges the user sees only their own record, which is left out anyway.
+    The count is of the rows without that join (a city's 720,000 members: 110 ms with it)."""
     in_tree = scope_q(user_scopes(user, Action.VIEW), "community")
-    return rows.filter(in_tree) if in_tree is not None else rows.none()
+    walked = rows.filter(in_tree) if in_tree is not None else rows.none()
+    return counted_as(walked, rows)
 
 
 def party_member_for_staff() -> QuerySet[PartyMember]:

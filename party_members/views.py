@@ -18,6 +18,7 @@ from django.views import View
 
 from committees.models import Committee
 from core.identifiers import mask_phone
+from core.pagination import CappedPaginator
 from core.scoping import Action
 from core.views import ScopedPageMixin, run_service
 
@@ -232,7 +233,8 @@ class PartyMemberListView(ScopedPageMixin, View):
     def get(self, request):
         rows = selectors.party_member_rows(self.get_scoped_queryset(), user=request.user)
         filterset = PartyMemberFilterSet(request.GET, queryset=rows, request=request)
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        listed = selectors.walked_in_tree_order(filterset.qs, user=request.user)
+        page = CappedPaginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             "page": page,
             "rows": [(member, mask_phone(member.phone)) for member in page],

@@ -572,6 +572,13 @@ class Project(Supervised):
             *Supervised.Meta.indexes,
             models.Index(fields=["tenant", "year", "committee", "status"], name="project_list"),
             models.Index(fields=["lead_unit", "year"], name="project_lead_unit"),
+            # A city's list, newest first, walked in the order the list sorts by.
+            models.Index(
+                models.F("tenant"),
+                models.F("created_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="project_newest",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

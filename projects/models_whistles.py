@@ -132,6 +132,8 @@ class Whistle(ChoiceLabels, models.Model):
         indexes = [
             models.Index(fields=["tenant", "committee", "blown_at"], name="whistle_list"),
             models.Index(fields=["tenant", "status", "blown_at"], name="whistle_status"),
+            # A city's list, newest first, walked in the order the list sorts by.
+            models.Index(fields=["tenant", "-blown_at", "-id"], name="whistle_newest"),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from committees.models import Committee
+from core.pagination import counted_as
 from core.scoping import Action, subtree_q
 from demands.models import Claim, ClaimDirection, ClaimStatus, Demand, Match
 from members.models import Membership, MemberUnit, Seat, Subcommittee
@@ -285,12 +286,19 @@ OVERDUE_COLUMNS = ("kind", "pk", "title", "place", "due_on", "overdue_at", "esca
 
 def overdue_list(*, user, committee: Committee | None = None) -> QuerySet:
     """What is overdue in the user's subtree, oldest first: projects, milestones and tasks in
-    one union (one query for the page, one for its count)."""
+    one union (one query for the page, one for its count).
+
+    The count is of a union of the three parts' keys alone (`core.pagination.counted_as`): with
+    the names joined in, a city's 8,400 overdue items took 34 ms to count. No part keeps its
+    model's own order (a milestone's sorted every overdue milestone inside the union)."""
+    keys = []
 
     def rows(queryset, kind: str, title, place: str, link: str, committee_path: str):
         if committee is not None:
             queryset = queryset.filter(subtree_q(committee, committee_path))
-        return queryset.filter(overdue_at__isnull=False).values_list(
+        overdue = queryset.filter(overdue_at__isnull=False).order_by()
+        keys.append(overdue.values_list(Value(kind, output_field=CharField()), "pk"))
+        return overdue.values_list(
             Value(kind, output_field=CharField()),
             "pk",
             title,
@@ -327,7 +335,8 @@ def overdue_list(*, user, committee: Committee | None = None) -> QuerySet:
         "pk",
         "committee",
     )
-    return projects.union(milestones, tasks, all=True).order_by("due_on", "pk")
+    listed = projects.union(milestones, tasks, all=True).order_by("due_on", "pk")
+    return counted_as(listed, keys[0].union(*keys[1:], all=True))
 
 
 def overdue_rows(values) -> list[dict]:

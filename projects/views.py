@@ -12,7 +12,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import date as date_filter
@@ -27,6 +26,7 @@ from core import bulk_views, excel
 from core.choices import choice_label
 from core.errors import error_text
 from core.numbers import number
+from core.pagination import RowPaginator, counted_as
 from core.scoping import Action
 from core.views import ScopedPageMixin, pk_urls, private_file, run_service, xlsx_response
 from demands.models import ClaimDirection, Demand
@@ -117,9 +117,8 @@ class ProjectListView(ScopedPageMixin, View):
         filterset = page_filterset(
             request.GET, queryset=selectors.project_list(user=request.user), request=request
         )
-        page = Paginator(filterset.qs.values(*ROW_COLUMNS), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        rows = counted_as(filterset.qs.values(*ROW_COLUMNS), filterset.qs)
+        page = RowPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         params = request.GET.copy()
         params.pop("page", None)
         year = timezone.localdate().year
@@ -540,7 +539,7 @@ class OverdueListView(ScopedPageMixin, View):
     def get(self, request):
         committee = selectors.visible_committee(request.user, request.GET.get("committee", ""))
         rows = selectors.overdue_list(user=request.user, committee=committee)
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = RowPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             "page": page,
             "rows": selectors.overdue_rows(page.object_list),

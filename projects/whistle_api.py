@@ -6,7 +6,7 @@ services (their ValidationError is a 400 with field errors, a policy's refusal a
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.decorators import action
@@ -33,6 +33,7 @@ from .models import (
     WhistleKind,
     WhistleStatus,
 )
+from .whistle_selectors import summons_counted
 
 # --- whistles ------------------------------------------------------------------------------------
 
@@ -139,11 +140,9 @@ class WhistleViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
             .get_queryset()
             .select_related("committee")
             .annotate(
-                summons_count=Count("summons", distinct=True),
-                reported_count=Count(
-                    "summons", filter=Q(summons__arrived_at__isnull=False), distinct=True
-                ),
-                late_count=Count("summons", filter=Q(summons__on_time=False), distinct=True),
+                summons_count=summons_counted(),
+                reported_count=summons_counted(Q(arrived_at__isnull=False)),
+                late_count=summons_counted(Q(on_time=False)),
             )
             .order_by("-blown_at", "-pk")
         )

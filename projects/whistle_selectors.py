@@ -3,7 +3,8 @@ list in a fixed number of queries whatever its length."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -26,16 +27,27 @@ from .models import (
 )
 
 
+def summons_counted(condition: Q | None = None):
+    """How many of a whistle's summons (meeting the condition) there are, as a subquery: it runs
+    for the rows of the page only. Joined and grouped, every whistle in the scope was counted
+    before the page was cut (a city's 5,000 whistles: 30 ms)."""
+    summons = Summons.objects.filter(whistle=OuterRef("pk"))
+    if condition is not None:
+        summons = summons.filter(condition)
+    counted = summons.order_by().values("whistle").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted), 0)
+
+
 def whistle_list(*, user, status: str = "", kind: str = "", q: str = ""):
     """The whistles the user may see, newest first, each with its summons counted: summoned,
-    reported (arrived), late and escalated (one query with the page)."""
+    reported (arrived) and late (one query with the page)."""
     rows = (
         Whistle.objects.visible_to(user, Action.VIEW)
         .select_related("committee")
         .annotate(
-            n_summons=Count("summons", distinct=True),
-            n_reported=Count("summons", filter=Q(summons__arrived_at__isnull=False), distinct=True),
-            n_late=Count("summons", filter=Q(summons__on_time=False), distinct=True),
+            n_summons=summons_counted(),
+            n_reported=summons_counted(Q(arrived_at__isnull=False)),
+            n_late=summons_counted(Q(on_time=False)),
         )
         .order_by("-blown_at", "-pk")
     )

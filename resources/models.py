@@ -113,6 +113,8 @@ class Resource(ChoiceLabels, models.Model):
         ]
         indexes = [
             models.Index(fields=["tenant", "category", "status"], name="resource_candidates"),
+            # A city's list, newest first, walked in the order the list sorts by.
+            models.Index(fields=["tenant", "-created_at", "-id"], name="resource_newest"),
             # Matching one demand: the active resources of its category offered along its
             # chain, or by units that are members there (an OR of two index scans).
             models.Index(

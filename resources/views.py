@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from core import bulk_views, excel
 from core.choices import choice_label
 from core.forms import add_service_errors
 from core.numbers import number
+from core.pagination import RowPaginator, counted_as
 from core.scoping import Action
 from core.views import ScopedPageMixin, pk_urls, run_service, xlsx_response
 
@@ -102,9 +102,8 @@ class ResourceListView(ScopedPageMixin, View):
 
     def get(self, request):
         filterset, resources = filtered_resources(request)
-        page = Paginator(resources.values(*ROW_COLUMNS), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        rows = counted_as(resources.values(*ROW_COLUMNS), resources)
+        page = RowPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
         context = {

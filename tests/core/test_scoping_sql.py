@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 
 from core.scoping import Action, keys_on_one_table, scope_q, user_scopes
 from demands.models import Claim, Demand
@@ -98,3 +99,63 @@ def test_a_scope_is_its_subtree_read_off_a_range_bounded_on_both_sides(world, pe
     assert subtree
     sql = str(Demand.objects.visible_to(user).query)
     assert '"lft" BETWEEN' in sql
+
+
+@pytest.fixture
+def city_leader(world):
+    from members.models import Role
+
+    from ..factories import user_with_role
+
+    return user_with_role(Role.LEADER, world.city, username="bj_city_leader")
+
+
+def by_committee(model, user):
+    """What the committee ranges select, as every scope was written before a whole tree became
+    the row's tenant."""
+    from core.scoping import any_of, scope_ids_q
+
+    scopes = user_scopes(user, Action.VIEW)
+    paths = [path for path in model.objects.none().committee_paths if path]
+    if not paths:
+        return set(model.objects.filter(scope_q(scopes)).values_list("pk", flat=True))
+    condition = any_of([scope_ids_q(scopes, path, model) for path in paths])
+    return set(model.objects.filter(condition).values_list("pk", flat=True))
+
+
+def test_a_scope_over_the_whole_tree_reads_the_rows_own_tenant(world, demands, city_leader):
+    from committees.models import Committee
+    from members.models import MemberUnit, RoleGrant, UnitKind
+    from party_members.models import PartyMember
+
+    from ..factories import CommitteeFactory
+    from ..party_members import factories as pf
+
+    pf.party_member(world.community, name="李强")
+    shanghai_community = CommitteeFactory(
+        parent=world.other_street,
+        name="贵州路社区",
+        level="community",
+        division_code="310101002001",
+    )
+    pf.party_member(shanghai_community, name="沪上党员")  # another tenant's
+    MemberUnit.objects.create(
+        tenant=world.city.tenant, committee=world.street, name="东城医院", kind=UnitKind.DEPARTMENT
+    )
+    sql = str(Demand.objects.visible_to(city_leader).query).split("WHERE", 1)[1]
+    assert '"tenant_id" IN' in sql and "committees_committee" not in sql
+    for model in (Demand, Claim, RoleGrant, PartyMember, Committee, MemberUnit):
+        seen = set(model.objects.visible_to(city_leader).values_list("pk", flat=True))
+        assert seen == by_committee(model, city_leader), model
+        assert seen or model is Claim, model
+    names = set(PartyMember.objects.visible_to(city_leader).values_list("name", flat=True))
+    assert names == {"李强"}
+
+
+def test_a_whole_tree_keeps_rows_that_hang_on_no_committee_out(world, city_leader):
+    from core.scoping import attached_q
+    from members.models import RoleGrant
+
+    condition = attached_q(RoleGrant, RoleGrant.objects.none().committee_paths)
+    assert "committee" in str(condition) and "member_unit__committee" in str(condition)
+    assert str(attached_q(Demand, Demand.objects.none().committee_paths)) == str(Q())

@@ -198,6 +198,9 @@ def test_the_overdue_list_and_its_reminder(world, client_for):
         page = client.get(reverse("projects:overdue"))
         rows = page.context["rows"]
         assert [r["kind"] for r in rows] == ["milestone"]
+        assert page.context["page"].paginator.count == 1  # counted off the parts' keys
+        api = client.get("/api/overdue/").json()
+        assert api["count"] == 1 and [r["kind"] for r in api["results"]] == ["milestone"]
         assert "多福巷老年餐桌 · 场地改造" in page.content.decode()
         milestone = project.milestones.order_by("due_on").first()
         response = client.post(

@@ -113,3 +113,24 @@ def test_bulletin_through_the_api(world, client_for):
     )
     assert sibling.status_code == 400  # the committee is not among what they may change
     assert client_for(world.community_staff).get("/api/bulletins/").json()["count"] == 1
+
+
+def test_the_whistle_lists_count_each_whistles_summons(world, depts, client_for):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    water, env, _water_officer, _env_officer = depts
+    first = f.blow(world, [water, env], title="东石桥河道治理")
+    second = f.blow(world, [water], title="背街小巷堆物")
+    Summons.objects.filter(whistle=first, department=water).update(
+        arrived_at=timezone.now(), on_time=False
+    )
+    client = client_for(world.street_staff)
+    api = {w["title"]: w for w in client.get("/api/whistles/").json()["results"]}
+    counted = {
+        t: (w["summons_count"], w["reported_count"], w["late_count"]) for t, w in api.items()
+    }
+    assert counted == {first.title: (2, 1, 1), second.title: (1, 0, 0)}
+    page = client.get(reverse("projects:whistle_list"))
+    rows = {w.title: (w.n_summons, w.n_reported, w.n_late) for w in page.context["page"]}
+    assert rows == {first.title: (2, 1, 1), second.title: (1, 0, 0)}

@@ -195,7 +195,9 @@ class Command(BaseCommand):
             User.objects.get(username=f"{slug}-{district}"),
         ]
         if only in ("all", "lists"):
-            self.bench_lists(tenant, users, street_committee, runs, max_seconds, no_explain)
+            root = Committee.objects.get(tenant=tenant, parent=None)
+            readers = [*users, dashboard_bench.city_leader(tenant, root)]
+            self.bench_lists(tenant, readers, street_committee, runs, max_seconds, no_explain)
         if only in ("all", "demands"):
             self.bench_demands(tenant, users[0], street_committee, match_runs)
         if only == "notify":
@@ -298,6 +300,9 @@ class Command(BaseCommand):
             "cursor_query_param",
             None,
         )
+        members_count = not issubclass(
+            party_api.PartyMemberViewSet.pagination_class or object, CursorPagination
+        )
         records_count = not issubclass(
             party_api.ServiceRecordViewSet.pagination_class or object, CursorPagination
         )
@@ -332,7 +337,7 @@ class Command(BaseCommand):
             Read(
                 "GET /api/party-members/",
                 get("/api/party-members/", {"registration_status": "pending"}),
-                lists.party_members(scope),
+                lists.party_members(scope, count=members_count and page_count),
             ),
             Read(
                 "page /party-members/",
