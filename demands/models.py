@@ -179,12 +179,7 @@ class Demand(ChoiceLabels, models.Model):
                 fields=["tenant", "committee", "status", "created_at"], name="demand_list"
             ),
             # A city's list, newest first, walked in the order the list sorts by.
-            models.Index(
-                models.F("tenant"),
-                models.F("created_at").desc(nulls_last=True),
-                models.F("id").desc(),
-                name="demand_newest",
-            ),
+            models.Index(fields=["tenant", "-created_at", "-id"], name="demand_newest"),
         ]
 
     def __str__(self) -> str:

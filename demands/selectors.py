@@ -47,7 +47,11 @@ def sort_demands(queryset: QuerySet, sort: str) -> QuerySet:
         expression = F("people_affected")
     else:
         expression = F("created_at")
-    order = expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True)
+    # Only a wished-for date may be missing, and goes last either way. The other keys are never
+    # empty: said plainly, the newest first is the order the tenant's index holds (SQLite has
+    # no NULLS LAST in an index, and PostgreSQL would not walk one without it).
+    nulls = {"nulls_last": True} if key == "needed_by" else {}
+    order = expression.desc(**nulls) if descending else expression.asc(**nulls)
     # The primary key breaks ties, so pages never repeat or skip a row.
     return queryset.order_by(order, "-pk" if descending else "pk")
 

@@ -13,7 +13,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import date as date_filter
@@ -24,6 +23,7 @@ from django.views import View
 
 from core import excel
 from core.choices import choice_label
+from core.pagination import RowPaginator, sorted_on
 from core.views import ScopedPageMixin, pk_urls, private_file, run_service, xlsx_response
 from demands.models import (
     EDITABLE_STATUSES,
@@ -146,7 +146,9 @@ class DemandListView(DemandListMixin, View):
         filterset = self.get_filterset()
         counts = selectors.status_counts(filterset)
         chosen = filterset.chosen()
-        paginator = Paginator(filterset.qs.values(*ROW_COLUMNS), PAGE_SIZE)
+        paginator = RowPaginator(
+            sorted_on(filterset.qs.values(*ROW_COLUMNS), filterset.qs), PAGE_SIZE
+        )
         # The tabs' counts already hold the list's length: no count(*) of its own.
         filterset.is_valid()  # what the list filters on: its valid fields (as its qs reads them)
         statuses = filterset.form.cleaned_data.get("status") or list(counts)

@@ -175,7 +175,7 @@ def demands(params: dict, *, page: bool = False) -> Callable[[], int]:
             JOIN committees_committee c ON c.id = d.committee_id
             JOIN committees_committee h ON h.id = d.handling_committee_id
             LEFT JOIN members_memberunit u ON u.id = d.raised_by_unit_id
-            WHERE {where} ORDER BY d.created_at DESC NULLS LAST, d.id DESC LIMIT 50""",
+            WHERE {where} ORDER BY d.created_at DESC, d.id DESC LIMIT 50""",
         # the page counts per state for its tabs, the API counts the whole
         f"SELECT d.status, count(*) FROM demands_demand d WHERE {where} GROUP BY d.status"
         if page
@@ -239,7 +239,7 @@ def projects(params: dict) -> Callable[[], int]:
         [
             f"""SELECT p.*, c.name FROM projects_project p
                 JOIN committees_committee c ON c.id = p.committee_id
-                WHERE {where} ORDER BY p.created_at DESC NULLS LAST, p.id DESC LIMIT 50""",
+                WHERE {where} ORDER BY p.created_at DESC, p.id DESC LIMIT 50""",
             f"SELECT count(*) FROM projects_project p WHERE {where}",
         ],
         params,

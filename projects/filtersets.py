@@ -83,7 +83,9 @@ class ProjectFilterSet(filters.FilterSet):
         sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
         descending = sort.startswith("-")
         fields = SORTS[sort.lstrip("-")]
-        order = [F(f).desc(nulls_last=True) if descending else F(f).asc() for f in fields]
+        # Every sort key is required, so no NULLS LAST: said plainly, the newest first is the
+        # order the tenant's index holds.
+        order = [F(f).desc() if descending else F(f).asc() for f in fields]
         # The primary key breaks ties, so pages never repeat or skip a row.
         return queryset.order_by(*order, "-pk" if descending else "pk")
 

@@ -573,12 +573,7 @@ class Project(Supervised):
             models.Index(fields=["tenant", "year", "committee", "status"], name="project_list"),
             models.Index(fields=["lead_unit", "year"], name="project_lead_unit"),
             # A city's list, newest first, walked in the order the list sorts by.
-            models.Index(
-                models.F("tenant"),
-                models.F("created_at").desc(nulls_last=True),
-                models.F("id").desc(),
-                name="project_newest",
-            ),
+            models.Index(fields=["tenant", "-created_at", "-id"], name="project_newest"),
         ]
         constraints = [
             models.CheckConstraint(

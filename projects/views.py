@@ -26,7 +26,7 @@ from core import bulk_views, excel
 from core.choices import choice_label
 from core.errors import error_text
 from core.numbers import number
-from core.pagination import RowPaginator, counted_as
+from core.pagination import RowPaginator, sorted_on
 from core.scoping import Action
 from core.views import ScopedPageMixin, pk_urls, private_file, run_service, xlsx_response
 from demands.models import ClaimDirection, Demand
@@ -117,7 +117,7 @@ class ProjectListView(ScopedPageMixin, View):
         filterset = page_filterset(
             request.GET, queryset=selectors.project_list(user=request.user), request=request
         )
-        rows = counted_as(filterset.qs.values(*ROW_COLUMNS), filterset.qs)
+        rows = sorted_on(filterset.qs.values(*ROW_COLUMNS), filterset.qs)
         page = RowPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         params = request.GET.copy()
         params.pop("page", None)

@@ -23,7 +23,7 @@ from core import bulk_views, excel
 from core.choices import choice_label
 from core.forms import add_service_errors
 from core.numbers import number
-from core.pagination import RowPaginator, counted_as
+from core.pagination import RowPaginator, sorted_on
 from core.scoping import Action
 from core.views import ScopedPageMixin, pk_urls, run_service, xlsx_response
 
@@ -102,7 +102,7 @@ class ResourceListView(ScopedPageMixin, View):
 
     def get(self, request):
         filterset, resources = filtered_resources(request)
-        rows = counted_as(resources.values(*ROW_COLUMNS), resources)
+        rows = sorted_on(resources.values(*ROW_COLUMNS), resources)
         page = RowPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from committees.models import Committee
-from core.pagination import CappedPaginator, RowPaginator, counted_as
+from core.pagination import CappedPaginator, RowPaginator, counted_as, sorted_on
 from resources.models import Resource
 
 from ..demands import factories as df
@@ -82,3 +82,23 @@ def test_the_member_api_pages_by_cursor_without_a_count(world, client_for):
     rest = client.get(first["next"]).json()
     names = [row["name"] for row in first["results"] + rest["results"]]
     assert sorted(names) == ["李强", "王芳", "赵敏"] and rest["next"] is None
+
+
+def test_a_page_sorted_on_its_own_table_reads_only_its_rows_names(world):
+    for title in ("助餐场地", "义诊", "四点半课堂", "法律咨询", "理发"):
+        df.resource(world.street, world.street_staff, title=title)
+    base = (
+        Resource.objects.filter(tenant=world.city.tenant)
+        .select_related("category", "committee")
+        .order_by("title", "pk")
+    )
+    expected = list(base.values_list("title", flat=True))
+    paginator = RowPaginator(sorted_on(base.values("title", "committee__name"), base), 2)
+    with CaptureQueriesContext(connection) as queries:
+        pages = [[row["title"] for row in paginator.page(n)] for n in paginator.page_range]
+    assert sum(pages, []) == expected and [len(p) for p in pages] == [2, 2, 1]
+    keys = [q["sql"] for q in queries.captured_queries if "JOIN" not in q["sql"]]
+    named = [q["sql"] for q in queries.captured_queries if "JOIN" in q["sql"]]
+    # the count, then per page its keys (sorted, unjoined) and its rows with their names
+    assert len(keys) == 1 + 3 and len(named) == 3
+    assert all('"id" IN' in sql for sql in named)
