@@ -223,7 +223,8 @@ def whole_tenants(scopes: list[Scope], model: type[models.Model]) -> tuple[set[i
 def attached_q(model: type[models.Model], paths: tuple[str, ...]) -> Q:
     """A row hangs on a committee along one of the paths: always, when one of them has no
     optional link; otherwise where one of them is set (a unit contact's grant names no
-    committee of its own, a tenant administrator's neither committee nor unit)."""
+    committee of its own, only its unit's; a unit's rating of a committee names no rating
+    committee). Said as the tenant alone, a whole tree would also take in rows on none."""
     conditions = []
     for path in paths:
         if not path or not path_may_be_empty(model, path):

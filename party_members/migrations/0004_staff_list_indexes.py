@@ -8,14 +8,6 @@ class Migration(migrations.Migration):
     dependencies = [("party_members", "0003_service_record_recent_index")]
 
     operations = [
-        migrations.RemoveIndex(
-            model_name='partymember',
-            name='partymember_roster',
-        ),
-        migrations.AddIndex(
-            model_name='partymember',
-            index=models.Index(fields=['tenant', 'community', 'registration_status'], include=('user',), name='partymember_roster'),
-        ),
         migrations.AddIndex(
             model_name='partymember',
             index=models.Index(fields=['community', 'name'], include=('user',), name='partymember_community_name'),
