@@ -153,9 +153,30 @@ def test_a_scope_over_the_whole_tree_reads_the_rows_own_tenant(world, demands, c
 
 
 def test_a_whole_tree_keeps_rows_that_hang_on_no_committee_out(world, city_leader):
-    from core.scoping import attached_q
-    from members.models import RoleGrant
+    from django.utils import timezone
 
-    condition = attached_q(RoleGrant, RoleGrant.objects.none().committee_paths)
-    assert "committee" in str(condition) and "member_unit__committee" in str(condition)
+    from core.scoping import attached_q
+    from projects.models import Evaluation
+
+    from ..projects import factories as projects
+
+    project, contact = projects.project(world)
+    unit = project.lead_unit
+    common = {"tenant": project.tenant, "project": project, "score": 4, "rated_at": timezone.now()}
+    by_street = Evaluation.objects.create(
+        direction="demand_to_provider",
+        rater_committee=world.street,
+        subject_unit=unit,
+        rated_by=world.street_staff,
+        **common,
+    )
+    Evaluation.objects.create(  # the unit's rating of the committee: no rating committee
+        direction="provider_to_committee",
+        rater_unit=unit,
+        subject_committee=world.street,
+        rated_by=contact,
+        **common,
+    )
+    seen = list(Evaluation.objects.visible_to(city_leader).values_list("pk", flat=True))
+    assert seen == [by_street.pk] and set(seen) == by_committee(Evaluation, city_leader)
     assert str(attached_q(Demand, Demand.objects.none().committee_paths)) == str(Q())
