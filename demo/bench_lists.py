@@ -280,32 +280,38 @@ def whistles(params: dict) -> Callable[[], int]:
 
 
 def overdue(params: dict) -> Callable[[], int]:
-    """The overdue projects, milestones and tasks of the scope in one union, oldest first."""
+    """The overdue projects, milestones and tasks of the scope in one union, oldest first: the
+    page cut on the parts' keys, then named (a place, a milestone's project), and counted."""
     running = "('planned', 'in_progress')"
-    union = f"""
-        SELECT 'project' AS kind, p.id, p.title, c.name, p.due_on, p.overdue_at, p.escalated_at
-            FROM projects_project p JOIN committees_committee c ON c.id = p.committee_id
+    keys = f"""
+        SELECT 'project' AS kind, p.id, p.due_on FROM projects_project p
             WHERE p.committee_id IN ({SCOPE}) AND p.status IN {running}
                 AND p.overdue_at IS NOT NULL
         UNION ALL
-        SELECT 'milestone', m.id, p.title || ' · ' || m.title, c.name, m.due_on, m.overdue_at,
-                m.escalated_at
+        SELECT 'milestone', m.id, m.due_on
             FROM projects_milestone m JOIN projects_project p ON p.id = m.project_id
-            JOIN committees_committee c ON c.id = p.committee_id
             WHERE p.committee_id IN ({SCOPE}) AND m.done_at IS NULL
                 AND p.status IN {running} AND m.overdue_at IS NOT NULL
         UNION ALL
-        SELECT 'task', t.id, t.title, c.name, t.due_on, t.overdue_at, t.escalated_at
-            FROM projects_task t JOIN committees_committee c ON c.id = t.committee_id
+        SELECT 'task', t.id, t.due_on FROM projects_task t
             WHERE ({in_scope("t.committee_id")} OR {in_scope("t.owner_committee_id")})
                 AND t.status = 'open' AND t.overdue_at IS NOT NULL"""
-    return runner(
-        [
-            f"SELECT * FROM ({union}) AS overdue ORDER BY due_on, id LIMIT 50",
-            f"SELECT count(*) FROM ({union}) AS overdue",
-        ],
-        params,
-    )
+    page = f"""
+        WITH page AS (SELECT * FROM ({keys}) AS k ORDER BY due_on, id, kind LIMIT 50)
+        SELECT 'project', p.id, p.title, c.name, p.due_on, p.overdue_at, p.escalated_at
+            FROM page JOIN projects_project p ON page.kind = 'project' AND p.id = page.id
+            JOIN committees_committee c ON c.id = p.committee_id
+        UNION ALL
+        SELECT 'milestone', m.id, p.title || ' · ' || m.title, c.name, m.due_on, m.overdue_at,
+                m.escalated_at
+            FROM page JOIN projects_milestone m ON page.kind = 'milestone' AND m.id = page.id
+            JOIN projects_project p ON p.id = m.project_id
+            JOIN committees_committee c ON c.id = p.committee_id
+        UNION ALL
+        SELECT 'task', t.id, t.title, c.name, t.due_on, t.overdue_at, t.escalated_at
+            FROM page JOIN projects_task t ON page.kind = 'task' AND t.id = page.id
+            JOIN committees_committee c ON c.id = t.committee_id"""
+    return runner([page, f"SELECT count(*) FROM ({keys}) AS overdue"], params)
 
 
 def summons(params: dict) -> Callable[[], int]:

