@@ -2,17 +2,21 @@
 
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexWhileWriting
+
 
 class Migration(migrations.Migration):
+    # The indexes are built while the tables are written to (core.migration_operations).
+    atomic = False
 
     dependencies = [("demands", "0006_stored_analyses")]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='claim',
             index=models.Index(fields=['tenant', '-created_at', '-id'], name='claim_newest'),
         ),
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='demand',
             index=models.Index(fields=['tenant', '-created_at', '-id'], name='demand_newest'),
         ),

@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexWhileWriting
+
 
 class Migration(migrations.Migration):
+    # The indexes are built while the tables are written to (core.migration_operations).
+    atomic = False
 
     dependencies = [
         ('committees', '0002_verbose_names'),
@@ -13,7 +17,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='servicerecord',
             index=models.Index(fields=['tenant', '-served_on', '-id'], name='servicerecord_recent'),
         ),

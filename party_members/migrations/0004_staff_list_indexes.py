@@ -2,13 +2,17 @@
 
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexWhileWriting
+
 
 class Migration(migrations.Migration):
+    # The indexes are built while the tables are written to (core.migration_operations).
+    atomic = False
 
     dependencies = [("party_members", "0003_service_record_recent_index")]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='partymember',
             index=models.Index(fields=['community', 'name'], include=('user',), name='partymember_community_name'),
         ),

@@ -2,17 +2,21 @@
 
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexWhileWriting
+
 
 class Migration(migrations.Migration):
+    # The indexes are built while the tables are written to (core.migration_operations).
+    atomic = False
 
     dependencies = [("projects", "0002_whistles_evaluations_bulletins")]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='project',
             index=models.Index(fields=['tenant', '-created_at', '-id'], name='project_newest'),
         ),
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='whistle',
             index=models.Index(fields=['tenant', '-blown_at', '-id'], name='whistle_newest'),
         ),

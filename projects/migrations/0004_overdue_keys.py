@@ -2,23 +2,27 @@
 
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexWhileWriting
+
 
 class Migration(migrations.Migration):
+    # The indexes are built while the tables are written to (core.migration_operations).
+    atomic = False
 
     dependencies = [
         ('projects', '0003_newest_first_per_tenant'),
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='milestone',
             index=models.Index(condition=models.Q(('done_at__isnull', True), ('overdue_at__isnull', False)), fields=['tenant', 'due_on', 'id'], include=('project',), name='milestone_open_overdue'),
         ),
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='project',
             index=models.Index(condition=models.Q(('overdue_at__isnull', False)), fields=['tenant', 'due_on', 'id'], include=('status',), name='project_overdue_keys'),
         ),
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='project',
             index=models.Index(condition=models.Q(('status__in', ['in_progress', 'planned'])), fields=['committee', 'id'], name='project_running'),
         ),

@@ -3,8 +3,12 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexWhileWriting
+
 
 class Migration(migrations.Migration):
+    # The indexes are built while the tables are written to (core.migration_operations).
+    atomic = False
 
     dependencies = [
         ('categories', '0004_verbose_names'),
@@ -15,11 +19,11 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='resource',
             index=models.Index(condition=models.Q(('status', 'active')), fields=['category', 'committee'], name='resource_active_at'),
         ),
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='resource',
             index=models.Index(condition=models.Q(('status', 'active')), fields=['category', 'offered_by'], name='resource_active_by'),
         ),

@@ -2,13 +2,17 @@
 
 from django.db import migrations, models
 
+from core.migration_operations import AddIndexWhileWriting
+
 
 class Migration(migrations.Migration):
+    # The indexes are built while the tables are written to (core.migration_operations).
+    atomic = False
 
     dependencies = [("resources", "0003_resource_candidate_indexes")]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexWhileWriting(
             model_name='resource',
             index=models.Index(fields=['tenant', '-created_at', '-id'], name='resource_newest'),
         ),
