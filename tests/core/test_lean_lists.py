@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from rest_framework import serializers
 
-from core.api import LeanListSerializer, value_keys
+from core.api import LeanListSerializer, value_keys, value_keys_of
 from core.views import pk_urls
 from demands.api import DemandSerializer
 from demands.models import Demand, DemandStatus
@@ -92,6 +92,17 @@ class TestLeanListSerializer:
 
     def test_a_serializer_reading_more_than_columns_reads_instances(self):
         assert value_keys(DemandSerializer()) is None  # a method field, nested attachments
+        assert value_keys_of(DemandSerializer) is None
+
+    def test_the_keys_of_a_class_are_worked_out_once(self, monkeypatch):
+        keys = value_keys_of(ResourceSerializer)
+        assert keys == tuple(value_keys(ResourceSerializer()))
+
+        def build(self):
+            raise AssertionError("the fields were built again")
+
+        monkeypatch.setattr(ResourceSerializer, "get_fields", build)
+        assert value_keys_of(ResourceSerializer) == keys
 
     def test_a_missing_object_callables_and_skipped_fields_as_drf_gives_them(self, rows):
         class Odd(serializers.ModelSerializer):
