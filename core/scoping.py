@@ -252,6 +252,10 @@ class ScopedQuerySetMixin:
     """
 
     committee_paths: tuple[str, ...] = ("committee",)
+    # Whether `extra_terms` test other keys of the model's own table (a unit's own id): the
+    # committee scope is then written as an array too (`ScopeIn`), so that the OR of them
+    # becomes index conditions the planner combines rather than a scan of the whole table.
+    extra_terms_on_own_keys: bool = False
 
     def extra_terms(self, user, action: Action) -> list[Q | None]:
         return []
@@ -265,7 +269,9 @@ class ScopedQuerySetMixin:
             terms.append(
                 Q(tenant_id__in=sorted(whole)) & attached_q(self.model, self.committee_paths)
             )
-        as_array = keys_on_one_table([path for path in self.committee_paths if path])
+        as_array = self.extra_terms_on_own_keys or keys_on_one_table(
+            [path for path in self.committee_paths if path]
+        )
         for path in self.committee_paths:
             if path:
                 terms.append(scope_ids_q(scopes, path, self.model, as_array=as_array))

@@ -281,6 +281,10 @@ class MemberUnitQuerySet(ScopedQuerySetMixin, models.QuerySet):
     (or by its contact): membership lets staff read a unit, not change it."""
 
     committee_paths = ("committee",)
+    # Where a unit stands, or its id among its contact's units and the members of a committee
+    # in scope: one OR on this table's own keys, as arrays. As hashed subqueries, a district's
+    # 674 units were found by testing all 17,000 (20 ms of a 30 ms page).
+    extra_terms_on_own_keys = True
 
     def extra_terms(self, user, action):
         terms = []
@@ -289,9 +293,9 @@ class MemberUnitQuerySet(ScopedQuerySetMixin, models.QuerySet):
             terms.append(Q(pk__in=unit_ids, tenant_id=user.tenant_id))
         if action != Action.VIEW:
             return terms
-        member_of = scope_ids_q(user_scopes(user, action), "committee", Membership)
+        member_of = scope_ids_q(user_scopes(user, action), "committee", Membership, as_array=True)
         if member_of is not None:
-            terms.append(Q(pk__in=Membership.objects.filter(member_of).values("unit_id")))
+            terms.append(Q(pk__scope_in=Membership.objects.filter(member_of).values("unit_id")))
         return terms
 
 

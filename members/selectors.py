@@ -13,18 +13,29 @@ from django.utils.translation import gettext_lazy
 from committees.models import Committee
 from core.identifiers import mask_phone, normalize_credit_code
 from core.references import ReferenceResolver, as_id
-from core.scoping import Action
+from core.scoping import Action, scope_q, user_scopes
 from members.models import ROLES_FOR_ACTION, MemberUnit, RotationSlot, Subcommittee
 
 from .policies import may_see_unit_contact
 
 
 def member_units(*, user) -> QuerySet[MemberUnit]:
-    return (
+    """The units the user may see, in tree order (where they stand), then by name.
+
+    For a reader of a whole tree (a city's leader) the tree is stated once more on the joined
+    committee, as the party-member page does: every unit of the tenant stands in it, and the
+    planner then walks the committees in tree order and stops after a page, where it sorted
+    all 17,000 units for 50 (35 ms). Narrower scopes also see units that are members of their
+    committees but stand elsewhere, and keep the plain sort."""
+    units = (
         MemberUnit.objects.visible_to(user)
         .select_related("committee")
         .order_by("committee__lft", "name")
     )
+    whole_trees = [scope for scope in user_scopes(user, Action.VIEW) if scope.lft == 1]
+    if not whole_trees:
+        return units
+    return units.filter(scope_q(whole_trees, "committee"))
 
 
 def unit_contact_phone(user, unit: MemberUnit) -> str:

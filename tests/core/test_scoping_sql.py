@@ -180,3 +180,47 @@ def test_a_whole_tree_keeps_rows_that_hang_on_no_committee_out(world, city_leade
     seen = list(Evaluation.objects.visible_to(city_leader).values_list("pk", flat=True))
     assert seen == [by_street.pk] and set(seen) == by_committee(Evaluation, city_leader)
     assert str(attached_q(Demand, Demand.objects.none().committee_paths)) == str(Q())
+
+
+def test_units_are_found_by_their_own_keys_as_arrays(world):
+    """Where a unit stands, and its id among a committee's members: one OR on the unit table's
+    own keys, both arrays, so the planner combines two index scans instead of testing every
+    unit against two hashed subqueries."""
+    from members import services
+    from members.models import MemberUnit
+
+    from ..members import factories as mf
+
+    standing = mf.unit(world.community, name="东华门社区卫生服务站")
+    elsewhere = mf.unit(world.sibling_community, name="隔壁街道物业公司")
+    services.membership_add(unit=elsewhere, committee=world.street)
+    units = MemberUnit.objects.visible_to(world.street_staff)
+    where = str(units.query).split("WHERE", 1)[1]
+    assert where.count("= ANY(ARRAY(SELECT") >= 3  # the standing scope, the members, their scope
+    assert " IN (SELECT" not in where
+    assert {standing, elsewhere} <= set(units)
+
+
+def test_a_city_reads_its_unit_list_walking_the_tree(world, city_leader):
+    """A whole tree's unit list states the tree on the joined committee (so the planner walks
+    the committees in tree order): the same units in the same order as without it. A narrower
+    scope keeps the units that are members of its committees but stand elsewhere."""
+    from members import selectors, services
+    from members.models import MemberUnit
+
+    from ..members import factories as mf
+
+    mf.unit(world.community, name="乙单位")
+    mf.unit(world.community, name="甲单位")
+    elsewhere = mf.unit(world.sibling_community, name="隔壁街道物业公司")
+    mf.unit(world.street, name="街道单位")
+    services.membership_add(unit=elsewhere, committee=world.street)
+
+    listed = selectors.member_units(user=city_leader)
+    assert '"committees_committee"."lft" BETWEEN' in str(listed.query)
+    plain = MemberUnit.objects.visible_to(city_leader).order_by("committee__lft", "name")
+    assert list(listed) == list(plain) and len(plain) >= 4
+
+    street = selectors.member_units(user=world.street_staff)
+    assert '"committees_committee"."lft" BETWEEN' not in str(street.query)
+    assert elsewhere in set(street)
