@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -51,6 +52,34 @@ def _chain(committee: Committee, ancestors: list[Committee]) -> list[Committee]:
 def committee_ancestors(committee: Committee) -> list[Committee]:
     """The parent chain, root first. Names above the user's scope are shown, not linked."""
     return list(committee.get_ancestors())
+
+
+CHAIN_COLUMNS = ("id", "parent_id", "tree_id", "lft", "rght", "depth", "name")
+
+
+def committee_chains(committee_ids) -> list[tuple]:
+    """The committees and every committee above them, once each, as `CHAIN_COLUMNS` rows:
+    walked up the parent links (a handful of key lookups per chain). Asked as a range, where
+    an ancestor is `lft <= x AND rght >= y`, the tree index is bounded on one side only and
+    half of a city's 7,900 committees were read for a chain of four (2.5 ms, twice in every
+    new demand's matching)."""
+    ids = sorted({int(pk) for pk in committee_ids})
+    if not ids:
+        return []
+    table = connection.ops.quote_name(Committee._meta.db_table)
+    columns = ", ".join(CHAIN_COLUMNS)
+    joined = ", ".join(f"c.{column}" for column in CHAIN_COLUMNS)
+    marks = ", ".join(["%s"] * len(ids))
+    sql = f"""
+        WITH RECURSIVE up ({columns}) AS (
+            SELECT {columns} FROM {table} WHERE id IN ({marks})
+            UNION
+            SELECT {joined} FROM {table} c JOIN up ON c.id = up.parent_id
+        )
+        SELECT {columns} FROM up"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, ids)
+        return cursor.fetchall()
 
 
 def committee_level_counts(committee: Committee) -> list[tuple[str, int]]:

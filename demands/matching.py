@@ -38,12 +38,13 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Max, Q, Subquery, Value
+from django.db.models import BooleanField, Count, Max, Q, Value
 from django.utils import timezone
 from django.utils.translation import get_language
 
 from categories.models import Category, ThesaurusEntry
 from committees.models import Committee
+from committees.selectors import committee_chains
 from demands import policies, relevance
 from demands.models import (
     Claim,
@@ -1122,15 +1123,7 @@ def _demand_row(demand_id: int) -> DemandRow | None:
 
 def candidate_batch(demand: DemandRow, *, lexicon=None) -> Batch:
     """The demand's candidates (category, coverage, availability) with what scoring reads."""
-    origin = Committee.objects.filter(pk=demand.committee_id)
-    places = {
-        row[0]: Place(*row)
-        for row in Committee.objects.filter(
-            tree_id=Subquery(origin.values("tree_id")),
-            lft__lte=Subquery(origin.values("lft")),
-            rght__gte=Subquery(origin.values("rght")),
-        ).values_list(*PLACE_FIELDS)
-    }
+    places = {row[0]: Place(*row) for row in committee_chains([demand.committee_id])}
     ancestor_ids = set(places)
     # The units that are members of the chain, read once: their ids go to the candidate query
     # as a list, so both halves of its OR are index scans (resource_active_at/_by).
@@ -1160,11 +1153,7 @@ def candidate_batch(demand: DemandRow, *, lexicon=None) -> Batch:
                 continue
             if unit_id not in via or depth[committee_id] > depth[via[unit_id]]:
                 via[unit_id] = committee_id
-        sites = Committee.objects.filter(pk__in=elsewhere).values_list("tree_id", "lft", "rght")
-        condition = Q(pk__in=[])
-        for tree_id, lft, rght in sites:
-            condition |= Q(tree_id=tree_id, lft__lte=lft, rght__gte=rght)
-        for row in Committee.objects.filter(condition).values_list(*PLACE_FIELDS):
+        for row in committee_chains(elsewhere):
             places.setdefault(row[0], Place(*row))
     pairs = Pairs()
     for i, resource in enumerate(resources):
