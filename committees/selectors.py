@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Count, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -57,29 +58,41 @@ def committee_ancestors(committee: Committee) -> list[Committee]:
 CHAIN_COLUMNS = ("id", "parent_id", "tree_id", "lft", "rght", "depth", "name")
 
 
-def committee_chains(committee_ids) -> list[tuple]:
-    """The committees and every committee above them, once each, as `CHAIN_COLUMNS` rows:
+def chains_sql(committee_ids, columns: tuple[str, ...] = CHAIN_COLUMNS) -> tuple[str, list[int]]:
+    """The statement selecting the committees and every committee above them, once each:
     walked up the parent links (a handful of key lookups per chain). Asked as a range, where
     an ancestor is `lft <= x AND rght >= y`, the tree index is bounded on one side only and
-    half of a city's 7,900 committees were read for a chain of four (2.5 ms, twice in every
-    new demand's matching)."""
+    half of a city's 7,900 committees were read for a chain of four (3.0 ms; 0.6 this way)."""
     ids = sorted({int(pk) for pk in committee_ids})
-    if not ids:
-        return []
     table = connection.ops.quote_name(Committee._meta.db_table)
-    columns = ", ".join(CHAIN_COLUMNS)
-    joined = ", ".join(f"c.{column}" for column in CHAIN_COLUMNS)
-    marks = ", ".join(["%s"] * len(ids))
+    listed = ", ".join(columns)
+    joined = ", ".join(f"c.{column}" for column in columns)
+    marks = ", ".join(["%s"] * len(ids)) or "NULL"
     sql = f"""
-        WITH RECURSIVE up ({columns}) AS (
-            SELECT {columns} FROM {table} WHERE id IN ({marks})
+        WITH RECURSIVE up ({listed}) AS (
+            SELECT {listed} FROM {table} WHERE id IN ({marks})
             UNION
             SELECT {joined} FROM {table} c JOIN up ON c.id = up.parent_id
         )
-        SELECT {columns} FROM up"""
+        SELECT {listed} FROM up"""
+    return sql, ids
+
+
+def committee_chains(committee_ids) -> list[tuple]:
+    """The committees and every committee above them, once each, as `CHAIN_COLUMNS` rows, in
+    one query (none for no committees)."""
+    sql, ids = chains_sql(committee_ids)
+    if not ids:
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, ids)
         return cursor.fetchall()
+
+
+def in_chains(committee_ids) -> RawSQL:
+    """The ids of the committees and every committee above them, for `pk__in`."""
+    sql, ids = chains_sql(committee_ids, ("id", "parent_id"))
+    return RawSQL(f"SELECT id FROM ({sql}) AS chain", ids)
 
 
 def committee_level_counts(committee: Committee) -> list[tuple[str, int]]:

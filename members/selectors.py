@@ -180,13 +180,10 @@ def answering_committees(committees) -> dict[int, Committee | None]:
     committees = [c for c in committees if c is not None]
     if not committees:
         return {}
-    from django.db.models import Q
+    from committees.selectors import in_chains
 
-    above = Q()
-    for c in {c.pk: c for c in committees}.values():
-        above |= Q(tree_id=c.tree_id, lft__lte=c.lft, rght__gte=c.rght)
     chain = list(
-        Committee.objects.filter(above).only(
+        Committee.objects.filter(pk__in=in_chains(c.pk for c in committees)).only(
             "id", "tenant_id", "name", "level", "tree_id", "lft", "rght", "parent_id"
         )
     )

@@ -41,3 +41,16 @@ def test_no_committees_no_query(world):
     with CaptureQueriesContext(connection) as captured:
         assert committee_chains([]) == []
     assert len(captured) == 0
+
+
+def test_in_chains_selects_the_same_committees_as_a_subquery(world):
+    from committees.models import Committee
+    from committees.selectors import in_chains
+
+    chained = Committee.objects.filter(
+        pk__in=in_chains([world.community.pk, world.sibling_community.pk])
+    )
+    assert set(chained) == set(world.community.get_ancestors(include_self=True)) | set(
+        world.sibling_community.get_ancestors(include_self=True)
+    )
+    assert not Committee.objects.filter(pk__in=in_chains([])).exists()
