@@ -44,7 +44,7 @@ from django.utils.translation import get_language
 
 from categories.models import Category, ThesaurusEntry
 from committees.models import Committee
-from committees.selectors import committee_chains
+from committees.selectors import committee_chains, in_chains
 from demands import policies, relevance
 from demands.models import (
     Claim,
@@ -1882,9 +1882,7 @@ def _reaches(resource: Resource, demand: Demand) -> bool:
         and Membership.objects.filter(
             unit_id=resource.offered_by_id,
             status="active",
-            committee__tree_id=origin.tree_id,
-            committee__lft__lte=origin.lft,
-            committee__rght__gte=origin.rght,
+            committee_id__in=in_chains([origin.pk]),
         ).exists()
     )
 

@@ -7,6 +7,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 
 from categories.models import Category
 from committees.models import Committee
+from committees.selectors import in_chains
 from core.scoping import Action, subtree_q
 from demands.models import (
     Claim,
@@ -174,9 +175,7 @@ def committable_resources(*, user, demand: Demand) -> QuerySet[Resource]:
             offered_by__isnull=True,
             status=ResourceStatus.ACTIVE,
             remaining__gt=0,
-            committee__tree_id=place.tree_id,
-            committee__lft__lte=place.lft,
-            committee__rght__gte=place.rght,
+            committee_id__in=in_chains([place.pk]),
         )
         .exclude(pk__in=committed)
         .select_related("committee")
