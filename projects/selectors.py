@@ -292,7 +292,8 @@ def overdue_list(*, user, committee: Committee | None = None) -> OverdueRows:
     Each part is cut from its own table by the scope and `overdue_at`; the names (a place, a
     milestone's project) are joined for the page's rows only. Joined before the sort, as it
     was, a city's 8,400 overdue items were each named to show 50 (51 ms a page, 36 to count;
-    keys first: about 15 and 6). No part keeps its model's own order."""
+    keys first, each part cut to the page: about 1 and 6). No part keeps its model's own
+    order."""
     keys = []
     named = []
 
