@@ -183,7 +183,7 @@ def answering_committees(committees) -> dict[int, Committee | None]:
     from committees.selectors import in_chains
 
     chain = list(
-        Committee.objects.filter(pk__in=in_chains(c.pk for c in committees)).only(
+        Committee.objects.filter(pk__scope_in=in_chains(c.pk for c in committees)).only(
             "id", "tenant_id", "name", "level", "tree_id", "lft", "rght", "parent_id"
         )
     )

@@ -54,3 +54,10 @@ def test_in_chains_selects_the_same_committees_as_a_subquery(world):
         world.sibling_community.get_ancestors(include_self=True)
     )
     assert not Committee.objects.filter(pk__in=in_chains([])).exists()
+
+
+def test_a_committees_ancestors_are_its_chain_root_first_without_itself(world):
+    from committees.selectors import committee_ancestors
+
+    assert committee_ancestors(world.community) == list(world.community.get_ancestors())
+    assert committee_ancestors(world.city) == []
