@@ -1,3 +1,4 @@
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -30,6 +31,11 @@ class CommitteeSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
         list_serializer_class = LeanListSerializer
+        # The list reads value rows: the two properties, as SQL of the row.
+        value_expressions = {
+            "is_open": ExpressionWrapper(Q(closed_at__isnull=True), output_field=BooleanField()),
+            "subtree_size": (F("rght") - F("lft") - 1) / 2,
+        }
 
 
 class CommitteeFilter(filters.FilterSet):
@@ -55,6 +61,8 @@ class CommitteeViewSet(ScopedReadOnlyViewSet):
     model = Committee
     serializer_class = CommitteeSerializer
     filterset_class = CommitteeFilter
+
+    list_values = True
 
     def get_queryset(self):
         return super().get_queryset().order_by("tree_id", "lft")

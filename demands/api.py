@@ -8,8 +8,9 @@ service's `ValidationError` into a 400 with field errors and its refusal into a 
 
 from __future__ import annotations
 
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -19,8 +20,15 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import LeanListSerializer, ScopedReadOnlyViewSet
-from demands.models import Claim, ClaimDirection, Demand, DemandStatus, Match
+from core.api import LeanListSerializer, PkUrlField, ScopedReadOnlyViewSet
+from demands.models import (
+    Claim,
+    ClaimDirection,
+    Demand,
+    DemandAttachment,
+    DemandStatus,
+    Match,
+)
 
 from . import matching, selectors, services
 from .filtersets import DemandFilterSet
@@ -28,13 +36,15 @@ from .filtersets import DemandFilterSet
 # --- demands -------------------------------------------------------------------------------------
 
 
-class AttachmentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField(source="original_name")
-    url = serializers.SerializerMethodField()
+class AttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    url = PkUrlField("demands:attachment")
 
-    def get_url(self, attachment) -> str:
-        return reverse("demands:attachment", args=[attachment.pk])
+    class Meta:
+        model = DemandAttachment
+        fields = ["id", "name", "url"]
+        read_only_fields = fields
+        list_serializer_class = LeanListSerializer
 
 
 class DemandSerializer(serializers.ModelSerializer):
@@ -79,6 +89,13 @@ class DemandSerializer(serializers.ModelSerializer):
             "published_at",
             "escalation_due_at",
         ]
+
+        # The list reads value rows: whether a wish is claimed, as SQL of the row.
+        value_expressions = {
+            "wish_claimed": ExpressionWrapper(
+                Q(claimed_by_member__isnull=False), output_field=BooleanField()
+            )
+        }
 
     def get_wish_claimed(self, demand) -> bool:
         # Who claimed a wish is a party member's personal data: the API says only whether.
@@ -133,6 +150,7 @@ class DemandViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
 
     model = Demand
     serializer_class = DemandSerializer
+    list_values = True
     filterset_class = DemandFilterSet
     list_columns = (
         *("kind", "title", "description", "source", "people_affected", "urgency", "needed_by"),
@@ -144,7 +162,9 @@ class DemandViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ScopedRead
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.demand_rows(super().get_queryset()).prefetch_related("attachments")
+        return selectors.demand_rows(super().get_queryset()).prefetch_related(
+            Prefetch("attachments", queryset=DemandAttachment.objects.order_by("pk"))
+        )
 
     def shown(self, demand: Demand, code: int = status.HTTP_200_OK) -> Response:
         return Response(self.get_serializer(self.get_queryset().get(pk=demand.pk)).data, code)
@@ -239,6 +259,10 @@ class ClaimSerializer(serializers.ModelSerializer):
             "created_at",
             "decided_at",
         ]
+        # `Claim.party_name` as SQL: the unit's name, else the resource's committee's.
+        value_expressions = {
+            "party_name": Coalesce("unit__name", "resource__committee__name", Value(""))
+        }
 
 
 class ClaimWriteSerializer(serializers.Serializer):
@@ -267,6 +291,7 @@ class ClaimViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
     model = Claim
     serializer_class = ClaimSerializer
+    list_values = True
     filterset_fields = ["demand", "status", "direction", "unit"]
 
     def get_queryset(self):

@@ -19,7 +19,13 @@ from rest_framework.response import Response as APIResponse
 from rest_framework.settings import api_settings
 
 from committees.models import Committee
-from core.api import LeanListSerializer, ScopedReadOnlyViewSet, bulk_failures, bulk_payload
+from core.api import (
+    LeanListSerializer,
+    PkUrlField,
+    ScopedReadOnlyViewSet,
+    bulk_failures,
+    bulk_payload,
+)
 from core.bulk import BulkRejected
 from core.scoping import Action
 from demands.models import Demand
@@ -61,6 +67,7 @@ def visible(model, user, pk, *, field: str | None = None, action=Action.VIEW):
 class MilestoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Milestone
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "project",
@@ -364,6 +371,7 @@ class ProjectViewSet(
 class MilestoneViewSet(ScopedReadOnlyViewSet):
     model = Milestone
     serializer_class = MilestoneSerializer
+    list_values = True
     filterset_fields = ["project"]
 
     def get_queryset(self):
@@ -430,10 +438,11 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 class MeetingSerializer(serializers.ModelSerializer):
     committee_name = serializers.CharField(source="committee.name", read_only=True)
-    ics = serializers.SerializerMethodField()
+    ics = PkUrlField("projects:meeting_ics")
 
     class Meta:
         model = Meeting
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "committee",
@@ -450,9 +459,6 @@ class MeetingSerializer(serializers.ModelSerializer):
             "invitations_sent_at",
             "ics",
         ]
-
-    def get_ics(self, meeting) -> str:
-        return reverse("projects:meeting_ics", args=[meeting.pk])
 
 
 class MeetingDetailSerializer(MeetingSerializer):
@@ -528,6 +534,7 @@ class MeetingViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
     model = Meeting
     filterset_fields = ["committee", "subcommittee", "status"]
+    list_values = True
 
     def get_serializer_class(self):
         return MeetingDetailSerializer if self.action == "retrieve" else MeetingSerializer
@@ -696,6 +703,7 @@ class AttendeeViewSet(ScopedReadOnlyViewSet):
 class TaskSerializer(serializers.ModelSerializer):
     class Meta:
         model = Task
+        list_serializer_class = LeanListSerializer
         fields = [
             "id",
             "committee",
@@ -722,6 +730,7 @@ class TaskViewSet(ScopedReadOnlyViewSet):
 
     model = Task
     serializer_class = TaskSerializer
+    list_values = True
     filterset_fields = ["status", "owner_unit", "owner_committee"]
 
     def get_queryset(self):

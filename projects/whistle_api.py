@@ -58,6 +58,7 @@ class SummonsSerializer(serializers.ModelSerializer):
             "escalated_at",
             "escalated_to",
         ]
+        list_serializer_class = LeanListSerializer
 
 
 class WhistleSerializer(serializers.ModelSerializer):
@@ -86,6 +87,7 @@ class WhistleSerializer(serializers.ModelSerializer):
             "late_count",
         ]
         list_serializer_class = LeanListSerializer
+        annotated = ("summons_count", "reported_count", "late_count")  # by the list's queryset
 
 
 class SummonsInput(serializers.Serializer):
@@ -132,6 +134,7 @@ class WhistleViewSet(mixins.CreateModelMixin, ScopedReadOnlyViewSet):
 
     model = Whistle
     serializer_class = WhistleSerializer
+    list_values = True
     filterset_fields = ["status", "kind", "committee"]
 
     def get_queryset(self):
@@ -242,6 +245,7 @@ class SummonsViewSet(ScopedReadOnlyViewSet):
 
     model = Summons
     serializer_class = SummonsSerializer
+    list_values = True
     filterset_fields = ["status", "whistle", "department", "on_time"]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
@@ -297,6 +301,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
             "comment",
             "rated_at",
         ]
+        list_serializer_class = LeanListSerializer
 
 
 class ScoreInput(serializers.Serializer):
@@ -331,6 +336,7 @@ class EvaluationViewSet(ScopedReadOnlyViewSet):
 
     model = Evaluation
     serializer_class = EvaluationSerializer
+    list_values = True
     filterset_fields = ["project", "direction"]
 
     def get_queryset(self):
