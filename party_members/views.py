@@ -20,7 +20,7 @@ from committees.models import Committee
 from core.identifiers import mask_phone
 from core.pagination import CappedPaginator
 from core.scoping import Action
-from core.views import ScopedPageMixin, run_service
+from core.views import ScopedPageMixin, pk_urls, run_service
 
 from . import certificates, policies, selectors, services
 from .filtersets import PartyMemberFilterSet
@@ -304,6 +304,13 @@ class PendingServiceListView(ScopedPageMixin, View):
     def get(self, request):
         records = selectors.pending_records(user=request.user)
         page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+        # Each row's two forms: their URLs at the cost of one reverse each, not two per row.
+        verify_url, reject_url = (
+            pk_urls("party_members:service_verify"),
+            pk_urls("party_members:service_reject"),
+        )
+        for record in page:
+            record.verify_url, record.reject_url = verify_url(record.pk), reject_url(record.pk)
         return render(
             request,
             "members/pending_services.html",
