@@ -247,6 +247,8 @@ class ChildRows:
         return cls(relation.related_model, relation.field.attname, type(field.child))
 
     def read(self, parent_keys: list) -> dict:
+        # Scoped by its parents: the keys are those of the page, read through the scoping
+        # entry point, as the prefetch this replaces was.
         keys = value_keys_of(self.serializer_class)
         found = (
             self.model._default_manager.filter(**{f"{self.link}__in": parent_keys})

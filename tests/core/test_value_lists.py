@@ -209,7 +209,7 @@ def test_milestones_tasks_and_summons(world, client_for):
 
 
 def test_a_field_that_may_read_the_request_is_worked_out_per_request():
-    class WithFile(serializers.ModelSerializer):
+    class Plain(serializers.ModelSerializer):
         class Meta:
             model = Committee
             fields = ["id", "name"]
@@ -218,10 +218,10 @@ def test_a_field_that_may_read_the_request_is_worked_out_per_request():
     class OurOwnCharField(serializers.CharField):
         pass
 
-    class WithOwnField(WithFile):
+    class WithOwnField(Plain):
         name = OurOwnCharField()
 
-    assert value_keys_of(WithFile) == ("id", "name")
-    assert value_plan_of(WithFile) is not None
+    assert value_keys_of(Plain) == ("id", "name")
+    assert value_plan_of(Plain) is not None
     assert value_keys_of(WithOwnField) == ("id", "name")
     assert value_plan_of(WithOwnField) is None  # a class of ours may read the context
