@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from demands import services
+from demands.matching import plain
 from demands.models import Claim, ClaimStatus, Demand, DemandStatus, Match
 
 from ..members import factories as mf
@@ -201,6 +202,10 @@ class TestListsAndFilters:
         assert [(r["demand"], r["resource"], r["unit"]) for r in rows] == [
             (demand.pk, resource.pk, unit.pk)
         ]
+        # The capacity as it is now, read off the resource and demand joined in (not stored).
+        assert f"剩余{plain(resource.remaining)}" in rows[0]["reason"], rows[0]["reason"]
+        assert f"所需{plain(demand.quantity)}" in rows[0]["reason"]
+        assert rows[0]["resource_title"] == resource.title and rows[0]["unit_name"] == unit.name
         assert "内容相符：" in rows[0]["reason"] and set(rows[0]["components"]) == {
             "text",
             "distance",
