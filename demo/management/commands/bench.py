@@ -73,8 +73,15 @@ BUDGET_IMPORT_S = 20.0
 # What the matching and import runs write (the supervision scan and the whistles write the
 # projects' tables, vacuumed with them).
 WRITTEN_BY_BENCHES = (Match, Demand, DemandAnalysis, ResourceAnalysis, Resource)
-# A request that shows no list, for the floor every list request pays (see `Command.floors`).
+# A request that shows no list, for the floor every list request pays (see `Command.floor_reads`).
 FLOOR_PATHS = {"page": "/accounts/profile/", "api": "/api/categories/"}
+
+
+def p95(timings: list[float]) -> float | None:
+    if not timings:
+        return None
+    ordered = sorted(timings)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 @dataclass
@@ -97,7 +104,7 @@ class Result:
     rows: tuple[int | None, int | None] = (None, None)
     runs: int = 0
     sql_p95: float | None = None
-    floor_p95: float | None = None  # the same stack answering with no list (see `floors`)
+    floor_p95: float | None = None  # the same stack answering with no list, timed beside it
 
     @property
     def ratio(self) -> float | None:
@@ -248,17 +255,25 @@ class Command(BaseCommand):
             for user in users:
                 client = Client()
                 client.force_login(user)
-                floors = self.floors(client, runs)
+                floors = self.floor_reads(client)
                 for read in self.reads(user, client, street_committee, quarter):
-                    result = self.measure(read, user, runs, max_seconds)
                     kind = "api" if read.name.startswith("GET /api/") else "page"
-                    if read.name.startswith(("GET ", "page ")):
-                        result.floor_p95 = floors[kind]
-                    results.append(result)
-                self.stdout.write(
-                    f"floor as {user.username}: GET {FLOOR_PATHS['page']} p95 "
-                    f"{floors['page']:.1f} ms, GET {FLOOR_PATHS['api']} p95 {floors['api']:.1f} ms"
-                )
+                    floor = floors[kind] if read.name.startswith(("GET ", "page ")) else None
+                    results.append(self.measure(read, user, runs, max_seconds, floor))
+                for kind, path in FLOOR_PATHS.items():
+                    seen = [
+                        r.floor_p95
+                        for r in results
+                        if r.user == user.username
+                        and r.floor_p95
+                        and r.read.startswith("GET /api/" if kind == "api" else "page ")
+                    ]
+                    if seen:
+                        self.stdout.write(
+                            f"floor as {user.username}: GET {path} p95 {min(seen):.1f} to "
+                            f"{max(seen):.1f} ms (median {statistics.median(seen):.1f}) "
+                            "beside the lists"
+                        )
         self.print_table(results)
         self.stdout.write(f"load average at the end: {os.getloadavg()[0]:.1f}")
         if not no_explain and connection.vendor == "postgresql":
@@ -434,64 +449,68 @@ class Command(BaseCommand):
 
     # -- measuring --
 
-    def floors(self, client: Client, runs: int) -> dict[str, float]:
-        """The p95 of a request that shows no list, through the same middleware, session and
-        grants: a page in the site's layout (the profile) and the smallest API read (the
-        tenant's dozen categories). Every list request pays this much before its own work."""
-        found = {}
-        with override_settings(DEBUG=False):
-            for kind, path in FLOOR_PATHS.items():
-                for _ in range(5):  # warm: the first reader's first requests load templates
-                    client.get(path)
-                timings = []
-                for _ in range(runs):
-                    started = time.perf_counter()
-                    response = client.get(path)
-                    timings.append((time.perf_counter() - started) * 1000)
-                    if response.status_code != 200:
-                        raise CommandError(f"GET {path}: {response.status_code}")
-                timings.sort()
-                found[kind] = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
-        return found
+    def floor_reads(self, client: Client) -> dict[str, Callable[[], None]]:
+        """A request that shows no list, through the same middleware, session and grants: a
+        page in the site's layout (the profile) and the smallest API read (the tenant's dozen
+        categories). Every list request pays this much before its own work."""
 
-    def measure(self, read: Read, user: User, runs: int, max_seconds: float) -> Result:
+        def floor(path: str) -> Callable[[], None]:
+            def run() -> None:
+                response = client.get(path)
+                if response.status_code != 200:
+                    raise CommandError(f"GET {path}: {response.status_code}")
+
+            for _ in range(5):  # warm: the first reader's first requests load templates
+                run()
+            return run
+
+        return {kind: floor(path) for kind, path in FLOOR_PATHS.items()}
+
+    def measure(
+        self,
+        read: Read,
+        user: User,
+        runs: int,
+        max_seconds: float,
+        floor: Callable[[], None] | None = None,
+    ) -> Result:
+        """The read, its hand-written SQL and the floor, timed in turn within one loop: on a
+        machine whose load drifts (ours do) three runs a minute apart would compare a quiet
+        moment with a busy one, and the ratios would measure the drift."""
         try:
             read.run("full")  # warm up: the first request pays for imports and caches
             read.run("narrow")
             full_queries, rows = self.count_queries(read, "full")
             narrow_queries, narrow_rows = self.count_queries(read, "narrow")
+            if read.sql is not None:
+                read.sql()
         except Exception as error:  # a failing read is reported, not fatal
             return Result(read.name, user.username, 0, 0, 0, 0, "", note=str(error)[:80])
-        timings: list[float] = []
+        timed = {"read": [], "sql": [], "floor": []}
+        steps = {"read": lambda: read.run("full"), "sql": read.sql, "floor": floor}
         deadline = time.perf_counter() + max_seconds
         with override_settings(DEBUG=False):  # no query logging while timing
-            while len(timings) < runs and (len(timings) < 5 or time.perf_counter() < deadline):
-                started = time.perf_counter()
-                read.run("full")
-                timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        sql_p95 = None
-        if read.sql is not None:
-            read.sql()  # warm up
-            sql_timings = []
-            for _ in range(len(timings)):
-                started = time.perf_counter()
-                read.sql()
-                sql_timings.append((time.perf_counter() - started) * 1000)
-            sql_timings.sort()
-            sql_p95 = sql_timings[min(len(sql_timings) - 1, round(0.95 * (len(sql_timings) - 1)))]
+            while len(timed["read"]) < runs and (
+                len(timed["read"]) < 5 or time.perf_counter() < deadline
+            ):
+                for name, step in steps.items():
+                    if step is not None:
+                        started = time.perf_counter()
+                        step()
+                        timed[name].append((time.perf_counter() - started) * 1000)
         slowest = max(full_queries, key=lambda q: float(q["time"]), default=None)
         return Result(
-            sql_p95=sql_p95,
+            sql_p95=p95(timed["sql"]),
+            floor_p95=p95(timed["floor"]),
             read=read.name,
             user=user.username,
-            p50=statistics.median(timings),
-            p95=timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))],
+            p50=statistics.median(timed["read"]),
+            p95=p95(timed["read"]),
             queries=len(full_queries),
             queries_other_page=len(narrow_queries),
             slowest_sql=slowest["sql"] if slowest else "",
             rows=(rows, narrow_rows),
-            runs=len(timings),
+            runs=len(timed["read"]),
         )
 
     @staticmethod
@@ -558,7 +577,7 @@ class Command(BaseCommand):
         )
         header = (
             f"{'read':<38} {'as':<28} {'n':>3} {'p50 ms':>7} {'p95 ms':>7} {'queries':>8} "
-            f"{'rows':>9} {'SQL p95':>8} {'ratio':>6} {'>floor':>6}  budget"
+            f"{'rows':>9} {'SQL p95':>8} {'ratio':>6} {'floor':>6} {'>floor':>6}  budget"
         )
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
@@ -581,18 +600,20 @@ class Command(BaseCommand):
             sql = "-" if r.sql_p95 is None else f"{r.sql_p95:.1f}"
             ratio = "-" if r.ratio is None else f"{r.ratio:.1f}"
             over = "-" if r.ratio_over_floor is None else f"{r.ratio_over_floor:.1f}"
+            floor = "-" if r.floor_p95 is None else f"{r.floor_p95:.1f}"
             self.stdout.write(
                 f"{r.read:<38} {r.user:<28} {r.runs:>3} {r.p50:>7.1f} {r.p95:>7.1f} {queries:>8} "
-                f"{rows:>9} {sql:>8} {ratio:>6} {over:>6}  {verdict}"
+                f"{rows:>9} {sql:>8} {ratio:>6} {floor:>6} {over:>6}  {verdict}"
             )
         self.stdout.write("")
         self.stdout.write(
             "n: timed requests. queries: SQL queries of one request of the full list; a≠b: the "
             "narrow variant (a smaller page or a filter) took b. rows: rows shown, full/narrow. "
-            "SQL p95: the hand-written SQL of the same page (demo/bench_lists.py), timed as "
-            f"many times; ratio: p95 / SQL p95 (budget {BUDGET_SQL_RATIO:.0f}x). >floor: "
-            "(p95 - the floor) / SQL p95, the floor being the p95 of a request of the same kind "
-            "that shows no list (printed above the table); 'ok over the floor' is a list whose "
+            "SQL p95: the hand-written SQL of the same page (demo/bench_lists.py); ratio: p95 / "
+            f"SQL p95 (budget {BUDGET_SQL_RATIO:.0f}x). floor: the p95 of a request of the same "
+            f"kind that shows no list ({FLOOR_PATHS['page']}, {FLOOR_PATHS['api']}); the read, "
+            "its SQL and the floor are timed in turn, as many times each. >floor: (p95 - the "
+            "floor) / SQL p95; 'ok over the floor' is a list whose "
             "own cost is within the ratio while the fixed cost of a request is not."
         )
 
