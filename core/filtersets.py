@@ -68,3 +68,32 @@ class ListFilterSet(filters.FilterSet):
         data = self.data.copy()
         data.pop(name, None)
         return type(self)(data, queryset=self.queryset, request=self.request)
+
+
+class FilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend, passing a list through untouched when its query string names
+    none of the list's filters: most requests are the first page of the whole list, and
+    building the FilterSet (for `filterset_fields`, its class too) and validating its empty form
+    cost 2 of a district's 11 ms for the committees. A FilterSet whose `filter_queryset` does
+    more than filter (a default sort) always runs."""
+
+    def filter_queryset(self, request, queryset, view):
+        names = self.filter_names(view)
+        if names is not None and not any(
+            key == name or key.startswith(f"{name}_")
+            for key in request.query_params
+            for name in names
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
+    @staticmethod
+    def filter_names(view) -> list[str] | None:
+        """The names the list's filters read (a range's `_min`, `_after`… by prefix), or None
+        when skipping the FilterSet could change the list."""
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is not None:
+            if filterset_class.filter_queryset is not filters.FilterSet.filter_queryset:
+                return None
+            return list(filterset_class.base_filters)
+        return list(getattr(view, "filterset_fields", None) or ())

@@ -1,0 +1,59 @@
+"""The API's filter backend passes a list through when its query string names none of its
+filters, and filters (and refuses bad values) exactly as django-filter does otherwise."""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from committees.api import CommitteeFilter
+from committees.models import Committee, Level
+from core.filtersets import FilterBackend
+from demands.filtersets import DemandFilterSet
+from demands.models import Demand
+
+pytestmark = pytest.mark.django_db
+
+
+class FieldsView:
+    filterset_fields = ["level", "parent"]
+
+
+class ClassView:
+    filterset_class = CommitteeFilter
+
+
+class SortingView:
+    filterset_class = DemandFilterSet
+
+
+def request(**params) -> Request:
+    return Request(APIRequestFactory().get("/api/x/", params))
+
+
+@pytest.mark.parametrize("view", [FieldsView(), ClassView()])
+def test_a_list_no_filter_names_passes_through_unbuilt(world, view):
+    committees = Committee.objects.filter(tenant=world.city.tenant).order_by("lft")
+    passed = FilterBackend().filter_queryset(request(page="2", cursor="abc"), committees, view)
+    assert passed is committees  # no FilterSet was built: the very queryset comes back
+
+
+@pytest.mark.parametrize("view", [FieldsView(), ClassView()])
+def test_a_named_filter_filters_and_a_bad_value_is_refused(world, view):
+    committees = Committee.objects.filter(tenant=world.city.tenant).order_by("lft")
+    backend = FilterBackend()
+    streets = backend.filter_queryset(request(level=Level.STREET), committees, view)
+    assert {c.name for c in streets} == {"东华门街道", "景山街道"}
+    below = backend.filter_queryset(request(parent=world.street.pk), committees, view)
+    assert {c.name for c in below} == {"多福巷社区", "银闸社区"}
+    with pytest.raises(ValidationError):
+        backend.filter_queryset(request(parent="东华门"), committees, view)
+
+
+def test_a_filterset_that_sorts_by_default_always_runs(world):
+    demands = Demand.objects.all()
+    assert FilterBackend.filter_names(SortingView()) is None
+    sorted_ = FilterBackend().filter_queryset(request(), demands, SortingView())
+    assert sorted_ is not demands and sorted_.query.order_by
