@@ -93,3 +93,21 @@ def test_a_user_read_elsewhere_still_finds_their_record(world):
     member = party_member(world.community)
     user = get_user_model().objects.get(pk=member.user_id)
     assert user.own_party_member_id() == member.pk
+
+
+def test_the_layout_links_a_members_own_services_without_reading_them(world, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    me = reverse("party_members:me")
+    member = party_member(world.community)
+    assert me in client_for(member.user).get(reverse("accounts:profile")).content.decode()
+
+    staff = client_for(world.street_staff)
+    staff.get(reverse("accounts:profile"))
+    with CaptureQueriesContext(connection) as seen:
+        page = staff.get(reverse("accounts:profile")).content.decode()
+    assert me not in page
+    assert not [q for q in seen.captured_queries if 'FROM "party_members_partymember"' in q["sql"]]
+    assert len(seen.captured_queries) == 3  # the session, the user with their record id, grants
