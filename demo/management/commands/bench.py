@@ -275,7 +275,12 @@ class Command(BaseCommand):
                             "beside the lists"
                         )
         self.print_table(results)
-        self.stdout.write(f"load average at the end: {os.getloadavg()[0]:.1f}")
+        # The machine's speed drifts (seen here: the same sum 0.30 s at the start of a session
+        # and 1.24 s an hour later): said again at the end, so a reader sees whether it moved.
+        self.stdout.write(
+            f"load average at the end: {os.getloadavg()[0]:.1f}; Python adds ten million "
+            f"numbers in {demand_bench.python_speed():.2f} s"
+        )
         if not no_explain and connection.vendor == "postgresql":
             for result in results:
                 if result.p95 >= BUDGET_P95_MS and result.slowest_sql:
