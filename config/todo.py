@@ -23,7 +23,6 @@ from members.selectors import answered_here_q
 from notifications.models import Notification
 from party_members.models import (
     PartyMember,
-    RecordStatus,
     Registration,
     RegistrationStatus,
     ServiceRecord,
@@ -99,8 +98,8 @@ def staff_todo(user, todo: Todo) -> None:
     )
     todo.add(
         "services",
-        ServiceRecord.objects.visible_to(user, Action.CHANGE)
-        .filter(community_here, status=RecordStatus.PENDING)
+        ServiceRecord.objects.pending_for(user)
+        .filter(community_here)
         .select_related("community", "member")
         .order_by("served_on", "pk"),
     )
