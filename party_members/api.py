@@ -12,8 +12,19 @@ from .filtersets import PartyMemberFilterSet, ServiceRecordFilterSet
 from .models import PartyMember, ServiceRecord
 
 
+class MaskedPhoneField(serializers.CharField):
+    """A phone number as everyone but the member's own community sees it (138****1234). A
+    field of the column, not a method, so that the list reads value rows."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value) -> str:
+        return mask_phone(str(value))
+
+
 class PartyMemberSerializer(serializers.ModelSerializer):
-    phone = serializers.SerializerMethodField()
+    phone = MaskedPhoneField()
 
     class Meta:
         model = PartyMember
@@ -28,12 +39,10 @@ class PartyMemberSerializer(serializers.ModelSerializer):
             "points",
         ]
 
-    def get_phone(self, member) -> str:
-        return mask_phone(member.phone)
-
 
 class PartyMemberPagination(KeysetPagination):
-    ordering = ("pk",)
+    # By the column's own name: a value row has no "pk" for the cursor to read its position.
+    ordering = ("id",)
 
 
 class PartyMemberViewSet(ScopedReadOnlyViewSet):
@@ -44,6 +53,7 @@ class PartyMemberViewSet(ScopedReadOnlyViewSet):
     model = PartyMember
     serializer_class = PartyMemberSerializer
     filterset_class = PartyMemberFilterSet
+    list_values = True
     pagination_class = PartyMemberPagination
 
     def retrieve(self, request, *args, **kwargs):

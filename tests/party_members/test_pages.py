@@ -156,6 +156,30 @@ class TestLists:
         assert self.page_names(client, {"registration_status": "bogus"}) == ["李强", "王芳", "赵敏"]
         assert client.get("/api/party-members/", {"registration_status": "x"}).status_code == 400
 
+    def test_the_api_rows_mask_phones_and_page_by_cursor(self, world, client_for, members):
+        client = client_for(world.street_staff)
+        li = members[0]
+        first = client.get("/api/party-members/", {"page_size": 1}).json()
+        assert first["results"] == [
+            {
+                "id": li.pk,
+                "name": "李强",
+                "phone": f"{li.phone[:3]}****{li.phone[-4:]}",
+                "employer_name": li.employer_name,
+                "community": world.community.pk,
+                "registration_status": "confirmed",
+                "points": "0.0",
+            }
+        ]
+        rest = client.get(first["next"]).json()
+        assert [r["name"] for r in rest["results"]] == ["赵敏"]
+        assert sorted(r["name"] for r in client.get(rest["next"]).json()["results"]) == ["王芳"]
+        # The record itself shows the phone masked too.
+        assert (
+            client.get(f"/api/party-members/{li.pk}/").json()["phone"]
+            == first["results"][0]["phone"]
+        )
+
     def test_the_page_is_in_tree_order_without_the_readers_own_record(
         self, world, client_for, members
     ):
