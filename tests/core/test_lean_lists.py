@@ -92,8 +92,22 @@ class TestLeanListSerializer:
         assert ResourceSerializer(values, many=True).data == drf_rows(ResourceSerializer, instances)
 
     def test_a_serializer_reading_more_than_columns_reads_instances(self):
-        assert value_keys(PartyMemberSerializer()) is None  # a method field in Python
-        assert value_keys_of(PartyMemberSerializer) is None
+        class Worded(serializers.ModelSerializer):
+            worded = serializers.SerializerMethodField()  # Python with no value expression
+
+            class Meta:
+                model = Resource
+                fields = ["id", "title", "worded"]
+
+            def get_worded(self, resource) -> str:
+                return f"《{resource.title}》"
+
+        assert value_keys(Worded()) is None
+        assert value_keys_of(Worded) is None
+
+    def test_a_masked_phone_is_a_field_of_the_column_so_members_read_values(self):
+        keys = value_keys(PartyMemberSerializer())
+        assert keys is not None and "phone" in keys
 
     def test_the_keys_of_a_class_are_worked_out_once(self, monkeypatch):
         keys = value_keys_of(ResourceSerializer)
