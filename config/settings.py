@@ -130,6 +130,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # the web request that queued them.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # PostgreSQL's default random_page_cost (4) prices a disk that seeks. On SSD or RAM it
+    # over-prices index lookups: a street's 72 projects by their 11 committees costed above
+    # reading all 30,000 projects (7 ms against 0.2 ms). 1.1 is the usual figure for SSDs.
+    # Empty leaves it to the server (a connection pooler that refuses startup options).
+    RANDOM_PAGE_COST = os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.1").strip()
+    if RANDOM_PAGE_COST:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c random_page_cost={float(RANDOM_PAGE_COST):g}"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.User"

@@ -256,6 +256,14 @@ class ScopedQuerySetMixin:
     # committee scope is then written as an array too (`ScopeIn`), so that the OR of them
     # becomes index conditions the planner combines rather than a scan of the whole table.
     extra_terms_on_own_keys: bool = False
+    # From how many committees a scope is broad enough to say the user's tenant on the row as
+    # well (None: never). Every term already holds the tenant, so it changes no result. A broad
+    # scope (a district, a city) holds a good share of the tenant's rows: its newest page is
+    # the first rows of an index that starts with the tenant and gives the order (a district's
+    # newest projects: 8 ms sorting 1,258 rows, 3 ms walking project_newest). For a narrow one
+    # the tenant misleads the planner into reading the whole table (a street's projects: 17 ms
+    # against 1 ms by its committees).
+    tenant_on_row_from: int | None = None
 
     def extra_terms(self, user, action: Action) -> list[Q | None]:
         return []
@@ -282,7 +290,17 @@ class ScopedQuerySetMixin:
         condition = any_of(terms)
         if condition is None:
             return self.none()
+        if self.scope_is_broad(user, action):
+            condition &= Q(tenant_id=user.tenant_id)
         return self.filter(condition)
+
+    def scope_is_broad(self, user, action: Action) -> bool:
+        if self.tenant_on_row_from is None or not getattr(user, "tenant_id", None):
+            return False
+        return any(
+            (scope.rght - scope.lft - 1) // 2 >= self.tenant_on_row_from
+            for scope in user_scopes(user, action)
+        )
 
     @classmethod
     def governing_path(cls) -> str:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from committees.models import Committee, Tenant
 from core.choices import ChoiceLabels
-from core.scoping import Action, ScopedQuerySetMixin, user_scopes
+from core.scoping import Action, ScopedQuerySetMixin
 from members.models import MemberUnit, User
 
 # The "own record" terms are added only for users who are party members themselves: OR-ing an
@@ -258,21 +258,10 @@ class ServiceRecordQuerySet(ScopedQuerySetMixin, models.QuerySet):
         own_id = user.own_party_member_id()
         return [Q(member_id=own_id, tenant_id=user.tenant_id)] if own_id else []
 
-    # A scope of at least this many committees (a district, a city) holds a good share of the
-    # tenant's records: its newest page is the first rows of servicerecord_recent that fall in
-    # it. A narrower one (a street, a community) is read by community (servicerecord_list).
-    BROAD_SCOPE = 100
-
-    def visible_to(self, user, action=Action.VIEW):
-        scoped = super().visible_to(user, action)
-        tenant_id = getattr(user, "tenant_id", None)
-        broad = any(
-            (scope.rght - scope.lft - 1) // 2 >= self.BROAD_SCOPE
-            for scope in user_scopes(user, action)
-        )
-        # Every term already holds the user's tenant: said on the row as well, it lets the
-        # planner walk servicerecord_recent (tenant, newest first) for a broad scope.
-        return scoped.filter(tenant_id=tenant_id) if tenant_id and broad else scoped
+    # A district's or a city's newest page is the first rows of servicerecord_recent (tenant,
+    # newest first) that fall in it; a street or a community is read by community
+    # (servicerecord_list).
+    tenant_on_row_from = 100
 
     def pending_for(self, user):
         """What waits for the user's verification. The tenant is said on the row for a street

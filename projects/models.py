@@ -490,6 +490,7 @@ class ProjectQuerySet(ScopedQuerySetMixin, models.QuerySet):
     leads or takes part in, and acts (posts progress) on those it leads."""
 
     committee_paths = ("committee",)
+    tenant_on_row_from = 100  # a district's 187 committees: its newest page by project_newest
 
     def extra_terms(self, user, action):
         unit_ids = user.unit_ids()

@@ -158,15 +158,13 @@ def departments_for(committee: Committee):
     )
 
 
-def blowing_committees(user) -> list[Committee]:
-    """The streets and townships where the user may blow a whistle."""
+def _streets_in_reach(user):
+    """The streets and townships within the ranges where the user is staff, or None."""
     from committees.models import Level
-
-    from .policies import may_blow_whistle
 
     scopes = user.committee_scopes(Action.CHANGE) if user.is_authenticated else []
     if not scopes:
-        return []
+        return None
     condition = Q()
     for scope in scopes:
         condition |= Q(
@@ -174,8 +172,24 @@ def blowing_committees(user) -> list[Committee]:
             tree_id=scope.tree_id,
             lft__range=(scope.lft, scope.rght),
         )
-    streets = Committee.objects.filter(condition, level=Level.STREET).order_by("tree_id", "lft")
-    return [c for c in streets[:500] if may_blow_whistle(user, c)]
+    return Committee.objects.filter(condition, level=Level.STREET)
+
+
+def blowing_committees(user) -> list[Committee]:
+    """The streets and townships where the user may blow a whistle."""
+    from .policies import may_blow_whistle
+
+    streets = _streets_in_reach(user)
+    if streets is None:
+        return []
+    return [c for c in streets.order_by("tree_id", "lft")[:500] if may_blow_whistle(user, c)]
+
+
+def may_blow_anywhere(user) -> bool:
+    """Whether the list offers the whistle: one existence check, not the streets themselves
+    (a district's staff reach hundreds). The policy is the same range as blowing_committees'."""
+    streets = _streets_in_reach(user)
+    return streets is not None and streets.exists()
 
 
 def satisfaction_links(*, user, whistle=None, project=None) -> list[SatisfactionLink]:

@@ -75,7 +75,7 @@ class WhistleListView(ScopedPageMixin, View):
                 "statuses": WhistleStatus.choices,
                 "kinds": WhistleKind.choices,
                 "query_string": params.urlencode(),
-                "may_blow": bool(selectors.blowing_committees(request.user)),
+                "may_blow": selectors.may_blow_anywhere(request.user),
             },
         )
 

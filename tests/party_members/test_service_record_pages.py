@@ -43,7 +43,7 @@ def breadth(request, monkeypatch):
     """The test world's scopes are small: "broad" lowers the threshold so that they count as a
     district's."""
     if request.param == "broad":
-        monkeypatch.setattr(ServiceRecordQuerySet, "BROAD_SCOPE", 1)
+        monkeypatch.setattr(ServiceRecordQuerySet, "tenant_on_row_from", 1)
     return request.param
 
 

@@ -97,3 +97,30 @@ def test_a_project_through_the_api_from_claim_to_completion(world, client_for):
     assert claim.demand.status == DemandStatus.FULFILLED
     detail = client.get(url).json()
     assert detail["demands"] == [claim.demand_id] and detail["milestones"][0]["done_at"]
+
+
+@pytest.mark.parametrize("broad", [False, True])
+def test_only_a_broad_scope_names_the_tenant_on_the_projects_row(
+    world, client_for, monkeypatch, broad
+):
+    """A district's or a city's list says the tenant on the row (project_newest leads with it);
+    a street's does not (its committees' index reads it). The rows are the same either way."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from projects.models import ProjectQuerySet
+
+    monkeypatch.setattr(ProjectQuerySet, "tenant_on_row_from", 1 if broad else 10**6)
+    ours, _ = f.project(world, title="多福巷老年餐桌")
+    for user, expected in (
+        (world.district_leader, {ours.pk}),
+        (world.street_staff, {ours.pk}),
+        (world.sibling_staff, set()),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            response = client_for(user).get("/api/projects/")
+        assert {row["id"] for row in response.json()["results"]} == expected
+        page_sql = [q["sql"] for q in queries.captured_queries if "projects_project" in q["sql"]]
+        assert page_sql and all(
+            ('"projects_project"."tenant_id" = ' in sql) == broad for sql in page_sql
+        )

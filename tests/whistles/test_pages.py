@@ -66,6 +66,31 @@ def test_community_staff_and_officers_cannot_blow(world, depts, client_for):
     assert client_for(water_officer).get(reverse("projects:whistle_create")).status_code == 403
 
 
+def test_the_list_offers_the_whistle_exactly_where_blowing_is_allowed(world, depts, client_for):
+    """The list's button comes from an existence check; the form's streets from the full list:
+    the two agree for every persona, and a district's staff reach their streets."""
+    from members.models import Role
+    from projects import whistle_selectors
+
+    from ..factories import user_with_role
+
+    district_staff = user_with_role(Role.STAFF, world.district, username="dc_staff")
+    *_, water_officer, _env = depts
+    personas = {
+        "street": (world.street_staff, True),
+        "district staff": (district_staff, True),
+        "community": (world.community_staff, False),
+        "district leader": (world.district_leader, False),
+        "officer": (water_officer, False),
+    }
+    for name, (user, allowed) in personas.items():
+        assert whistle_selectors.may_blow_anywhere(user) is allowed, name
+        assert bool(whistle_selectors.blowing_committees(user)) is allowed, name
+        page = client_for(user).get(reverse("projects:whistle_list"))
+        assert page.status_code == 200, name
+        assert ('data-testid="blow"' in page.content.decode()) is allowed, name
+
+
 def test_officer_reports_on_the_phone_page_and_no_illegal_step(world, depts, client_for):
     water, env, water_officer, env_officer = depts
     whistle = f.blow(world, [water, env])
