@@ -38,7 +38,7 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, Max, Q, Value
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import get_language
 
@@ -224,30 +224,45 @@ def clear_caches() -> None:
     _resource_docs.clear()
 
 
+def quoted_column(meta, name: str) -> str:
+    """A field's column as a statement written once per process names it."""
+    return connection.ops.quote_name(meta.get_field(name).column)
+
+
+_LEXICON_STATEMENT: str | None = None
+
+
+def lexicon_rows(tenant_id: int, category_id: int) -> list[tuple]:
+    """The tenant's active thesaurus entries for every category and for this one, then its
+    categories' keywords, in one statement: (0, id, headword, synonyms, related, is_target)
+    and (1, id, keywords, "", "", False), sorted. It runs for every demand matched (its answer
+    is the lexicon's version), so it is written once per process from the models' columns:
+    the ORM's union compiled on each call cost more than the query."""
+    global _LEXICON_STATEMENT
+    if _LEXICON_STATEMENT is None:
+        quote, column = connection.ops.quote_name, quoted_column
+        entry, category = ThesaurusEntry._meta, Category._meta
+        _LEXICON_STATEMENT = f"""
+            SELECT 0, {column(entry, "id")}, {column(entry, "headword")},
+                {column(entry, "synonyms")}, {column(entry, "related")},
+                {column(entry, "is_target")}
+            FROM {quote(entry.db_table)}
+            WHERE {column(entry, "tenant")} = %s AND {column(entry, "is_active")}
+                AND ({column(entry, "category")} IS NULL OR {column(entry, "category")} = %s)
+            UNION ALL
+            SELECT 1, {column(category, "id")}, {column(category, "keywords")}, '', '', NULL
+            FROM {quote(category.db_table)} WHERE {column(category, "tenant")} = %s"""
+    with connection.cursor() as cursor:
+        cursor.execute(_LEXICON_STATEMENT, [tenant_id, category_id, tenant_id])
+        found = cursor.fetchall()
+    rows = [(part, pk, a, b, c, bool(flag)) for part, pk, a, b, c, flag in found]
+    return sorted(rows, key=lambda row: (row[0], row[1]))
+
+
 def lexicon_for(tenant_id: int, category_id: int) -> tuple[relevance.Lexicon, tuple]:
     """The tenant's thesaurus (entries for every category and for this one), its category
     keywords and the built-in domain words, compiled once per version."""
-    # The thesaurus entries and the categories' keywords in one query (it runs for every
-    # demand matched: its answer is the lexicon's version).
-    entry_rows = (
-        ThesaurusEntry.objects.filter(tenant_id=tenant_id, is_active=True)
-        .filter(Q(category__isnull=True) | Q(category_id=category_id))
-        .annotate(part=Value(0))
-        .values_list("part", "pk", "headword", "synonyms", "related", "is_target")
-        .order_by()  # a model's default ordering is refused inside a UNION on SQLite
-    )
-    keyword_rows = (
-        Category.objects.filter(tenant_id=tenant_id)
-        .annotate(
-            part=Value(1),
-            empty=Value(""),
-            none=Value(""),
-            no=Value(False, output_field=BooleanField()),
-        )
-        .values_list("part", "pk", "keywords", "empty", "none", "no")
-        .order_by()
-    )
-    rows = sorted(entry_rows.union(keyword_rows, all=True), key=lambda row: (row[0], row[1]))
+    rows = lexicon_rows(tenant_id, category_id)
     entries = tuple(row[1:] for row in rows if row[0] == 0)
     keywords = tuple(row[2] for row in rows if row[0] == 1)
     digest = hashlib.sha1(repr((entries, keywords)).encode()).hexdigest()  # same in every process
@@ -568,24 +583,53 @@ class Outcome:
     reason: str
 
 
+DECIDED = (ClaimStatus.ACCEPTED, ClaimStatus.RELEASED, ClaimStatus.DECLINED)
+_DECIDED_VERSION_STATEMENT: str | None = None
+
+
+def decided_claims_version(tenant_id: int, category_id: int) -> tuple[int, object]:
+    """How many decided claims the category's resources have and when the last was decided:
+    the version of what `outcomes_for` learnt from them. Every demand matched asks, so the
+    statement is written once per process (the ORM's aggregate compiled on each call cost
+    more than the query)."""
+    global _DECIDED_VERSION_STATEMENT
+    if _DECIDED_VERSION_STATEMENT is None:
+        quote, column = connection.ops.quote_name, quoted_column
+        claim, demand = Claim._meta, Demand._meta
+        statuses = ", ".join(["%s"] * len(DECIDED))
+        _DECIDED_VERSION_STATEMENT = f"""
+            SELECT COUNT(*), MAX(c.{column(claim, "decided_at")})
+            FROM {quote(claim.db_table)} c
+            JOIN {quote(demand.db_table)} d ON d.{column(demand, "id")} = c.{column(claim, "demand")}
+            WHERE c.{column(claim, "tenant")} = %s AND d.{column(demand, "category")} = %s
+                AND c.{column(claim, "resource")} IS NOT NULL
+                AND c.{column(claim, "status")} IN ({statuses})"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _DECIDED_VERSION_STATEMENT, [tenant_id, category_id, *(s.value for s in DECIDED)]
+        )
+        n, at = cursor.fetchone()
+    return n, at
+
+
 def outcomes_for(
     tenant_id: int, category_id: int, lexicon, stats, stats_key
 ) -> dict[int, list[Outcome]]:
     """Decided claims on the category's resources, by resource: accepted (and released after
     being accepted) raise a resource for similar demands, declined lower it."""
+    n, at = decided_claims_version(tenant_id, category_id)
+    if not n:
+        return {}
+    key = ("outcomes", tenant_id, category_id, n, at, stats_key)
+    found = _cache.get(key)
+    if found is not None:
+        return found
     claims = Claim.objects.filter(
         tenant_id=tenant_id,
         demand__category_id=category_id,
         resource__isnull=False,
-        status__in=[ClaimStatus.ACCEPTED, ClaimStatus.RELEASED, ClaimStatus.DECLINED],
+        status__in=DECIDED,
     )
-    version = claims.aggregate(n=Count("pk"), at=Max("decided_at"))
-    if not version["n"]:
-        return {}
-    key = ("outcomes", tenant_id, category_id, version["n"], version["at"], stats_key)
-    found = _cache.get(key)
-    if found is not None:
-        return found
     by_resource: dict[int, list[Outcome]] = defaultdict(list)
     for resource_id, status, reason, title, description, place, parent in claims.values_list(
         "resource_id",

@@ -370,3 +370,93 @@ def test_a_second_pass_rewrites_only_what_changed(world):
     matching.full_pass(world.city.tenant_id)
     assert list(Match.objects.filter(demand=meals).values_list("pk", "computed_at")) == first
     assert not Match.objects.filter(demand=cars).exists()
+
+
+def test_the_lexicon_statement_reads_what_the_orm_union_reads(world):
+    """`lexicon_rows` is written once per process; it must give the rows (and so the lexicon's
+    digest) the ORM's union gives: entries for every category and for this one, active, of
+    this tenant; then the tenant's categories' keywords."""
+    from django.db.models import BooleanField, Q, Value
+
+    from categories.models import Category
+
+    tenant, other = world.city.tenant, world.other_city.tenant
+    care, books = f.category(tenant), f.category(tenant, "文化体育")
+    f.category(other)
+    ThesaurusEntry.objects.create(tenant=tenant, headword="甲词", synonyms="甲一 甲二")
+    ThesaurusEntry.objects.create(
+        tenant=tenant, category=care, headword="乙词", related="乙一", is_target=True
+    )
+    ThesaurusEntry.objects.create(tenant=tenant, category=books, headword="丙词")
+    ThesaurusEntry.objects.create(tenant=tenant, headword="丁词", is_active=False)
+    ThesaurusEntry.objects.create(tenant=other, headword="戊词")
+    entries = (
+        ThesaurusEntry.objects.filter(tenant_id=tenant.pk, is_active=True)
+        .filter(Q(category__isnull=True) | Q(category_id=care.pk))
+        .annotate(part=Value(0))
+        .values_list("part", "pk", "headword", "synonyms", "related", "is_target")
+        .order_by()
+    )
+    keywords = (
+        Category.objects.filter(tenant_id=tenant.pk)
+        .annotate(part=Value(1), empty=Value(""), none=Value(""), no=Value(False, BooleanField()))
+        .values_list("part", "pk", "keywords", "empty", "none", "no")
+        .order_by()
+    )
+    expected = sorted(entries.union(keywords, all=True), key=lambda row: (row[0], row[1]))
+    rows = matching.lexicon_rows(tenant.pk, care.pk)
+    assert rows == expected
+    words = {row[2] for row in rows if row[0] == 0}
+    assert {"甲词", "乙词"} <= words and not words & {"丙词", "丁词", "戊词"}
+    assert [row[5] for row in rows if row[2] == "乙词"] == [True]
+    assert repr(rows) == repr(expected)  # the digest is made of its repr: True, not 1
+
+
+def test_the_decided_claims_version_counts_what_the_orm_aggregate_counts(world):
+    """`decided_claims_version` is written once per process; it must count what
+    `outcomes_for` learns from (decided claims on the category's resources) and give their
+    latest decision, as the ORM's aggregate does."""
+    import datetime as dt
+
+    from django.db.models import Count, Max
+    from django.utils import timezone
+
+    unit = mf.unit(world.street, name="劳动争议援助站")
+    law = offer(
+        world, "street", "法律援助咨询", "律师提供法律咨询", unit=unit, category_name="法律服务"
+    )
+    care = offer(world, "street", "老年餐桌", "为老人提供午餐", unit=unit)
+    past = ask(world, "community", "保安被拖欠工资", "想咨询律师", category_name="法律服务")
+    meal = ask(world, "community", "老人吃饭难", "独居老人午餐", category_name="养老服务")
+    start = timezone.now() - dt.timedelta(days=3)
+    for n, (demand, resource, status) in enumerate(
+        [
+            (past, law, ClaimStatus.DECLINED),
+            (past, law, ClaimStatus.ACCEPTED),
+            (past, law, ClaimStatus.RELEASED),
+            (past, law, ClaimStatus.PENDING),  # not decided
+            (meal, care, ClaimStatus.ACCEPTED),  # another category
+        ]
+    ):
+        Claim.objects.create(
+            tenant=past.tenant,
+            demand=demand,
+            resource=resource,
+            unit=mf.unit(world.street, name=f"认领单位{n}"),  # one open claim per unit
+            direction=ClaimDirection.STAFF_REQUESTS,
+            status=status,
+            decided_at=start + dt.timedelta(hours=n),
+            created_by=world.street_staff,
+        )
+    expected = Claim.objects.filter(
+        tenant_id=past.tenant_id,
+        demand__category_id=past.category_id,
+        resource__isnull=False,
+        status__in=[ClaimStatus.ACCEPTED, ClaimStatus.RELEASED, ClaimStatus.DECLINED],
+    ).aggregate(n=Count("pk"), at=Max("decided_at"))
+    assert expected["n"] == 3
+    assert matching.decided_claims_version(past.tenant_id, past.category_id) == (
+        expected["n"],
+        expected["at"],
+    )
+    assert matching.decided_claims_version(world.other_city.tenant_id, past.category_id)[0] == 0
