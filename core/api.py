@@ -25,7 +25,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import field_messages
-from .pagination import counted_as
+from .pagination import counted_as, sorted_on
 from .scoping import Action, action_for_method
 
 
@@ -37,6 +37,11 @@ class ScopedViewSetMixin:
     # The list action reads value rows, not model instances, when its serializer (a
     # `LeanListSerializer`'s child) reads nothing but columns (see `value_keys`).
     list_values: bool = False
+    # The list is sorted and cut into a page on its own table, and only the page's rows are then
+    # read with what they join (`sorted_on`): for a list whose joins are wide and whose scope
+    # holds thousands of rows (a district's 2,379 matches were each joined to their resource
+    # and unit before the sort: 24 ms; the page's keys alone, then 50 rows joined: 4).
+    sorted_on_own_table: bool = False
 
     def scope_action(self) -> Action:
         return action_for_method(self.request.method)
@@ -60,6 +65,8 @@ class ScopedViewSetMixin:
             return counted_as(rows, queryset)
         if self.list_columns:
             return counted_as(queryset.only(*self.list_columns), queryset)
+        if self.sorted_on_own_table:
+            return sorted_on(queryset, queryset.select_related(None))
         return queryset
 
     def get_object(self):

@@ -409,6 +409,7 @@ class MatchViewSet(ScopedReadOnlyViewSet):
     model = Match
     serializer_class = MatchSerializer
     filterset_fields = ["demand", "resource"]
+    sorted_on_own_table = True
 
     def get_queryset(self):
         return (

@@ -206,10 +206,13 @@ def matches(params: dict) -> Callable[[], int]:
         where = "m.tenant_id = %(tenant)s"
     return runner(
         [
-            f"""SELECT m.*, r.title, u.name FROM demands_match m
+            # the page's keys on the matches' own table first, then its 50 rows joined
+            f"""WITH page AS (SELECT m.id, m.demand_id, m.rank FROM demands_match m
+                    WHERE {where} ORDER BY m.demand_id, m.rank LIMIT 50)
+                SELECT m.*, r.title, u.name FROM page JOIN demands_match m ON m.id = page.id
                 JOIN resources_resource r ON r.id = m.resource_id
                 LEFT JOIN members_memberunit u ON u.id = r.offered_by_id
-                WHERE {where} ORDER BY m.demand_id, m.rank LIMIT 50""",
+                ORDER BY page.demand_id, page.rank""",
             f"SELECT count(*) FROM demands_match m WHERE {where}",
         ],
         params,

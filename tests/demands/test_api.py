@@ -194,6 +194,36 @@ class TestListsAndFilters:
         assert second > first
         assert len(many.captured_queries) == len(few.captured_queries)
 
+    def test_matches_are_paged_on_their_own_table_then_joined(self, world, client_for):
+        """The page's keys are sorted on the matches alone (no resource or unit joined), then
+        only the page's rows are read with them; every match comes once, by demand and rank."""
+        for i in range(3):
+            unit = mf.unit(world.street, name=f"助餐单位{i}")
+            f.resource(world.street, world.street_staff, title=f"老年餐桌{i}", unit=unit)
+        for i in range(3):
+            f.demand(world.community, world.community_staff, title=f"老人吃饭难{i}")
+        expected = list(
+            Match.objects.filter(tenant=world.city.tenant)
+            .order_by("demand_id", "rank")
+            .values_list("pk", flat=True)
+        )
+        assert len(expected) > 4
+        client = client_for(world.district_leader)
+        seen = []
+        for page in (1, 2, 3, 4):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get("/api/matches/", {"page": page, "page_size": 2})
+            if response.status_code == 404:
+                break
+            seen += [row["id"] for row in response.json()["results"]]
+            keys = [
+                q["sql"]
+                for q in queries.captured_queries
+                if q["sql"].startswith('SELECT "demands_match"."id" AS "pk" FROM "demands_match"')
+            ]
+            assert len(keys) == 1 and "resources_resource" not in keys[0], keys
+        assert seen == expected
+
     def test_matches_filter_by_demand_with_reasons(self, world, client_for):
         demand, resource, unit, contact = matched_demand(world)
         other = f.demand(world.community2, world.street_staff, title="另一个助餐需求")
