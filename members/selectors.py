@@ -215,16 +215,23 @@ def answering_committee(committee: Committee) -> Committee | None:
         return None
     chain, ids = chains_sql([committee.pk], ("id", "parent_id"))
     quote = connection.ops.quote_name
+
+    def column(model, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
     roles = ", ".join(["%s"] * len(ANSWERING_ROLES))
+    committee_id, user_id = column(Committee, "id"), column(User, "id")
     statement = f"""
         SELECT c.* FROM {quote(Committee._meta.db_table)} c
-        WHERE c.id IN (SELECT id FROM ({chain}) AS chain)
+        WHERE c.{committee_id} IN (SELECT id FROM ({chain}) AS chain)
             AND EXISTS (
                 SELECT 1 FROM {quote(RoleGrant._meta.db_table)} g
-                JOIN {quote(User._meta.db_table)} u ON u.id = g.user_id
-                WHERE g.committee_id = c.id AND g.role IN ({roles}) AND u.is_active
+                JOIN {quote(User._meta.db_table)} u ON u.{user_id} = g.{column(RoleGrant, "user")}
+                WHERE g.{column(RoleGrant, "committee")} = c.{committee_id}
+                    AND g.{column(RoleGrant, "role")} IN ({roles})
+                    AND u.{column(User, "is_active")}
             )
-        ORDER BY c.lft DESC LIMIT 1"""
+        ORDER BY c.{column(Committee, "lft")} DESC LIMIT 1"""
     found = list(Committee.objects.raw(statement, [*ids, *ANSWERING_ROLES]))
     return found[0] if found else None
 
