@@ -116,6 +116,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Only the rows of long lists (`core.jinja`), asked for by name: `{% rows %}`.
+        "NAME": "rows",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "core.jinja.environment"},
+    },
 ]
 
 # --- Database -------------------------------------------------------------------------------

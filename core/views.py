@@ -86,13 +86,14 @@ def xlsx_response(content: bytes, filename: str) -> HttpResponse:
 _PK_SENTINEL = 918273645
 
 
-def pk_urls(name: str) -> Callable[[int], str]:
-    """`reverse(name, args=[pk])` for every row of a list at the cost of one `reverse`: the URL
-    of a made-up pk, split where that pk stands (a list of 50 rows otherwise walks the resolver
-    50 times). For patterns whose one argument is an `<int:pk>`, which `str(pk)` writes."""
+def pk_urls(name: str, *leading) -> Callable[[int], str]:
+    """`reverse(name, args=[*leading, pk])` for every row of a list at the cost of one
+    `reverse`: the URL of a made-up pk, split where that pk stands (a list of 50 rows otherwise
+    walks the resolver 50 times). For patterns whose last argument is an `<int:pk>`, which
+    `str(pk)` writes."""
     from django.urls import reverse
 
-    head, tail = reverse(name, args=[_PK_SENTINEL]).split(str(_PK_SENTINEL))
+    head, tail = reverse(name, args=[*leading, _PK_SENTINEL]).split(str(_PK_SENTINEL))
     return lambda pk: f"{head}{pk}{tail}"
 
 

@@ -542,11 +542,34 @@ class OverdueListView(ScopedPageMixin, View):
         page = RowPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             "page": page,
-            "rows": selectors.overdue_rows(page.object_list),
+            "rows": overdue_page_rows(selectors.overdue_rows(page.object_list)),
             "committee": committee,
             "today": timezone.localdate(),
         }
         return render(request, "projects/overdue.html", context)
+
+
+def overdue_page_rows(rows: list[dict]) -> list[dict]:
+    """The overdue rows (`selectors.overdue_rows`) with what `_overdue_rows.jinja` shows worked
+    out once: the links, the reminder's action and the dates as the reader's calendar has them."""
+    opens = {
+        "project": pk_urls("projects:project_detail"),
+        "milestone": pk_urls("projects:project_detail"),
+        "task": pk_urls("projects:task_detail"),
+    }
+    reminds = {kind: pk_urls("projects:remind", kind) for kind in opens}
+    return [
+        {
+            **row,
+            "url": opens[row["kind"]](row["link"]),
+            "remind_url": reminds[row["kind"]](row["pk"]),
+            "due_on": date_filter(row["due_on"], "Y-m-d"),
+            "overdue_on": date_filter(timezone.localtime(row["overdue_at"]), "Y-m-d")
+            if row["overdue_at"]
+            else "",
+        }
+        for row in rows
+    ]
 
 
 class ReminderView(ScopedPageMixin, View):
