@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -328,23 +329,42 @@ class StaffServiceCreateView(ScopedPageMixin, View):
 # --- verification and rankings ---------------------------------------------------------------------
 
 
+class _EMPTY:  # an absent member, team or community: shown as nothing, as the template did
+    name = ""
+
+
+def pending_service_rows(records) -> list[dict]:
+    """The records waiting for verification as the plain values `_pending_service_rows.jinja`
+    shows, each row's two forms' URLs at the cost of one reverse each (not two per row)."""
+    verify_url = pk_urls("party_members:service_verify")
+    reject_url = pk_urls("party_members:service_reject")
+    return [
+        {
+            "pk": record.pk,
+            "who": (record.member or record.team or _EMPTY).name,
+            "community_name": (record.community or _EMPTY).name,
+            "served_on": date_filter(record.served_on),
+            "kind_label": record.get_kind_display(),
+            "hours": number(record.hours),
+            "description": record.description,
+            "location": record.location,
+            "verify_url": verify_url(record.pk),
+            "reject_url": reject_url(record.pk),
+        }
+        for record in records
+    ]
+
+
 class PendingServiceListView(ScopedPageMixin, View):
     model = ServiceRecord
 
     def get(self, request):
         records = selectors.pending_records(user=request.user)
         page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
-        # Each row's two forms: their URLs at the cost of one reverse each, not two per row.
-        verify_url, reject_url = (
-            pk_urls("party_members:service_verify"),
-            pk_urls("party_members:service_reject"),
-        )
-        for record in page:
-            record.verify_url, record.reject_url = verify_url(record.pk), reject_url(record.pk)
         return render(
             request,
             "members/pending_services.html",
-            {"page": page, "kinds": dict(ServiceKind.choices)},
+            {"page": page, "rows": pending_service_rows(page), "kinds": dict(ServiceKind.choices)},
         )
 
 

@@ -67,10 +67,16 @@ class TestRegistrationJourney:
         assert record.status == RecordStatus.PENDING
 
         staff = client_for(world.community_staff)
-        assert (
-            "胡同周末大扫除"
-            in staff.get(reverse("party_members:pending_services")).content.decode()
-        )
+        page = staff.get(reverse("party_members:pending_services"))
+        html = page.content.decode()
+        assert "胡同周末大扫除（多福巷）" in html and "2小时" in html
+        token = page.context["csrf_token"]
+        for name in ("service_verify", "service_reject"):
+            action = reverse(f"party_members:{name}", args=[record.pk])
+            assert (
+                f'<form method="post" action="{action}"><input type="hidden" '
+                f'name="csrfmiddlewaretoken" value="{token}">' in html
+            )
         staff.post(reverse("party_members:service_verify", args=[record.pk]))
         member.refresh_from_db()
         assert member.points == 20
