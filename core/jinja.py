@@ -17,13 +17,10 @@ with Babel's Jinja2 extractor (`jinja2.ext.babel_extract`).
 from django.utils.translation import gettext, ngettext
 from jinja2 import Environment, StrictUndefined
 
-from core.numbers import number
-
 
 def environment(**options) -> Environment:
     options["undefined"] = StrictUndefined
     options.setdefault("autoescape", True)
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    env.filters["number"] = number
     return env

@@ -238,7 +238,7 @@ ROW_COLUMNS = (
 
 
 def party_member_rows(values) -> list[dict]:
-    """The list's rows (`ROW_COLUMNS` values) as the plain values `_rows.jinja` shows: the
+    """The list's rows (`ROW_COLUMNS` values) as the plain values `members/_party_member_rows.jinja` shows: the
     phone masked, the points as people write them."""
     detail_url = pk_urls("party_members:party_member_detail")
     status = PartyMember._meta.get_field("registration_status")
