@@ -60,8 +60,10 @@ class ScopedViewSetMixin:
             rows = (
                 queryset.prefetch_related(None)
                 .annotate(**value_expressions_of(serializer_class))
-                .values(*keys)
+                .values(*value_columns(keys))
             )
+            if self.sorted_on_own_table:
+                return sorted_on(rows, queryset.select_related(None))
             return counted_as(rows, queryset)
         if self.list_columns:
             return counted_as(queryset.only(*self.list_columns), queryset)
@@ -210,10 +212,17 @@ class LeanListSerializer(serializers.ListSerializer):
             for name, key, convert in plan
             if isinstance(convert, ChildRows)
         }
+        plan = [
+            (name, key, convert.bind() if isinstance(convert, LocalDateTimes) else convert)
+            for name, key, convert in plan
+        ]
         out = []
         for row in rows:
             item = {}
             for name, key, convert in plan:
+                if convert is key:  # a `RowValue`: worked out of the whole row
+                    item[name] = key.compute(row)
+                    continue
                 value = row[key]
                 if name in children:
                     item[name] = children[name].get(value, [])
@@ -233,9 +242,45 @@ def value_plan(serializer) -> tuple[tuple[str, str, Callable], ...]:
         if isinstance(field, serializers.ListSerializer):
             plan.append((field.field_name, key, ChildRows.of(serializer, field)))
             continue
+        if isinstance(key, RowValue):
+            plan.append((field.field_name, key, key))
+            continue
         name, _read, convert, _field = lean_field(field)
+        if type(field) is serializers.DateTimeField:
+            convert = LocalDateTimes(field)
         plan.append((name, key, convert or identity))
     return tuple(plan)
+
+
+@dataclass(frozen=True)
+class LocalDateTimes:
+    """A `DateTimeField`'s conversion for one list: DRF's own, with the time zone it converts
+    to read once for the list. DRF asks for the current time zone for every value (a lookup
+    in asgiref's context-local storage, 26 µs: 1.3 ms of a page of 50 records)."""
+
+    field: serializers.DateTimeField
+
+    def bind(self) -> Callable:
+        from datetime import datetime
+
+        from rest_framework.settings import api_settings
+
+        field = self.field
+        output_format = getattr(field, "format", api_settings.DATETIME_FORMAT)
+        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+        if not isinstance(output_format, str) or output_format.lower() != "iso-8601" or not zone:
+            return field.to_representation
+
+        def convert(value):
+            if not isinstance(value, datetime) or value.utcoffset() is None:
+                return field.to_representation(value)  # naive, or a string: as DRF has it
+            try:
+                text = value.astimezone(zone).isoformat()
+            except OverflowError:
+                return field.to_representation(value)  # DRF's own error
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return convert
 
 
 @dataclass(frozen=True)
@@ -261,7 +306,7 @@ class ChildRows:
             self.model._default_manager.filter(**{f"{self.link}__in": parent_keys})
             .annotate(**value_expressions_of(self.serializer_class))
             .order_by("pk")
-            .values(self.link, *keys)
+            .values(self.link, *value_columns(keys))
         )
         children = list(found)
         rows = self.serializer_class(many=True).value_rows(children) if children else []
@@ -320,8 +365,28 @@ def value_expressions_of(serializer_class) -> dict:
     return dict(getattr(getattr(serializer_class, "Meta", None), "value_expressions", {}))
 
 
+@dataclass(frozen=True)
+class RowValue:
+    """A field of a value list worked out in Python from several columns of its row
+    (`Meta.row_values`, by field name), for what a property of the instance computes from the
+    rows it joins and SQL would word less plainly (a match's reason with the capacity now)."""
+
+    columns: tuple[str, ...]
+    compute: Callable[[dict], object]
+
+
+def value_columns(keys) -> list[str]:
+    """The `values()` names of a list's keys: each key, and the columns of each `RowValue`."""
+    columns: list[str] = []
+    for key in keys:
+        for column in key.columns if isinstance(key, RowValue) else (key,):
+            if column not in columns:
+                columns.append(column)
+    return columns
+
+
 @functools.cache
-def value_keys_of(serializer_class) -> tuple[str, ...] | None:
+def value_keys_of(serializer_class) -> tuple[str | RowValue, ...] | None:
     """`value_keys` of a serializer class, worked out once per process: the keys follow from the
     class's declared and model fields alone (no serializer here adds fields per request), and
     building the fields to find them cost 0.8 ms, in every list request twice."""
@@ -329,12 +394,13 @@ def value_keys_of(serializer_class) -> tuple[str, ...] | None:
     return None if keys is None else tuple(keys)
 
 
-def value_keys(serializer) -> list[str] | None:
+def value_keys(serializer) -> list[str | RowValue] | None:
     """The `values()` keys a list of the serializer reads, one per readable field, when every
     field reads a column and so a value row gives what the instance gives: a column of the
     model, a foreign key's id, or a dotted source through foreign keys that are never null, or
-    whose field shows None for a missing object (`default=None`). None when one does not (a
-    method field, a nested serializer, a property): that list reads instances."""
+    whose field shows None for a missing object (`default=None`), or a `RowValue` of several
+    columns (`Meta.row_values`). None when one does not (a method field, a nested serializer, a
+    property): that list reads instances."""
     from django.db.models import ForeignKey
 
     list_class = getattr(getattr(serializer, "Meta", None), "list_serializer_class", None)
@@ -347,8 +413,12 @@ def value_keys(serializer) -> list[str] | None:
         *value_expressions_of(type(serializer)),
         *getattr(serializer.Meta, "annotated", ()),
     }
+    row_values = getattr(serializer.Meta, "row_values", {})
     keys = []
     for field in serializer._readable_fields:
+        if field.field_name in row_values:
+            keys.append(row_values[field.field_name])
+            continue
         if field.field_name in annotations and not isinstance(field, serializers.BaseSerializer):
             keys.append(field.field_name)
             continue

@@ -64,7 +64,10 @@ class ListFilterSet(filters.FilterSet):
         return chosen
 
     def without(self, name: str):
-        """The same filters less one (a page's tabs count what the other filters leave)."""
+        """The same filters less one (a page's tabs count what the other filters leave): this
+        FilterSet itself when the filter is not set (a page's first visit), not a new one."""
+        if not self.data.get(name):
+            return self
         data = self.data.copy()
         data.pop(name, None)
         return type(self)(data, queryset=self.queryset, request=self.request)

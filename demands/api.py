@@ -20,7 +20,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import LeanListSerializer, PkUrlField, ScopedReadOnlyViewSet
+from core.api import LeanListSerializer, PkUrlField, RowValue, ScopedReadOnlyViewSet
 from demands.models import (
     Claim,
     ClaimDirection,
@@ -377,6 +377,10 @@ class MatchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Match
+        list_serializer_class = LeanListSerializer
+        # The reason with the capacity now, worded from the row's demand and resource columns,
+        # so the list reads value rows, not three model instances a row.
+        row_values = {"reason": RowValue(matching.REASON_COLUMNS, matching.reason_now_of_row)}
         fields = [
             "id",
             "demand",
@@ -409,6 +413,7 @@ class MatchViewSet(ScopedReadOnlyViewSet):
     model = Match
     serializer_class = MatchSerializer
     filterset_fields = ["demand", "resource"]
+    list_values = True
     sorted_on_own_table = True
 
     def get_queryset(self):

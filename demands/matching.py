@@ -1023,11 +1023,17 @@ CAPACITY_MARK = "{capacity}"
 
 def capacity_words(resource, demand) -> str:
     """剩余15个, and whether that is enough for the demand when both count the same way."""
-    unit = unit_label(resource.capacity_unit)
-    left = f"剩余{plain(resource.remaining)}{unit}"
-    if demand.quantity and resource.capacity_unit == demand.quantity_unit:
-        enough = "够" if resource.remaining >= demand.quantity else "不足"
-        return f"{left}，{enough}所需{plain(demand.quantity)}{unit}"
+    return capacity_words_of(
+        resource.remaining, resource.capacity_unit, demand.quantity, demand.quantity_unit
+    )
+
+
+def capacity_words_of(remaining, capacity_unit: str, quantity, quantity_unit: str) -> str:
+    unit = unit_label(capacity_unit)
+    left = f"剩余{plain(remaining)}{unit}"
+    if quantity and capacity_unit == quantity_unit:
+        enough = "够" if remaining >= quantity else "不足"
+        return f"{left}，{enough}所需{plain(quantity)}{unit}"
     return left
 
 
@@ -1036,6 +1042,27 @@ def reason_now(reason: str, resource, demand) -> str:
     if CAPACITY_MARK not in reason:
         return reason
     return reason.replace(CAPACITY_MARK, capacity_words(resource, demand))
+
+
+# What `reason_now_of_row` reads of a match's value row.
+REASON_COLUMNS = (
+    *("reason", "resource__remaining", "resource__capacity_unit"),
+    *("demand__quantity", "demand__quantity_unit"),
+)
+
+
+def reason_now_of_row(row: dict) -> str:
+    """`reason_now` of a match read as a value row (`REASON_COLUMNS`), not as instances."""
+    reason = row["reason"]
+    if CAPACITY_MARK not in reason:
+        return reason
+    words = capacity_words_of(
+        row["resource__remaining"],
+        row["resource__capacity_unit"],
+        row["demand__quantity"],
+        row["demand__quantity_unit"],
+    )
+    return reason.replace(CAPACITY_MARK, words)
 
 
 # Raise when the wording of reasons changes (word_reason, relevance.shared_words and what they

@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -129,7 +128,7 @@ def demand_rows(values, today) -> list[dict]:
                 "urgency": value["urgency"],
                 "get_urgency_display": choice_label(urgency, value["urgency"]),
                 "people_affected": value["people_affected"],
-                "needed_by": date_filter(needed_by, "Y-m-d") or "—",
+                "needed_by": needed_by.isoformat() if needed_by else "—",  # as date:"Y-m-d"
                 "late": bool(
                     needed_by and needed_by < today and value["status"] == DemandStatus.PUBLISHED
                 ),

@@ -14,7 +14,10 @@ from .models import PartyMember, ServiceRecord
 
 class MaskedPhoneField(serializers.CharField):
     """A phone number as everyone but the member's own community sees it (138****1234). A
-    field of the column, not a method, so that the list reads value rows."""
+    field of the column, not a method, so that the list reads value rows. It reads nothing of the
+    request, so a list builds its fields once per process (`core.api.value_plan_of`)."""
+
+    context_free = True
 
     def __init__(self, **kwargs):
         super().__init__(read_only=True, **kwargs)

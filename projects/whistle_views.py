@@ -8,13 +8,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
 from committees.models import Committee
+from core.choices import choice_label
 from core.errors import field_messages
+from core.pagination import RowPaginator, counted_as
 from core.scoping import Action
 from core.views import ScopedPageMixin, pk_urls, private_file
 from members.models import MemberUnit
@@ -52,26 +53,36 @@ def _all_errors(error: ValidationError) -> dict[str, list[str]]:
 # --- whistles ------------------------------------------------------------------------------------
 
 
-def whistle_rows(whistles) -> list[dict]:
-    """The list's rows as the plain values `whistles/_rows.jinja` shows (its counts are the
-    annotations of `selectors.whistle_list`)."""
+# What `whistle_rows` reads: the page loads these values alone, no model instances.
+WHISTLE_ROW_COLUMNS = (
+    *("pk", "kind", "title", "status", "committee__name", "place", "blown_at"),
+    *("n_summons", "n_reported", "n_late"),
+)
+
+
+def whistle_rows(values) -> list[dict]:
+    """The list's rows (`WHISTLE_ROW_COLUMNS` values) as the plain values `whistles/_rows.jinja`
+    shows (its counts are the annotations of `selectors.whistle_list`)."""
     detail_url = pk_urls("projects:whistle_detail")
+    field = Whistle._meta.get_field
+    kind, status = field("kind"), field("status")
+    zone = timezone.get_current_timezone()
     return [
         {
-            "pk": whistle.pk,
-            "url": detail_url(whistle.pk),
-            "kind_label": whistle.get_kind_display(),
-            "title": whistle.title,
-            "status": whistle.status,
-            "status_label": whistle.get_status_display(),
-            "committee_name": whistle.committee.name,
-            "place": whistle.place,
-            "blown_at": date_filter(timezone.localtime(whistle.blown_at), "Y-m-d H:i"),
-            "n_summons": whistle.n_summons,
-            "n_reported": whistle.n_reported,
-            "n_late": whistle.n_late,
+            "pk": row["pk"],
+            "url": detail_url(row["pk"]),
+            "kind_label": choice_label(kind, row["kind"]),
+            "title": row["title"],
+            "status": row["status"],
+            "status_label": choice_label(status, row["status"]),
+            "committee_name": row["committee__name"],
+            "place": row["place"],
+            "blown_at": row["blown_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+            "n_summons": row["n_summons"],
+            "n_reported": row["n_reported"],
+            "n_late": row["n_late"],
         }
-        for whistle in whistles
+        for row in values
     ]
 
 
@@ -82,8 +93,9 @@ class WhistleListView(ScopedPageMixin, View):
         status = request.GET.get("status", "")
         kind = request.GET.get("kind", "")
         q = (request.GET.get("q") or "").strip()[:50]
-        rows = selectors.whistle_list(user=request.user, status=status, kind=kind, q=q)
-        page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+        whistles = selectors.whistle_list(user=request.user, status=status, kind=kind, q=q)
+        rows = counted_as(whistles.values(*WHISTLE_ROW_COLUMNS), whistles)
+        page = RowPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
         params = request.GET.copy()
         params.pop("page", None)
         return render(

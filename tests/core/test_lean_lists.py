@@ -91,6 +91,30 @@ class TestLeanListSerializer:
         instances = list(chosen.select_related("committee", "category", "offered_by"))
         assert ResourceSerializer(values, many=True).data == drf_rows(ResourceSerializer, instances)
 
+    def test_matches_with_their_reasons_as_drf_gives_them(self, rows, world, client_for):
+        from demands.api import MatchSerializer
+        from demands.models import Match
+
+        from ..members import factories as mf
+
+        unit = mf.unit(world.street, name="东华门社区卫生服务中心")
+        offered = f.resource(world.street, world.street_staff, title="义诊", unit=unit)
+        for rank, resource in enumerate([*rows["resources"], offered], start=1):
+            Match.objects.update_or_create(
+                demand=rows["demand"], resource=resource,
+                defaults={"tenant_id": world.street.tenant_id, "score": 0.5 + rank / 10,
+                          "rank": rank, "reason": "同类" if rank == 1 else "同类，{capacity}",
+                          "components": {"category": 1.0}},
+            )  # fmt: skip
+        listed = client_for(world.street_staff).get("/api/matches/").json()["results"]
+        matches = Match.objects.select_related("demand", "resource", "resource__offered_by")
+        instances = list(matches.filter(pk__in=[m["id"] for m in listed]).order_by("rank"))
+        assert isinstance(MatchSerializer(instances, many=True), LeanListSerializer)
+        assert listed == drf_rows(MatchSerializer, instances)
+        assert {m["unit_name"] for m in listed} == {None, "东华门社区卫生服务中心"}
+        worded = {m["resource_title"]: m["reason"] for m in listed}
+        assert worded["义诊"] == "同类，剩余100人"  # the capacity as it is now
+
     def test_a_serializer_reading_more_than_columns_reads_instances(self):
         class Worded(serializers.ModelSerializer):
             worded = serializers.SerializerMethodField()  # Python with no value expression

@@ -225,3 +225,30 @@ def test_a_field_that_may_read_the_request_is_worked_out_per_request():
     assert value_plan_of(Plain) is not None
     assert value_keys_of(WithOwnField) == ("id", "name")
     assert value_plan_of(WithOwnField) is None  # a class of ours may read the context
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/St_Johns"])
+def test_a_lists_datetimes_read_the_time_zone_once_and_give_what_drf_gives(zone):
+    from zoneinfo import ZoneInfo
+
+    from core.api import LocalDateTimes
+
+    field = serializers.DateTimeField()
+    values = [
+        dt.datetime(2026, 12, 1, 16, 30, 5, 123456, tzinfo=dt.UTC),  # the next day in Beijing
+        dt.datetime(2026, 3, 8, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")),
+        dt.datetime(2026, 11, 1, 4, 30, tzinfo=ZoneInfo("America/St_Johns")),
+        dt.datetime(2026, 6, 1, 8, 0),  # naive: made aware, as DRF does
+    ]
+    with timezone.override(zone):
+        convert = LocalDateTimes(field).bind()
+        assert [convert(value) for value in values] == [
+            field.to_representation(value) for value in values
+        ]
+    assert convert(values[0]).endswith("Z") == (zone == "UTC")
+
+
+def test_a_party_member_lists_masked_phone_builds_no_fields():
+    from party_members.api import PartyMemberSerializer
+
+    assert value_plan_of(PartyMemberSerializer) is not None

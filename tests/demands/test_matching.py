@@ -4,6 +4,8 @@ once, and the full pass proposing what one demand at a time does."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import numpy as np
 import pytest
 from django.db import connection
@@ -460,3 +462,35 @@ def test_the_decided_claims_version_counts_what_the_orm_aggregate_counts(world):
         expected["at"],
     )
     assert matching.decided_claims_version(world.other_city.tenant_id, past.category_id)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("remaining", "unit", "quantity", "quantity_unit"),
+    [
+        (Decimal("15"), "people", Decimal("40"), "people"),  # not enough
+        (Decimal("60.0"), "people", Decimal("40"), "people"),  # enough
+        (Decimal("2.5"), "hours", Decimal("3"), "people"),  # counted another way
+        (Decimal("8"), "items", None, ""),  # no quantity asked
+    ],
+)
+def test_a_reason_read_as_a_value_row_is_worded_as_the_instances_word_it(
+    remaining, unit, quantity, quantity_unit
+):
+    from types import SimpleNamespace
+
+    from demands.matching import CAPACITY_MARK, reason_now, reason_now_of_row
+
+    reason = f"同类：助餐；{CAPACITY_MARK}"
+    resource = SimpleNamespace(remaining=remaining, capacity_unit=unit)
+    demand = SimpleNamespace(quantity=quantity, quantity_unit=quantity_unit)
+    row = {
+        "reason": reason,
+        "resource__remaining": remaining,
+        "resource__capacity_unit": unit,
+        "demand__quantity": quantity,
+        "demand__quantity_unit": quantity_unit,
+    }
+    worded = reason_now_of_row(row)
+    assert worded == reason_now(reason, resource, demand)
+    assert CAPACITY_MARK not in worded and "剩余" in worded
+    assert reason_now_of_row({**row, "reason": "同类"}) == "同类"

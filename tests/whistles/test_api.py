@@ -132,5 +132,11 @@ def test_the_whistle_lists_count_each_whistles_summons(world, depts, client_for)
     }
     assert counted == {first.title: (2, 1, 1), second.title: (1, 0, 0)}
     page = client.get(reverse("projects:whistle_list"))
-    rows = {w.title: (w.n_summons, w.n_reported, w.n_late) for w in page.context["page"]}
+    rows = {
+        w["title"]: (w["n_summons"], w["n_reported"], w["n_late"]) for w in page.context["rows"]
+    }
     assert rows == {first.title: (2, 1, 1), second.title: (1, 0, 0)}
+    html = page.content.decode()
+    assert "召集2个部门，已报到1个" in html and "1个逾期" in html
+    first.refresh_from_db()
+    assert f"{timezone.localtime(first.blown_at):%Y-%m-%d %H:%M}" in html  # Beijing's clock
