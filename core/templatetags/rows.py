@@ -9,10 +9,12 @@ from django import template
 from django.template import engines
 from django.utils.safestring import mark_safe
 
+from core.jinja import words_of_one_render
+
 register = template.Library()
 
 
 @register.simple_tag
 def rows(template_name: str, **context) -> str:
     compiled = engines["rows"].get_template(template_name).template
-    return mark_safe(compiled.render(context))
+    return mark_safe(compiled.render({**words_of_one_render(), **context}))

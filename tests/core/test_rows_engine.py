@@ -79,3 +79,40 @@ def test_the_resource_badges_are_the_detail_pages(status, remaining):
         django = render_to_string(f"resources/{include}", {"resource": resource})
         jinja = jinja_macro("resources/_badges.jinja", macro, resource)
         assert jinja.strip() == django.strip(), include
+
+
+def test_a_word_is_looked_up_once_a_render_and_comes_out_formatted(monkeypatch):
+    import core.jinja
+
+    asked: list[str] = []
+
+    def counting(message: str) -> str:
+        asked.append(message)
+        return {"召集%(n)s个部门，已报到%(r)s个": "summoned %(n)s, <%(r)s> in"}.get(
+            message, message
+        )
+
+    monkeypatch.setattr(core.jinja, "gettext", counting)
+    rows = [
+        {
+            "pk": pk,
+            "url": f"/w/{pk}/",
+            "kind_label": "吹哨",
+            "title": "河道治理",
+            "status": "open",
+            "status_label": "进行中",
+            "committee_name": "东华门街道",
+            "place": "东石桥",
+            "blown_at": "2026-12-01 09:30",
+            "n_summons": pk,
+            "n_reported": 0,
+            "n_late": 0,
+        }
+        for pk in (1, 2, 3)
+    ]
+    html = rows_tag("projects/whistles/_rows.jinja", rows=rows)
+    assert asked == ["召集%(n)s个部门，已报到%(r)s个"]  # three rows, one lookup
+    # Formatted, and trusted as Jinja trusts a catalogue (its variables alone are escaped).
+    assert "summoned 3, <0> in" in html
+    rows_tag("projects/whistles/_rows.jinja", rows=rows)
+    assert len(asked) == 2  # each render asks again: the language may differ between them
