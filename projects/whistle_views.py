@@ -54,36 +54,38 @@ def _all_errors(error: ValidationError) -> dict[str, list[str]]:
 
 
 # What `whistle_rows` reads: the page loads these values alone, no model instances.
-WHISTLE_ROW_COLUMNS = (
-    *("pk", "kind", "title", "status", "committee__name", "place", "blown_at"),
-    *("n_summons", "n_reported", "n_late"),
-)
+WHISTLE_ROW_COLUMNS = ("pk", "kind", "title", "status", "committee__name", "place", "blown_at")
 
 
 def whistle_rows(values) -> list[dict]:
     """The list's rows (`WHISTLE_ROW_COLUMNS` values) as the plain values `whistles/_rows.jinja`
-    shows (its counts are the annotations of `selectors.whistle_list`)."""
+    shows, with their summons counted (`selectors.summons_counts`)."""
+    values = list(values)
+    counts = selectors.summons_counts([row["pk"] for row in values])
     detail_url = pk_urls("projects:whistle_detail")
     field = Whistle._meta.get_field
     kind, status = field("kind"), field("status")
     zone = timezone.get_current_timezone()
-    return [
-        {
-            "pk": row["pk"],
-            "url": detail_url(row["pk"]),
-            "kind_label": choice_label(kind, row["kind"]),
-            "title": row["title"],
-            "status": row["status"],
-            "status_label": choice_label(status, row["status"]),
-            "committee_name": row["committee__name"],
-            "place": row["place"],
-            "blown_at": row["blown_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            "n_summons": row["n_summons"],
-            "n_reported": row["n_reported"],
-            "n_late": row["n_late"],
-        }
-        for row in values
-    ]
+    rows = []
+    for row in values:
+        summoned, reported, late = counts.get(row["pk"], (0, 0, 0))
+        rows.append(
+            {
+                "pk": row["pk"],
+                "url": detail_url(row["pk"]),
+                "kind_label": choice_label(kind, row["kind"]),
+                "title": row["title"],
+                "status": row["status"],
+                "status_label": choice_label(status, row["status"]),
+                "committee_name": row["committee__name"],
+                "place": row["place"],
+                "blown_at": row["blown_at"].astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                "n_summons": summoned,
+                "n_reported": reported,
+                "n_late": late,
+            }
+        )
+    return rows
 
 
 class WhistleListView(ScopedPageMixin, View):
