@@ -117,7 +117,7 @@ TEMPLATES = [
         },
     },
     {
-        # Only the rows of long lists (`core.jinja`), asked for by name: `{% rows %}`.
+        # Only the rows of long lists and their filters (`core.jinja`), by name: `{% rows %}`.
         "NAME": "rows",
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates"],

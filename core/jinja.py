@@ -1,4 +1,5 @@
-"""The rows engine: Jinja2, for the rows of a long list and nothing else.
+"""The rows engine: Jinja2, for the rows of a long list (and the filters above the two longest
+lists' rows: demands, resources) and nothing else.
 
 Django's template engine walks a node tree and resolves every `{{ row.x }}` through its context
 stack at render time: about 15 µs a variable here, 10 ms for the 50 rows of a list page, as much
@@ -7,7 +8,8 @@ Pages stay Django templates; a page hands its rows to a `.jinja` file beside it 
 `{% rows "app/_x_rows.jinja" rows=rows ... %}` (`core.templatetags.rows`).
 
 What a row template may use is what it is given: the rows as plain values (URLs, labels and dates
-worked out by the view), what the page passes (the CSRF token, say), and `_()` for its words.
+worked out by the view), what the page passes (the CSRF token, say), `_()` for its words and
+`url()` for a named URL.
 An unknown name is an error, not an empty cell (StrictUndefined), so a renamed key fails the
 page's tests. The words go through Django's gettext, so a catalogue translates them as it does
 the pages; `makemessages` does not read `.jinja` files, so a catalogue for them is extracted
@@ -23,7 +25,15 @@ def environment(**options) -> Environment:
     options.setdefault("autoescape", True)
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.globals["url"] = url
     return env
+
+
+def url(name: str, *args) -> str:
+    """`{% url name arg ... %}` of a Django template."""
+    from django.urls import reverse
+
+    return reverse(name, args=args)
 
 
 def words_of_one_render() -> dict:

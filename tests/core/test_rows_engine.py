@@ -3,6 +3,8 @@ with the Django includes of the detail pages."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.template import Context, Template, engines
 from django.template.loader import render_to_string
@@ -116,3 +118,47 @@ def test_a_word_is_looked_up_once_a_render_and_comes_out_formatted(monkeypatch):
     assert "summoned 3, <0> in" in html
     rows_tag("projects/whistles/_rows.jinja", rows=rows)
     assert len(asked) == 2  # each render asks again: the language may differ between them
+
+
+def page_html(client, name: str, query: dict) -> str:
+    from django.urls import reverse
+
+    return client.get(reverse(name), query).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_demand_filters_show_what_was_chosen(world, client_for):
+    from django.urls import reverse
+
+    from ..demands import factories as f
+
+    demand = f.demand(world.community, world.community_staff, title="楼道灯坏了")
+    chosen = {"status": demand.status, "category": demand.category_id, "sort": "needed_by"}
+    chosen.update(q="楼道<灯>", committee=world.community.pk)
+    html = page_html(client_for(world.street_staff), "demands:demand_list", chosen)
+    assert f'<input type="hidden" name="status" value="{demand.status}">' in html
+    assert 'name="q" value="楼道&lt;灯&gt;"' in html  # escaped, once
+    assert f'<option value="{demand.category_id}" selected>' in html
+    assert f'<option value="{world.community.pk}" selected>' in html
+    assert '<option value="needed_by" selected>' in html
+    assert f"{reverse('demands:demand_export')}?" in html
+    # The chosen state's tab, counted with the other filters (no title holds "<灯>").
+    active = re.findall(r'text-nowrap active" href="[^"]*" data-count="([^"]*)"', html)
+    assert active == [f"{demand.status}:0"]
+    assert "共0条" in html
+
+
+@pytest.mark.django_db
+def test_the_resource_filters_show_what_was_chosen(world, client_for):
+    from django.urls import reverse
+
+    from ..demands import factories as f
+
+    resource = f.resource(world.street, world.street_staff, title="活动室")
+    chosen = {"category": resource.category_id, "offered_by": "committee", "sort": "title"}
+    html = page_html(client_for(world.street_staff), "resources:resource_list", chosen)
+    assert f'<option value="{resource.category_id}" selected>' in html
+    assert '<option value="committee" selected>' in html
+    assert '<option value="title" selected>' in html
+    assert 'data-testid="count">共1项</small>' in html
+    assert f'href="{reverse("resources:resource_create")}"' in html
