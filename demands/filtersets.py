@@ -45,6 +45,12 @@ class DemandFilterSet(ListFilterSet):
         queryset = super().filter_queryset(queryset)
         return sort_demands(queryset, self.form.cleaned_data.get("sort") or DEFAULT_SORT)
 
+    @classmethod
+    def unfiltered(cls, queryset: QuerySet) -> QuerySet:
+        """What `filter_queryset` does to a list none of the filters name (the API's backend
+        then builds no FilterSet): the default sort."""
+        return sort_demands(queryset, DEFAULT_SORT)
+
     def selected_committee(self) -> Committee | None:
         """The committee filtered on, if the user sees it, for the page's place filter."""
         pk = self.valid_values().get("committee")

@@ -80,14 +80,23 @@ class ProjectFilterSet(filters.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
-        sort = self.form.cleaned_data.get("sort") or DEFAULT_SORT
-        descending = sort.startswith("-")
-        fields = SORTS[sort.lstrip("-")]
-        # Every sort key is required, so no NULLS LAST: said plainly, the newest first is the
-        # order the tenant's index holds.
-        order = [F(f).desc() if descending else F(f).asc() for f in fields]
-        # The primary key breaks ties, so pages never repeat or skip a row.
-        return queryset.order_by(*order, "-pk" if descending else "pk")
+        return sort_projects(queryset, self.form.cleaned_data.get("sort") or DEFAULT_SORT)
+
+    @classmethod
+    def unfiltered(cls, queryset: QuerySet) -> QuerySet:
+        """What `filter_queryset` does to a list none of the filters name (the API's backend
+        then builds no FilterSet): the default sort."""
+        return sort_projects(queryset, DEFAULT_SORT)
+
+
+def sort_projects(queryset: QuerySet, sort: str) -> QuerySet:
+    descending = sort.startswith("-")
+    fields = SORTS[sort.lstrip("-")]
+    # Every sort key is required, so no NULLS LAST: said plainly, the newest first is the
+    # order the tenant's index holds.
+    order = [F(f).desc() if descending else F(f).asc() for f in fields]
+    # The primary key breaks ties, so pages never repeat or skip a row.
+    return queryset.order_by(*order, "-pk" if descending else "pk")
 
 
 def page_filterset(params, *, queryset: QuerySet, request) -> ProjectFilterSet:

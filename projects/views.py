@@ -558,15 +558,17 @@ def overdue_page_rows(rows: list[dict]) -> list[dict]:
         "task": pk_urls("projects:task_detail"),
     }
     reminds = {kind: pk_urls("projects:remind", kind) for kind in opens}
+    since = _("%(when)s起逾期")
+    zone = timezone.get_current_timezone()
     return [
         {
             **row,
             "url": opens[row["kind"]](row["link"]),
             "remind_url": reminds[row["kind"]](row["pk"]),
-            "due_on": date_filter(row["due_on"], "Y-m-d"),
-            "overdue_on": date_filter(timezone.localtime(row["overdue_at"]), "Y-m-d")
+            "due_on": row["due_on"].isoformat() if row["due_on"] else "",  # as date:"Y-m-d"
+            "overdue_since": since % {"when": row["overdue_at"].astimezone(zone).date().isoformat()}
             if row["overdue_at"]
-            else "",
+            else since % {"when": ""},
         }
         for row in rows
     ]

@@ -4,6 +4,7 @@ filters, and filters (and refuses bad values) exactly as django-filter does othe
 from __future__ import annotations
 
 import pytest
+from django_filters.rest_framework import FilterSet
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
@@ -13,6 +14,8 @@ from committees.models import Committee, Level
 from core.filtersets import FilterBackend
 from demands.filtersets import DemandFilterSet
 from demands.models import Demand
+from projects.filtersets import ProjectFilterSet
+from projects.models import Project
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +30,10 @@ class ClassView:
 
 class SortingView:
     filterset_class = DemandFilterSet
+
+
+class ProjectSortingView:
+    filterset_class = ProjectFilterSet
 
 
 def request(**params) -> Request:
@@ -52,8 +59,42 @@ def test_a_named_filter_filters_and_a_bad_value_is_refused(world, view):
         backend.filter_queryset(request(parent="东华门"), committees, view)
 
 
-def test_a_filterset_that_sorts_by_default_always_runs(world):
+class UnsaidSortFilterSet(FilterSet):
+    """Sorts by default and does not say how without being built (no `unfiltered`)."""
+
+    class Meta:
+        model = Demand
+        fields = ["status"]
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset).order_by("-pk")
+
+
+class UnsaidSortView:
+    filterset_class = UnsaidSortFilterSet
+
+
+def test_a_filterset_that_sorts_by_default_and_does_not_say_how_always_runs(world):
     demands = Demand.objects.all()
-    assert FilterBackend.filter_names(SortingView()) is None
-    sorted_ = FilterBackend().filter_queryset(request(), demands, SortingView())
+    assert FilterBackend.filter_names(UnsaidSortView()) is None
+    sorted_ = FilterBackend().filter_queryset(request(), demands, UnsaidSortView())
     assert sorted_ is not demands and sorted_.query.order_by
+
+
+@pytest.mark.parametrize(
+    ("view", "model"),
+    [(SortingView(), Demand), (ProjectSortingView(), Project)],
+)
+def test_a_default_sort_said_by_the_filterset_is_applied_without_building_it(
+    world, view, model, monkeypatch
+):
+    rows = model.objects.all()
+    built = FilterBackend().filter_queryset(request(sort=""), rows, view)  # the FilterSet's own
+
+    def not_built(*args, **kwargs):
+        raise AssertionError("the FilterSet was built")
+
+    monkeypatch.setattr(view.filterset_class, "__init__", not_built)
+    unbuilt = FilterBackend().filter_queryset(request(page="2"), rows, view)
+    assert unbuilt.query.order_by == built.query.order_by
+    assert str(unbuilt.query) == str(built.query)
